@@ -1,0 +1,19 @@
+"""`jupyter-mlops` (also `jupyter mlops`): a thin face over the service layer.
+
+Each command group lives in its own module and is registered here.
+"""
+
+from __future__ import annotations
+
+import click
+
+from .common import main
+from .run import run_command
+from .runs import runs_group
+from .steps import steps_command
+
+main.add_command(steps_command)
+main.add_command(run_command)
+main.add_command(runs_group)
+
+__all__ = ["main"]

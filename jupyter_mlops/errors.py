@@ -1,0 +1,95 @@
+"""Precise errors. Every message names the notebook, cell, step or parameter at fault.
+
+Faces (CLI, REST API, widgets) turn any `MLOpsError` into a one-line message; anything
+else escaping the service layer is a bug.
+"""
+
+from __future__ import annotations
+
+
+class MLOpsError(Exception):
+    """Base class of every error jupyter-mlops reports to a user."""
+
+
+# -- notebooks ------------------------------------------------------------------------------
+
+
+class NotebookError(MLOpsError):
+    """A notebook that cannot be read: missing, not UTF-8, not JSON, not a notebook."""
+
+
+# -- pipeline declarations ------------------------------------------------------------------
+
+
+class PipelineError(MLOpsError):
+    """A step declaration that cannot form a valid pipeline.
+
+    Carries the cell (index and first line) and the step, so the panel can put the error
+    against the cell.
+    """
+
+    def __init__(self, message: str, *, cell_index: int | None = None, cell_line: str = "",
+                 step: str | None = None) -> None:
+        self.cell_index = cell_index
+        self.cell_line = cell_line
+        self.step = step
+        where = ""
+        if cell_index is not None:
+            where = f"cell {cell_index} ({cell_line!r}): " if cell_line else f"cell {cell_index}: "
+        super().__init__(f"{where}{message}")
+        self.detail = message
+
+
+class DuplicateStepError(PipelineError):
+    pass
+
+
+class UnknownDependencyError(PipelineError):
+    pass
+
+
+class ForwardDependencyError(PipelineError):
+    """A step depends on a step further down: the notebook could not run top to bottom."""
+
+
+class CycleError(PipelineError):
+    pass
+
+
+class StepOptionError(PipelineError):
+    """An unknown or malformed option on a `%%mlstep` line or in a cell tag."""
+
+
+class DeclarationConflictError(PipelineError):
+    """A cell's `%%mlstep` line and its `mlstep:`/`after:` tags disagree."""
+
+
+class ParametersCellError(PipelineError):
+    """The cell tagged `parameters` holds something other than plain assignments."""
+
+
+class NoCodeCellsError(NotebookError):
+    pass
+
+
+# -- parameters and runs --------------------------------------------------------------------
+
+
+class ParameterError(MLOpsError):
+    """An unknown parameter name or a value of the wrong type; raised before any kernel starts."""
+
+
+class UnknownStepError(MLOpsError):
+    """`--steps`/`--only` names a step the notebook does not declare."""
+
+
+class BackendError(MLOpsError):
+    """A backend that is unknown, unavailable or misconfigured."""
+
+
+class RunNotFoundError(MLOpsError):
+    pass
+
+
+class RunStateError(MLOpsError):
+    """An action that does not fit the run's state, e.g. cancelling a finished run."""

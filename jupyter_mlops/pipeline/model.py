@@ -1,0 +1,70 @@
+"""The pipeline a notebook declares: steps, their dependencies, the prelude and the parameters."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from ..errors import UnknownStepError
+
+ParameterType = Literal["int", "float", "str", "bool", "list", "dict", "NoneType"]
+
+
+class Parameter(BaseModel):
+    name: str
+    type: ParameterType
+    default: Any = None
+    cell_index: int
+
+
+class Step(BaseModel):
+    name: str
+    cell_indices: list[int] = Field(description="Code and markdown cells of the step, in order")
+    after: list[str] = Field(default_factory=list)
+    retries: int = 0
+    timeout: float | None = None
+    image: str | None = None
+    cpus: float | None = None
+    memory: str | None = None
+    gpus: int | None = None
+    inputs: list[str] = Field(default_factory=list)
+    outputs: list[str] = Field(default_factory=list)
+    declared_by: Literal["magic", "tags", "implicit"] = "magic"
+
+    @property
+    def first_cell(self) -> int:
+        return self.cell_indices[0]
+
+
+class Pipeline(BaseModel):
+    """A validated DAG of steps, in notebook order."""
+
+    notebook: str | None = None
+    steps: list[Step]
+    prelude: list[int] = Field(description="Cells every run executes first")
+    parameters: list[Parameter] = Field(default_factory=list)
+    parameters_cell: int | None = None
+    implicit: bool = Field(
+        default=False, description="True when the notebook declares no step and runs whole as one")
+
+    def step(self, name: str) -> Step:
+        for step in self.steps:
+            if step.name == name:
+                return step
+        known = ", ".join(s.name for s in self.steps)
+        raise UnknownStepError(f"no step named {name!r} in {self.notebook or 'the notebook'} (steps: {known})")
+
+    def closure(self, names: list[str]) -> list[Step]:
+        """The named steps and everything they depend on, in notebook order."""
+        wanted: set[str] = set()
+        pending = [self.step(n).name for n in names]
+        while pending:
+            name = pending.pop()
+            if name not in wanted:
+                wanted.add(name)
+                pending.extend(self.step(name).after)
+        return [s for s in self.steps if s.name in wanted]
+
+    def parameter(self, name: str) -> Parameter | None:
+        return next((p for p in self.parameters if p.name == name), None)

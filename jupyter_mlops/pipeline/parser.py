@@ -1,0 +1,154 @@
+"""A notebook (path or nbformat node) → a validated `Pipeline`."""
+
+from __future__ import annotations
+
+import graphlib
+import json
+import os
+from pathlib import Path
+
+import nbformat
+from nbformat import NotebookNode
+
+from ..errors import (
+    CycleError,
+    DeclarationConflictError,
+    DuplicateStepError,
+    ForwardDependencyError,
+    NoCodeCellsError,
+    NotebookError,
+    StepOptionError,
+    UnknownDependencyError,
+)
+from .declarations import Declaration, OptionError, magic_line, parse_option_line, tags_to_line
+from .model import Pipeline, Step
+from .parameters import infer_parameters
+
+PARAMETER_TAGS = ("parameters", "injected-parameters")
+
+
+def read_notebook(path: str | os.PathLike) -> NotebookNode:
+    """Read an .ipynb with errors that say what is wrong with which file."""
+    path = Path(path)
+    if not path.is_file():
+        raise NotebookError(f"notebook not found: {path}")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise NotebookError(f"{path} is not UTF-8 text (byte {exc.start})") from None
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise NotebookError(f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
+    try:
+        return nbformat.reads(text, as_version=4)
+    except Exception as exc:  # nbformat raises several unrelated types for non-notebooks
+        raise NotebookError(f"{path} is not a Jupyter notebook: {exc}") from None
+
+
+def first_line(cell: NotebookNode) -> str:
+    return cell.source.strip().split("\n", 1)[0][:80]
+
+
+def _tags(cell: NotebookNode) -> list[str]:
+    return list(cell.get("metadata", {}).get("tags", []))
+
+
+def cell_declaration(cell: NotebookNode, index: int) -> Declaration | None:
+    """The step declared on a code cell by its magic line, its tags, or both (which must agree)."""
+    if cell.cell_type != "code":
+        return None
+
+    def parse(line: str, form: str) -> Declaration:
+        try:
+            return parse_option_line(line)
+        except OptionError as exc:
+            raise StepOptionError(f"bad {form}: {exc}", cell_index=index, cell_line=first_line(cell),
+                                  step=line.split(" ", 1)[0] or None) from None
+
+    line = magic_line(cell.source)
+    try:
+        tag_line = tags_to_line(_tags(cell))
+    except OptionError as exc:
+        raise StepOptionError(f"bad step tags: {exc}", cell_index=index, cell_line=first_line(cell)) from None
+    from_magic = parse(line, "%%mlstep line") if line is not None else None
+    from_tags = parse(tag_line, "step tags") if tag_line is not None else None
+    if from_magic and from_tags and from_tags != from_magic:
+        raise DeclarationConflictError(
+            f"the %%mlstep line declares step {from_magic.name!r} (after {from_magic.after}, "
+            f"options {from_magic.options}) but the cell tags declare {from_tags.name!r} "
+            f"(after {from_tags.after}, options {from_tags.options}); make them agree or drop one",
+            cell_index=index, cell_line=first_line(cell), step=from_magic.name)
+    return from_magic or from_tags
+
+
+def parse_pipeline(notebook: NotebookNode | str | os.PathLike, *, name: str | None = None) -> Pipeline:
+    """Parse and validate the pipeline a notebook declares."""
+    if not isinstance(notebook, NotebookNode):
+        name = name or str(notebook)
+        notebook = read_notebook(notebook)
+    cells = notebook.cells
+    if not any(c.cell_type == "code" for c in cells):
+        raise NoCodeCellsError(f"{name or 'the notebook'} has no code cells: nothing to run")
+
+    parameters_cell = next((i for i, c in enumerate(cells)
+                            if c.cell_type == "code" and "parameters" in _tags(c)), None)
+    parameters = infer_parameters(cells[parameters_cell].source, parameters_cell) if parameters_cell is not None else []
+
+    steps: list[Step] = []
+    declared_at: dict[str, int] = {}
+    prelude: list[int] = []
+    for index, cell in enumerate(cells):
+        declaration = cell_declaration(cell, index)
+        if declaration is not None:
+            if declaration.name in declared_at:
+                raise DuplicateStepError(
+                    f"step {declaration.name!r} is declared twice (first at cell {declared_at[declaration.name]})",
+                    cell_index=index, cell_line=first_line(cell), step=declaration.name)
+            declared_at[declaration.name] = index
+            after = declaration.after if declaration.after is not None else ([steps[-1].name] if steps else [])
+            declared_by = "magic" if magic_line(cell.source) is not None else "tags"
+            steps.append(Step(name=declaration.name, cell_indices=[index], after=after,
+                              declared_by=declared_by, **declaration.options))
+        elif index == parameters_cell or set(PARAMETER_TAGS) & set(_tags(cell)) or not steps:
+            prelude.append(index)
+        else:
+            steps[-1].cell_indices.append(index)
+
+    implicit = not steps
+    if implicit:
+        # papermill compatibility: a notebook without steps runs whole, as one step.
+        body = [i for i in range(len(cells)) if i != parameters_cell]
+        prelude = [parameters_cell] if parameters_cell is not None else []
+        steps = [Step(name="notebook", cell_indices=body, declared_by="implicit")]
+    _check_dependencies(steps, cells)
+    return Pipeline(notebook=name, steps=steps, prelude=prelude, parameters=parameters,
+                    parameters_cell=parameters_cell, implicit=implicit)
+
+
+def _check_dependencies(steps: list[Step], cells: list[NotebookNode]) -> None:
+    position = {s.name: i for i, s in enumerate(steps)}
+    for step in steps:
+        where = dict(cell_index=step.first_cell, cell_line=first_line(cells[step.first_cell]), step=step.name)
+        for dependency in step.after:
+            if dependency == step.name:
+                raise CycleError(f"step {step.name!r} depends on itself", **where)
+            if dependency not in position:
+                raise UnknownDependencyError(
+                    f"step {step.name!r} runs after {dependency!r}, which no cell declares "
+                    f"(steps: {', '.join(position)})", **where)
+    sorter = graphlib.TopologicalSorter({s.name: s.after for s in steps})
+    try:
+        sorter.prepare()
+    except graphlib.CycleError as exc:
+        cycle = exc.args[1]
+        first = next(s for s in steps if s.name == cycle[0])
+        raise CycleError(f"steps form a cycle: {' -> '.join(cycle)}", cell_index=first.first_cell,
+                         cell_line=first_line(cells[first.first_cell]), step=first.name) from None
+    for step in steps:
+        for dependency in step.after:
+            if position[dependency] > position[step.name]:
+                raise ForwardDependencyError(
+                    f"step {step.name!r} runs after {dependency!r}, which comes later in the notebook; "
+                    "move one of the cells so the notebook still runs top to bottom",
+                    cell_index=step.first_cell, cell_line=first_line(cells[step.first_cell]), step=step.name)

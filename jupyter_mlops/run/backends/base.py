@@ -1,0 +1,60 @@
+"""The contract between the executor and a place that runs notebooks.
+
+A backend gets a prepared notebook (already sliced to the selected steps, with each step's
+retries and timeout in its metadata) and must leave the executed notebook at
+`execution.output_notebook`; the per-step results are read from that notebook by the
+executor, so every backend reports them the same way. A backend never knows about schedules
+or batches.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, ClassVar
+
+from ..model import RunStatus
+
+#: Called with (step name, event, details) as steps start and finish: "started" / "finished".
+StepEventSink = Callable[[str, str, dict[str, Any]], None]
+
+
+@dataclass
+class Execution:
+    run_id: str
+    input_notebook: Path  # prepared by run.prepare: sliced, steps annotated
+    output_notebook: Path
+    log_path: Path
+    parameters: dict[str, Any]
+    source_dir: Path  # the source notebook's folder: relative paths resolve against it
+    cwd: Path | None = None
+    kernel_name: str | None = None
+    execution_timeout: float | None = None  # per cell
+    run_timeout: float | None = None  # whole run
+    log_output: bool = False
+
+
+@dataclass
+class BackendOutcome:
+    """What only the backend can know: a reason the notebook itself cannot record."""
+
+    status: RunStatus | None = None  # overrides the status read from the output notebook
+    error: str | None = None
+    info: dict[str, Any] = field(default_factory=dict)  # e.g. the image id a container ran on
+
+
+class Backend(ABC):
+    name: ClassVar[str]
+
+    @abstractmethod
+    def execute(self, execution: Execution, on_step_event: StepEventSink) -> BackendOutcome:
+        """Execute the notebook; return when it has finished, failed, or been cancelled.
+
+        Cancellation arrives as `KeyboardInterrupt` in the calling thread (the worker turns
+        SIGTERM into it); a backend must release its kernel or container before re-raising.
+        """
+
+    def availability(self) -> tuple[bool, str]:
+        """Whether this backend can run now, and why not."""
+        return True, "ready"

@@ -1,0 +1,218 @@
+"""A papermill engine that executes a prepared notebook step by step.
+
+It keeps everything papermill does (parameter injection happens before, the output notebook,
+cell metadata, the error banner) and adds what steps need: a step's cells are retried together
+in the same kernel, a step and the whole run have deadlines, each step's result is written to
+the output notebook's metadata (`metadata.mlops.results`), and progress is reported as steps
+start and finish.
+
+This module imports only papermill, nbclient and nbformat, so it also runs inside a bare
+container image next to papermill.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+from typing import Any
+
+from nbclient.exceptions import CellExecutionError, DeadKernelError
+from nbformat import NotebookNode
+from nbformat.v4 import new_output
+from papermill.clientwrap import PapermillNotebookClient
+from papermill.engines import NBClientEngine, papermill_engines
+from traitlets import Any as AnyTrait
+
+from .plan import PLAN_KEY, RESULTS_KEY, cell_step, code_to_execute
+
+ENGINE_NAME = "mlops"
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
+def _groups(cells: list[NotebookNode]) -> list[tuple[str | None, list[int]]]:
+    """Consecutive cells of the same step, in order.
+
+    A prelude cell that sits inside a step (a parameters cell below the first step, or the
+    cell papermill injects after it) runs as part of that step, so a step is never split.
+    """
+    groups: list[tuple[str | None, list[int]]] = []
+    for index, cell in enumerate(cells):
+        step = cell_step(cell)
+        if groups and (groups[-1][0] == step or step is None):
+            groups[-1][1].append(index)
+        else:
+            groups.append((step, [index]))
+    return groups
+
+
+class StepAwareClient(PapermillNotebookClient):
+    mlops_on_step_event = AnyTrait(None, allow_none=True, help="callable(step, event, details)")
+    mlops_log = AnyTrait(None, allow_none=True, help="text file receiving cell outputs and step events")
+    mlops_echo = AnyTrait(False, help="also send cell outputs to papermill's logger")
+
+    def execute(self, **kwargs: Any) -> NotebookNode:
+        self.reset_execution_trackers()
+        self._deadline: float | None = None
+        self._abandoned_kernel = False
+        with self.setup_kernel(**kwargs):
+            self.papermill_execute_cells()
+            if not self._abandoned_kernel:  # a timed-out kernel may never answer again
+                info = self.wait_for_reply(self.kc.kernel_info())
+                self.nb.metadata["language_info"] = info["content"]["language_info"]
+            self.set_widgets_metadata()
+        return self.nb
+
+    # -- step loop ----------------------------------------------------------------------
+
+    def papermill_execute_cells(self) -> None:
+        plan = self.nb.metadata.get(PLAN_KEY, {})
+        options = {step["name"]: step for step in plan.get("steps", [])}
+        run_timeout = plan.get("run_timeout")
+        run_deadline = time.monotonic() + run_timeout if run_timeout else None
+        self.timeout_func = self._cell_timeout
+        self.interrupt_on_timeout = True
+        results: dict[str, dict[str, Any]] = {
+            name: {"name": name, "status": "pending", "attempts": 0} for name in options}
+        outcome = {"status": "succeeded", "error": None, "failed_step": None}
+
+        for step, indices in _groups(self.nb.cells):
+            step_options = options.get(step, {}) if step else {}
+            retries = int(step_options.get("retries", 0))
+            result = results.get(step) if step else None
+            if result is not None:
+                result.update(status="running", started_at=_now())
+                self._emit(step, "started", {})
+            attempt = 0
+            while True:
+                attempt += 1
+                step_deadline = (time.monotonic() + step_options["timeout"]
+                                 if step_options.get("timeout") else None)
+                deadlines = [d for d in (step_deadline, run_deadline) if d]
+                self._deadline = min(deadlines) if deadlines else None
+                failure = self._execute_cells(indices)
+                if failure is None or failure["kind"] != "error" or attempt > retries:
+                    break
+                self._log(f"step {step!r} failed ({failure['error']}); retry {attempt} of {retries}\n")
+                for index in indices:
+                    self._reset_cell(index)
+            if result is not None:
+                result.update(attempts=attempt, ended_at=_now())
+            if failure is None:
+                if result is not None:
+                    result["status"] = "succeeded"
+                    self._emit(step, "finished", result)
+                continue
+            if failure["kind"] == "exit":  # sys.exit(0): papermill stops and calls it a success
+                if result is not None:
+                    result["status"] = "succeeded"
+                    self._emit(step, "finished", result)
+                break
+            status = "timed_out" if failure["kind"] == "timeout" else "failed"
+            if failure["kind"] == "timeout" and not (step_deadline and self._deadline == step_deadline):
+                failure["error"] = f"the run exceeded its timeout of {run_timeout} s"
+            outcome = {"status": status, "error": failure["error"], "failed_step": step}
+            if result is not None:
+                result.update(status=status, error=failure["error"])
+                self._emit(step, "finished", result)
+            break
+        for result in results.values():
+            if result["status"] == "pending":
+                result["status"] = "skipped"
+        # A list keeps the steps' order (nbformat writes mappings with sorted keys).
+        self.nb.metadata[PLAN_KEY][RESULTS_KEY] = list(results.values())
+        self.nb.metadata[PLAN_KEY]["outcome"] = outcome
+
+    def _execute_cells(self, indices: list[int]) -> dict[str, str] | None:
+        """Run cells in order; on failure say how it failed: error, timeout, exit or dead kernel."""
+        for index in indices:
+            cell = self.nb.cells[index]
+            started = time.monotonic()
+            source = cell.source
+            try:
+                self.nb_man.cell_start(cell, index)
+                cell.source = code_to_execute(cell)  # the kernel never sees %%mlstep lines
+                self.execute_cell(cell, index)
+            except CellExecutionError as error:
+                self.nb_man.cell_exception(self.nb.cells[index], cell_index=index, exception=error)
+                if error.ename == "SystemExit" and error.evalue in ("", "0"):
+                    return {"kind": "exit", "error": ""}
+                if self._deadline and time.monotonic() >= self._deadline - 0.05:
+                    return self._timed_out(index, time.monotonic() - started)
+                return {"kind": "error", "error": f"{error.ename}: {error.evalue}"}
+            except DeadKernelError:
+                self._abandoned_kernel = True
+                message = "the kernel died while executing this cell (out of memory, or killed)"
+                self._add_error(index, "DeadKernelError", message)
+                self.nb_man.cell_exception(self.nb.cells[index], cell_index=index, exception=None)
+                return {"kind": "error", "error": f"DeadKernelError: {message}"}
+            finally:
+                cell.source = source
+                self.nb_man.cell_complete(self.nb.cells[index], cell_index=index)
+        return None
+
+    def _timed_out(self, index: int, elapsed: float) -> dict[str, str]:
+        self._abandoned_kernel = True
+        cell = self.nb.cells[index]
+        cell.outputs = [o for o in cell.outputs if not (o.output_type == "error" and o.ename == "KeyboardInterrupt")]
+        step = cell_step(cell)
+        message = f"step {step!r} exceeded its timeout" if step else "the cell exceeded its timeout"
+        message += f" (cell {index} interrupted after {elapsed:.1f} s)"
+        self._add_error(index, "TimeoutError", message)
+        return {"kind": "timeout", "error": f"TimeoutError: {message}"}
+
+    def _add_error(self, index: int, ename: str, evalue: str) -> None:
+        # An error output is what papermill looks for to mark the run failed and add its banner.
+        self.nb.cells[index].outputs.append(
+            new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"]))
+
+    def _reset_cell(self, index: int) -> None:
+        cell = self.nb.cells[index]
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+
+    def _cell_timeout(self, cell: NotebookNode) -> float | None:
+        budgets = [b for b in (self.timeout,) if b]
+        if self._deadline is not None:
+            budgets.append(max(self._deadline - time.monotonic(), 0.01))
+        return min(budgets) if budgets else None
+
+    # -- progress and log ---------------------------------------------------------------
+
+    def _emit(self, step: str, event: str, details: dict[str, Any]) -> None:
+        self._log(f"[mlops] step {step} {event}"
+                  + (f": {details.get('status')}" if event == "finished" else "") + "\n")
+        if self.mlops_on_step_event is not None:
+            self.mlops_on_step_event(step, event, dict(details))
+
+    def _log(self, text: str) -> None:
+        if self.mlops_log is not None:
+            self.mlops_log.write(text)
+            self.mlops_log.flush()
+
+    def log_output_message(self, output: NotebookNode) -> None:
+        if output.output_type == "stream":
+            self._log(output.text)
+        elif output.output_type == "error":
+            self._log("\n".join(output.traceback) + "\n")
+        elif "text/plain" in output.get("data", {}):
+            self._log(output.data["text/plain"] + "\n")
+        if self.mlops_echo:
+            super().log_output_message(output)
+
+
+class StepAwareEngine(NBClientEngine):
+    @classmethod
+    def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
+                                 stderr_file=None, start_timeout=60, execution_timeout=None,
+                                 input_path=None, **kwargs):
+        # log_output is always on so every output reaches our log; mlops_echo decides stderr.
+        return StepAwareClient(
+            nb_man, kernel_name=kernel_name, timeout=execution_timeout, startup_timeout=start_timeout,
+            log_output=True, stdout_file=stdout_file, stderr_file=stderr_file, **kwargs).execute()
+
+
+papermill_engines.register(ENGINE_NAME, StepAwareEngine)

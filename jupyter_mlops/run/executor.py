@@ -1,0 +1,92 @@
+"""Execute a queued run on its backend and keep the record up to date as steps progress."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import nbformat
+from papermill.iorw import write_ipynb
+
+from ..store import runs as run_store
+from .backends import Execution, get_backend
+from .model import Run, RunStatus, StepResult, StepStatus
+from .results import metrics, outcome, step_results
+
+INPUT_NOTEBOOK = "input.ipynb"
+
+#: Called with the updated run record whenever a step starts or finishes.
+ProgressCallback = Callable[[Run], None]
+
+
+def execute_run(run_id: str, on_progress: ProgressCallback | None = None) -> Run:
+    """Run a queued run to its end. Ctrl-C / SIGTERM (KeyboardInterrupt) records it cancelled."""
+    run = run_store.get_run(run_id)
+    spec = run.spec
+    source = Path(spec.notebook)
+    run_dir = Path(run.run_dir)
+    execution = Execution(
+        run_id=run.id, input_notebook=run_dir / INPUT_NOTEBOOK, output_notebook=Path(run.output_notebook),
+        log_path=Path(run.log_path), parameters=spec.parameters, source_dir=source.parent,
+        cwd=Path(spec.cwd) if spec.cwd else None, kernel_name=spec.kernel_name,
+        execution_timeout=spec.execution_timeout, run_timeout=spec.timeout, log_output=spec.log_output)
+    backend = get_backend(run.backend)
+
+    def started(record: Run) -> None:
+        record.status = RunStatus.running
+        record.started_at = run_store.now()
+        planned = nbformat.read(execution.input_notebook, as_version=4).metadata.get("mlops", {}).get("steps", [])
+        record.steps = [StepResult(name=step["name"]) for step in planned]
+
+    run = run_store.update_run(run_id, started)
+    run_store.set_worker_pid(run_id, os.getpid())
+    if on_progress:
+        on_progress(run)
+
+    def on_step_event(step: str, event: str, details: dict) -> None:
+        def change(record: Run) -> None:
+            for result in record.steps:
+                if result.name == step:
+                    result.status = StepStatus.running if event == "started" else StepStatus(details["status"])
+                    result.attempts = details.get("attempts", result.attempts)
+                    result.error = details.get("error")
+        updated = run_store.update_run(run_id, change)
+        if on_progress:
+            on_progress(updated)
+
+    try:
+        result = backend.execute(execution, on_step_event)
+    except KeyboardInterrupt:
+        return _finish(run_id, execution, status=RunStatus.cancelled, error="cancelled by the user")
+    return _finish(run_id, execution, status=result.status, error=result.error, info=result.info)
+
+
+def _finish(run_id: str, execution: Execution, *, status: RunStatus | None, error: str | None,
+            info: dict | None = None) -> Run:
+    output = execution.output_notebook
+    notebook = nbformat.read(output, as_version=4) if output.exists() else None
+    if notebook is not None:
+        recorded_status, recorded_error, failed_step = outcome(notebook)
+    else:
+        recorded_status, recorded_error, failed_step = RunStatus.failed, "no output notebook was written", None
+
+    def change(record: Run) -> None:
+        record.ended_at = run_store.now()
+        record.status = status or recorded_status
+        record.error = (error or recorded_error) if record.status != RunStatus.succeeded else None
+        record.failed_step = failed_step
+        if notebook is not None:
+            record.steps = step_results(notebook) or record.steps
+            record.metrics = metrics(notebook)
+        if status == RunStatus.cancelled:
+            for step in record.steps:
+                if step.status not in (StepStatus.succeeded, StepStatus.failed):
+                    step.status = StepStatus.skipped
+        record.backend_info.update(info or {})
+
+    run = run_store.update_run(run_id, change)
+    run_store.set_worker_pid(run_id, None)
+    if run.spec.output_path and notebook is not None:
+        write_ipynb(notebook, run.spec.output_path)
+    return run

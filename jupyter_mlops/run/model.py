@@ -1,0 +1,101 @@
+"""What a run is asked to do (`RunSpec`) and what it did (`Run`).
+
+These pydantic models are also the REST API's contract, so every field here is read by
+something: the executor, a backend, the store or a face.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class RunStatus(str, Enum):
+    queued = "queued"
+    running = "running"
+    succeeded = "succeeded"
+    failed = "failed"
+    cancelled = "cancelled"
+    timed_out = "timed_out"
+
+    @property
+    def finished(self) -> bool:
+        return self not in (RunStatus.queued, RunStatus.running)
+
+
+class StepStatus(str, Enum):
+    pending = "pending"
+    running = "running"
+    succeeded = "succeeded"
+    failed = "failed"
+    timed_out = "timed_out"
+    skipped = "skipped"  # not reached because an earlier step failed
+
+
+Trigger = Literal["manual", "schedule", "batch", "rerun"]
+
+
+class RunSpec(BaseModel):
+    """Everything needed to execute a notebook once. Parameters are data, never code."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    notebook: str = Field(description="Path of the source notebook")
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    steps: list[str] | None = Field(
+        default=None, description="Run these steps and everything they depend on; None runs all")
+    backend: str = "local"
+    timeout: float | None = Field(default=None, gt=0, description="Whole-run timeout in seconds")
+    execution_timeout: float | None = Field(
+        default=None, gt=0, description="Per-cell timeout in seconds (papermill's)")
+    kernel_name: str | None = None
+    cwd: str | None = Field(default=None, description="Working directory of the kernel; default: the notebook's folder")
+    output_path: str | None = Field(
+        default=None, description="Extra copy of the output notebook (any papermill I/O path)")
+    log_output: bool = Field(default=False, description="Also stream cell outputs to stderr")
+    trigger: Trigger = "manual"
+
+
+class StepResult(BaseModel):
+    name: str
+    status: StepStatus = StepStatus.pending
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    duration: float | None = None
+    attempts: int = 0
+    error: str | None = None
+
+
+class Run(BaseModel):
+    """The record of one execution: kept for good, next to its output notebook and log."""
+
+    id: str
+    notebook: str
+    status: RunStatus
+    trigger: Trigger = "manual"
+    schedule_id: str | None = None
+    batch_id: str | None = None
+    backend: str = "local"
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    steps_selected: list[str] | None = None
+    steps: list[StepResult] = Field(default_factory=list)
+    metrics: dict[str, Any] = Field(default_factory=dict)
+    backend_info: dict[str, Any] = Field(default_factory=dict, description="e.g. the image id a container ran on")
+    created_at: datetime
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    error: str | None = None
+    failed_step: str | None = None
+    run_dir: str
+    output_notebook: str
+    log_path: str
+    spec: RunSpec
+
+    @property
+    def duration(self) -> float | None:
+        if self.started_at and self.ended_at:
+            return (self.ended_at - self.started_at).total_seconds()
+        return None

@@ -1,0 +1,29 @@
+"""How a prepared notebook tells the engine what to do, in plain notebook metadata.
+
+`run.prepare` writes it, `run.engine` (possibly inside a container, with only papermill
+installed) reads it, and `run.results` reads the results back. No imports beyond the
+standard library on purpose.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+PLAN_KEY = "mlops"  # notebook metadata: {"steps": [options], "run_timeout": s, "results": [...], "outcome": {...}}
+RESULTS_KEY = "results"
+CELL_KEY = "mlops"  # cell metadata: {"step": name, "magic_line": bool}
+
+
+def cell_step(cell: Any) -> str | None:
+    return cell.get("metadata", {}).get(CELL_KEY, {}).get("step")
+
+
+def code_to_execute(cell: Any) -> str:
+    """The cell's source without its `%%mlstep` line, which is a declaration, not code.
+
+    The line is blanked rather than removed so tracebacks keep the cell's line numbers.
+    """
+    if not cell.get("metadata", {}).get(CELL_KEY, {}).get("magic_line"):
+        return cell.source
+    _, _, rest = cell.source.lstrip("\n").partition("\n")
+    return "\n" + rest

@@ -1,0 +1,40 @@
+"""Source notebook → the notebook a backend executes: sliced to the chosen steps, annotated.
+
+The prelude (cells before the first step and the parameters cell) always stays; a step is kept
+when it was chosen or something chosen depends on it. Markdown cells travel with their step.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from nbformat import NotebookNode
+
+from ..pipeline.declarations import magic_line
+from ..pipeline.model import Pipeline
+from .plan import CELL_KEY, PLAN_KEY
+
+
+def prepare_notebook(source: NotebookNode, pipeline: Pipeline, steps: list[str] | None = None,
+                     run_timeout: float | None = None) -> NotebookNode:
+    chosen = pipeline.closure(steps) if steps else pipeline.steps
+    keep: dict[int, str | None] = {index: None for index in pipeline.prelude}
+    for step in chosen:
+        keep.update({index: step.name for index in step.cell_indices})
+
+    prepared = copy.deepcopy(source)
+    cells = []
+    for index, cell in enumerate(prepared.cells):
+        if index not in keep:
+            continue
+        if keep[index] is not None:
+            cell.metadata[CELL_KEY] = {"step": keep[index],
+                                       "magic_line": cell.cell_type == "code" and magic_line(cell.source) is not None}
+        cells.append(cell)
+    prepared.cells = cells
+    prepared.metadata[PLAN_KEY] = {
+        # A list keeps the steps' order (nbformat writes mappings with sorted keys).
+        "steps": [{"name": s.name, "retries": s.retries, "timeout": s.timeout} for s in chosen],
+        "run_timeout": run_timeout,
+    }
+    return prepared

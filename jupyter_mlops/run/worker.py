@@ -1,0 +1,27 @@
+"""`python -m jupyter_mlops.run.worker RUN_ID`: execute one queued run in its own process.
+
+The server and the scheduler start runs this way, so a notebook that crashes its kernel or
+exhausts memory never takes them down; cancelling a run is a SIGTERM to this process.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+
+from .executor import execute_run
+
+
+def _interrupt(_signum, _frame) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    run_id = (argv or sys.argv[1:])[0]
+    signal.signal(signal.SIGTERM, _interrupt)
+    run = execute_run(run_id)
+    return 0 if run.status.value == "succeeded" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

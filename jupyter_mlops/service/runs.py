@@ -1,0 +1,127 @@
+"""User-facing actions on pipelines and runs: one function each, shared by every face."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+from nbformat import NotebookNode
+
+from ..errors import RunStateError
+from ..pipeline import Pipeline, parse_pipeline, read_notebook
+from ..pipeline.parameters import validate_parameters
+from ..run.backends import get_backend
+from ..run.executor import INPUT_NOTEBOOK, ProgressCallback, execute_run
+from ..run.model import Run, RunSpec, RunStatus
+from ..run.prepare import prepare_notebook
+from ..store import runs as run_store
+
+
+def get_pipeline(notebook: str | os.PathLike | NotebookNode, *, name: str | None = None) -> Pipeline:
+    """The validated pipeline a notebook (path or content) declares."""
+    return parse_pipeline(notebook, name=name)
+
+
+def _validated(spec: RunSpec) -> tuple[RunSpec, NotebookNode]:
+    """The spec with an absolute notebook path and checked parameters, and its prepared notebook."""
+    path = Path(spec.notebook).resolve()
+    source = read_notebook(path)
+    pipeline = parse_pipeline(source, name=str(path))
+    parameters = validate_parameters(pipeline, spec.parameters)
+    spec = spec.model_copy(update={"notebook": str(path), "parameters": parameters})
+    return spec, prepare_notebook(source, pipeline, spec.steps, run_timeout=spec.timeout)
+
+
+def queue_run(spec: RunSpec, *, schedule_id: str | None = None, batch_id: str | None = None) -> Run:
+    """Validate a spec and record it as a queued run with its prepared notebook.
+
+    Everything that can be wrong with the request (notebook, steps, parameters, backend) is
+    refused here, before any record is written or any kernel starts.
+    """
+    spec, prepared = _validated(spec)
+    get_backend(spec.backend)
+    run = run_store.create_run(spec, schedule_id=schedule_id, batch_id=batch_id)
+    nbformat.write(prepared, Path(run.run_dir) / INPUT_NOTEBOOK)
+    return run
+
+
+def run_notebook(spec: RunSpec, *, on_progress: ProgressCallback | None = None) -> Run:
+    """Run now, in this process, and return the finished record."""
+    run = queue_run(spec)
+    if on_progress:
+        on_progress(run)
+    return execute_run(run.id, on_progress=on_progress)
+
+
+def start_run(spec: RunSpec, *, schedule_id: str | None = None, batch_id: str | None = None) -> Run:
+    """Queue a run and execute it in a worker process of its own; returns at once."""
+    run = queue_run(spec, schedule_id=schedule_id, batch_id=batch_id)
+    launch_worker(run.id)
+    return run
+
+
+def launch_worker(run_id: str) -> subprocess.Popen:
+    log = open(Path(run_store.get_run(run_id).run_dir) / "worker.log", "ab")
+    process = subprocess.Popen([sys.executable, "-m", "jupyter_mlops.run.worker", run_id],
+                               stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    log.close()
+    run_store.set_worker_pid(run_id, process.pid)
+    return process
+
+
+def get_run(run_id: str) -> Run:
+    return run_store.get_run(run_id)
+
+
+def list_runs(*, notebook: str | None = None, status: str | None = None, schedule_id: str | None = None,
+              batch_id: str | None = None, limit: int = 50, offset: int = 0) -> tuple[list[Run], int]:
+    if notebook is not None:
+        notebook = str(Path(notebook).resolve())
+    return run_store.list_runs(notebook=notebook, status=status, schedule_id=schedule_id,
+                               batch_id=batch_id, limit=limit, offset=offset)
+
+
+def cancel_run(run_id: str) -> Run:
+    """Stop a queued or running run; its worker records it cancelled and releases its kernel."""
+    run = run_store.get_run(run_id)
+    if run.status.finished:
+        raise RunStateError(f"run {run_id} has already finished ({run.status.value}); nothing to cancel")
+    pid = run_store.worker_pid(run_id)
+    if pid is not None:
+        try:
+            os.kill(pid, signal.SIGTERM)
+            return run
+        except ProcessLookupError:
+            pass  # the worker is gone: record the run as cancelled here
+
+    def cancelled(record: Run) -> None:
+        record.status = RunStatus.cancelled
+        record.error = "cancelled before it started" if pid is None else "cancelled; its worker had already exited"
+        record.ended_at = run_store.now()
+
+    return run_store.update_run(run_id, cancelled)
+
+
+def read_log(run_id: str, offset: int = 0) -> tuple[str, int]:
+    """The run's log from byte `offset`, and the offset to ask for next (for live tails)."""
+    path = Path(run_store.get_run(run_id).log_path)
+    if not path.exists():
+        return "", offset
+    with open(path, "rb") as log:
+        log.seek(offset)
+        chunk = log.read()
+    return chunk.decode("utf-8", errors="replace"), offset + len(chunk)
+
+
+def prepare_only(spec: RunSpec) -> None:
+    """papermill's --prepare-only: write the parametrized notebook, execute nothing, record nothing."""
+    import papermill
+
+    spec, prepared = _validated(spec)
+    papermill.execute_notebook(prepared, spec.output_path, parameters=spec.parameters, prepare_only=True,
+                               kernel_name=spec.kernel_name, progress_bar=False)

@@ -1,0 +1,142 @@
+"""Run records: one row per run (queryable columns + the full record as JSON) and a folder.
+
+Every write is one short transaction that re-reads the row, so several processes (the CLI,
+the server, a scheduler, batch workers) can update runs at once without losing changes.
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import Connection, text
+
+from ..errors import RunNotFoundError
+from ..run.model import Run, RunSpec, RunStatus
+from . import db
+
+
+def _create_runs_table(connection: Connection) -> None:
+    connection.exec_driver_sql("""
+        CREATE TABLE runs (
+            id TEXT PRIMARY KEY,
+            notebook TEXT NOT NULL,
+            status TEXT NOT NULL,
+            trigger TEXT NOT NULL,
+            backend TEXT NOT NULL,
+            schedule_id TEXT,
+            batch_id TEXT,
+            created_at TEXT NOT NULL,
+            worker_pid INTEGER,
+            record TEXT NOT NULL
+        )""")
+    connection.exec_driver_sql("CREATE INDEX runs_by_notebook ON runs (notebook, created_at)")
+    connection.exec_driver_sql("CREATE INDEX runs_by_created ON runs (created_at)")
+    connection.exec_driver_sql("CREATE INDEX runs_by_status ON runs (status, created_at)")
+    connection.exec_driver_sql("CREATE INDEX runs_by_schedule ON runs (schedule_id, created_at)")
+    connection.exec_driver_sql("CREATE INDEX runs_by_batch ON runs (batch_id, created_at)")
+
+
+db.register_migrations("runs", [_create_runs_table])
+
+
+def runs_root() -> Path:
+    return db.home() / "runs"
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def new_run_id() -> str:
+    # Sortable by creation time, unique across processes.
+    return f"{now():%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+
+
+def create_run(spec: RunSpec, *, schedule_id: str | None = None, batch_id: str | None = None) -> Run:
+    """Record a queued run and make its folder. Called only once the spec has been validated."""
+    run_id = new_run_id()
+    run_dir = runs_root() / run_id
+    run_dir.mkdir(parents=True)
+    run = Run(id=run_id, notebook=spec.notebook, status=RunStatus.queued, trigger=spec.trigger,
+              backend=spec.backend, parameters=spec.parameters, steps_selected=spec.steps,
+              created_at=now(), run_dir=str(run_dir), output_notebook=str(run_dir / "output.ipynb"),
+              log_path=str(run_dir / "run.log"), spec=spec, schedule_id=schedule_id, batch_id=batch_id)
+    with db.transaction() as connection:
+        connection.execute(text(
+            "INSERT INTO runs (id, notebook, status, trigger, backend, schedule_id, batch_id, created_at, record)"
+            " VALUES (:id, :notebook, :status, :trigger, :backend, :schedule_id, :batch_id, :created_at, :record)"),
+            _columns(run))
+    return run
+
+
+def _columns(run: Run) -> dict:
+    return {"id": run.id, "notebook": run.notebook, "status": run.status.value, "trigger": run.trigger,
+            "backend": run.backend, "schedule_id": run.schedule_id, "batch_id": run.batch_id,
+            "created_at": run.created_at.isoformat(), "record": run.model_dump_json()}
+
+
+def get_run(run_id: str) -> Run:
+    with db.reading() as connection:
+        row = connection.execute(text("SELECT record FROM runs WHERE id = :id"), {"id": run_id}).first()
+    if row is None:
+        raise RunNotFoundError(f"no run with id {run_id!r}")
+    return Run.model_validate_json(row[0])
+
+
+def update_run(run_id: str, change: Callable[[Run], None]) -> Run:
+    """Apply `change` to the current record inside one write transaction."""
+    with db.transaction() as connection:
+        row = connection.execute(text("SELECT record FROM runs WHERE id = :id"), {"id": run_id}).first()
+        if row is None:
+            raise RunNotFoundError(f"no run with id {run_id!r}")
+        run = Run.model_validate_json(row[0])
+        change(run)
+        connection.execute(text("UPDATE runs SET status = :status, record = :record WHERE id = :id"),
+                           {"id": run_id, "status": run.status.value, "record": run.model_dump_json()})
+    if run.status.finished:
+        # A copy next to the output notebook, so a run folder explains itself without the db.
+        Path(run.run_dir, "record.json").write_text(run.model_dump_json(indent=2))
+    return run
+
+
+def set_worker_pid(run_id: str, pid: int | None) -> None:
+    with db.transaction() as connection:
+        connection.execute(text("UPDATE runs SET worker_pid = :pid WHERE id = :id"), {"id": run_id, "pid": pid})
+
+
+def worker_pid(run_id: str) -> int | None:
+    with db.reading() as connection:
+        row = connection.execute(text("SELECT worker_pid FROM runs WHERE id = :id"), {"id": run_id}).first()
+    if row is None:
+        raise RunNotFoundError(f"no run with id {run_id!r}")
+    return row[0]
+
+
+def list_runs(*, notebook: str | None = None, status: str | None = None, schedule_id: str | None = None,
+              batch_id: str | None = None, limit: int = 50, offset: int = 0) -> tuple[list[Run], int]:
+    """A page of runs, newest first, and the total count matching the filters."""
+    filters, values = [], {"limit": limit, "offset": offset}
+    for column, value in (("notebook", notebook), ("status", status), ("schedule_id", schedule_id),
+                          ("batch_id", batch_id)):
+        if value is not None:
+            filters.append(f"{column} = :{column}")
+            values[column] = value
+    where = f"WHERE {' AND '.join(filters)}" if filters else ""
+    with db.reading() as connection:
+        total = connection.execute(text(f"SELECT count(*) FROM runs {where}"), values).scalar_one()
+        rows = connection.execute(text(
+            f"SELECT record FROM runs {where} ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset"),
+            values).all()
+    return [Run.model_validate_json(r[0]) for r in rows], total
+
+
+def delete_run(run_id: str) -> None:
+    """Forget a finished run and delete its folder."""
+    run = get_run(run_id)
+    with db.transaction() as connection:
+        connection.execute(text("DELETE FROM runs WHERE id = :id"), {"id": run_id})
+    shutil.rmtree(run.run_dir, ignore_errors=True)
