@@ -7,3 +7,9 @@ cd "$(dirname "$0")/.."
 python3 -m pip install --quiet --upgrade pip
 python3 -m pip install --quiet -e ".[test]"
 ./scripts/setup-browser.sh
+# The docker backend's engine and base image. A machine where no engine can start still gets
+# everything else; the docker tests then skip with a loud message.
+if ! ./scripts/setup-docker.sh; then
+    echo "!!!!!!!!!! WARNING: scripts/setup-docker.sh failed: no Docker engine or base image;" >&2
+    echo "!!!!!!!!!! the docker backend will not work here and tests/docker will be SKIPPED" >&2
+fi
