@@ -1,0 +1,94 @@
+"""Fixtures for real-browser tests: a real `jupyter lab` and Debian's Chromium driven by Playwright.
+
+One JupyterLab server per session (start-up costs seconds); each test gets a fresh browser
+context and opens JupyterLab with `?reset`, so no layout carries over between tests.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from .lab import (CHROMIUM, CHROMIUM_ARGS, DEMO_NOTEBOOK, REPO, LabServer, ensure_labextension_built,
+                  start_lab)
+
+
+# pytest-jupyter's autouse fixtures run an asyncio loop around every test, which clashes with
+# Playwright's sync API; browser tests use neither, so these replace them here.
+@pytest.fixture
+def jp_asyncio_loop() -> Iterator[None]:
+    yield None
+
+
+@pytest.fixture
+def jp_server_cleanup() -> Iterator[None]:
+    yield
+
+
+def _skip_loudly(reason: str) -> None:
+    print(f"\n*** SKIPPING BROWSER TESTS: {reason} ***", file=sys.stderr)
+    pytest.skip(reason)
+
+
+def _demo_notebook() -> nbformat.NotebookNode:
+    parameters = nbformat.v4.new_code_cell("alpha = 0.5")
+    parameters.metadata["tags"] = ["parameters"]
+    return nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell("# Browser test pipeline"),
+            parameters,
+            nbformat.v4.new_code_cell("%%mlstep prepare\ndata = list(range(10))"),
+            nbformat.v4.new_code_cell("%%mlstep train --after prepare\nmodel = sum(data) * alpha"),
+        ],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    )
+
+
+@pytest.fixture(scope="session")
+def lab_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The server's root dir: a copy of example_notebooks/ plus a small pipeline notebook."""
+    root = tmp_path_factory.mktemp("lab-root")
+    examples = REPO / "example_notebooks"
+    if examples.is_dir():
+        shutil.copytree(examples, root, dirs_exist_ok=True)
+    nbformat.write(_demo_notebook(), root / DEMO_NOTEBOOK)
+    return root
+
+
+@pytest.fixture(scope="session")
+def lab_server(tmp_path_factory: pytest.TempPathFactory, lab_root: Path) -> Iterator[LabServer]:
+    labextension = ensure_labextension_built()
+    workdir = tmp_path_factory.mktemp("lab-server")
+    mlops_home = tmp_path_factory.mktemp("mlops-home")
+    server = start_lab(workdir, lab_root, mlops_home, labextension)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        _skip_loudly(f"{CHROMIUM} is missing; run scripts/setup-browser.sh")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _skip_loudly("Python Playwright is missing; run scripts/setup-browser.sh")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, lab_server: LabServer):
+    """A fresh browser page, logged in to the lab server with its token (the cookie is set on the first visit)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    yield page
+    context.close()
