@@ -87,6 +87,14 @@ class BackendError(MLOpsError):
     """A backend that is unknown, unavailable or misconfigured."""
 
 
+class ContainerEngineError(BackendError):
+    """No container engine answers, or it refused a request; the message says what to do."""
+
+
+class ImageNotFoundError(BackendError):
+    """The run's image is not in the local engine (images are built locally, never pulled)."""
+
+
 class RunNotFoundError(MLOpsError):
     pass
 

@@ -30,7 +30,9 @@ def execute_run(run_id: str, on_progress: ProgressCallback | None = None) -> Run
         run_id=run.id, input_notebook=run_dir / INPUT_NOTEBOOK, output_notebook=Path(run.output_notebook),
         log_path=Path(run.log_path), parameters=spec.parameters, source_dir=source.parent,
         cwd=Path(spec.cwd) if spec.cwd else None, kernel_name=spec.kernel_name,
-        execution_timeout=spec.execution_timeout, run_timeout=spec.timeout, log_output=spec.log_output)
+        execution_timeout=spec.execution_timeout, run_timeout=spec.timeout, log_output=spec.log_output,
+        image=spec.image, network=spec.network, cpus=spec.cpus, memory=spec.memory,
+        writable_source=spec.writable_source)
     backend = get_backend(run.backend)
 
     def started(record: Run) -> None:

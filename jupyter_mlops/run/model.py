@@ -56,6 +56,15 @@ class RunSpec(BaseModel):
     output_path: str | None = Field(
         default=None, description="Extra copy of the output notebook (any papermill I/O path)")
     log_output: bool = Field(default=False, description="Also stream cell outputs to stderr")
+    # Container backends (docker) act on these; a limit left unset comes from the steps'
+    # options, else from the backend's configured default.
+    image: str | None = Field(default=None, description="Container image to run in")
+    network: Literal["none", "host"] = Field(default="none", description="Container network: none, or host on request")
+    cpus: float | None = Field(default=None, gt=0, description="CPU limit of the run's container")
+    memory: str | None = Field(default=None, pattern=r"^\d+(\.\d+)?[kmgKMG]?[bB]?$",
+                               description="Memory limit of the run's container, e.g. 512m or 2g")
+    writable_source: bool = Field(
+        default=False, description="Mount the notebook's folder writable in the container, as papermill locally")
     trigger: Trigger = "manual"
 
 

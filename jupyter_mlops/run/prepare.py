@@ -34,7 +34,9 @@ def prepare_notebook(source: NotebookNode, pipeline: Pipeline, steps: list[str] 
     prepared.cells = cells
     prepared.metadata[PLAN_KEY] = {
         # A list keeps the steps' order (nbformat writes mappings with sorted keys).
-        "steps": [{"name": s.name, "retries": s.retries, "timeout": s.timeout} for s in chosen],
+        # image, cpus, memory and gpus are for container backends.
+        "steps": [{"name": s.name, "retries": s.retries, "timeout": s.timeout, "image": s.image, "cpus": s.cpus,
+                   "memory": s.memory, "gpus": s.gpus} for s in chosen],
         "run_timeout": run_timeout,
     }
     return prepared

@@ -33,6 +33,12 @@ class Execution:
     execution_timeout: float | None = None  # per cell
     run_timeout: float | None = None  # whole run
     log_output: bool = False
+    # Container backends only (RunSpec fields of the same names).
+    image: str | None = None
+    network: str = "none"
+    cpus: float | None = None
+    memory: str | None = None
+    writable_source: bool = False
 
 
 @dataclass

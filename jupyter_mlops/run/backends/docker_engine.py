@@ -1,0 +1,80 @@
+"""The Docker engine as jupyter-mlops uses it: one client, images looked up and never pulled,
+run containers labelled with their owner process and reaped once that process is gone."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import docker
+from docker.models.images import Image
+
+from ...errors import ContainerEngineError, ImageNotFoundError
+
+LABEL_RUN = "jupyter-mlops.run-id"
+#: "<host>:<pid>:<process start time>" of the process that started the container.
+LABEL_OWNER = "jupyter-mlops.owner"
+BASE_IMAGE = "jupyter-mlops-base:bookworm"
+
+SETUP_HINT = "start one with scripts/setup-docker.sh (as root), or point DOCKER_HOST at a running engine"
+
+
+def engine_address() -> str:
+    return os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+
+
+def connect(timeout: float = 60) -> docker.DockerClient:
+    """A client for the engine at DOCKER_HOST (API version negotiated with the engine)."""
+    try:
+        client = docker.from_env(timeout=timeout)
+        client.ping()
+    except docker.errors.DockerException as error:
+        raise ContainerEngineError(f"no Docker engine answers at {engine_address()} ({error}); {SETUP_HINT}") from None
+    return client
+
+
+def find_image(client: docker.DockerClient, name: str) -> Image:
+    """The image from the local engine. Never pulls: a lookup by name that misses would."""
+    try:
+        return client.images.get(name)
+    except docker.errors.ImageNotFound:
+        hint = ("run scripts/setup-docker.sh to build it" if name == BASE_IMAGE
+                else f"build it with `jupyter-mlops image build --tag {name}`")
+        raise ImageNotFoundError(f"image {name!r} is not in the Docker engine at {engine_address()} and images "
+                                 f"are never pulled: {hint}") from None
+
+
+def _start_time(pid: int) -> str | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # Field 22 (start time); split after the command name, which may contain spaces.
+    return stat.rpartition(")")[2].split()[19]
+
+
+def owner_token() -> str:
+    """Identifies this process beyond its pid, which the system reuses."""
+    return f"{socket.gethostname()}:{os.getpid()}:{_start_time(os.getpid())}"
+
+
+def _owner_alive(token: str) -> bool:
+    host, _, rest = token.partition(":")
+    pid, _, started = rest.partition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True  # another machine's client: not ours to judge
+    return _start_time(int(pid)) == started
+
+
+def reap_orphans(client: docker.DockerClient) -> list[str]:
+    """Remove run containers whose owning process died (e.g. SIGKILL); returns their run ids."""
+    reaped = []
+    for container in client.containers.list(all=True, filters={"label": LABEL_RUN}):
+        if not _owner_alive(container.labels.get(LABEL_OWNER, "")):
+            try:
+                container.remove(force=True)
+            except docker.errors.NotFound:
+                continue  # another process reaped it first
+            reaped.append(container.labels[LABEL_RUN])
+    return reaped

@@ -1,0 +1,109 @@
+"""What a run's container gets — image, limits, user — from the run's options, else the
+steps' options, else the configured defaults (`JUPYTER_MLOPS_DOCKER_*` environment variables,
+read when a run starts so the server, the scheduler and the CLI all honour them)."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ...errors import BackendError
+from .base import Execution
+from .docker_engine import BASE_IMAGE
+
+ENV_IMAGE = "JUPYTER_MLOPS_DOCKER_IMAGE"
+ENV_MEMORY = "JUPYTER_MLOPS_DOCKER_MEMORY"
+ENV_CPUS = "JUPYTER_MLOPS_DOCKER_CPUS"
+ENV_PIDS = "JUPYTER_MLOPS_DOCKER_PIDS_LIMIT"
+ENV_USER = "JUPYTER_MLOPS_DOCKER_USER"
+
+DEFAULT_MEMORY = "2g"
+DEFAULT_CPUS = 2.0
+DEFAULT_PIDS = 512
+#: Who a container runs as when the host user is root and the notebook's folder belongs to root.
+FALLBACK_USER = "10001:10001"
+
+_MEMORY = re.compile(r"^(\d+(?:\.\d+)?)([kmg]?)b?$")
+_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+
+
+def memory_bytes(text: str, where: str) -> int:
+    match = _MEMORY.match(text.strip().lower())
+    if not match:
+        raise BackendError(f"{where}: {text!r} is not a memory size like 512m or 2g")
+    return int(float(match.group(1)) * _UNITS[match.group(2)])
+
+
+@dataclass(frozen=True)
+class ContainerOptions:
+    image: str
+    memory: str  # as given, for messages and the run record
+    memory_bytes: int
+    cpus: float
+    gpus: int
+    pids_limit: int
+    user: str  # uid:gid
+    network: str
+
+
+def _env_number(name: str, default: float, kind: type) -> Any:
+    text = os.environ.get(name)
+    if text is None:
+        return default
+    try:
+        value = kind(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise BackendError(f"{name}={text!r} must be a positive {kind.__name__}")
+    return value
+
+
+def _single_image(steps: list[dict[str, Any]]) -> str | None:
+    images = {s["name"]: s["image"] for s in steps if s.get("image")}
+    if len(set(images.values())) > 1:
+        listed = ", ".join(f"{name}: {image}" for name, image in images.items())
+        raise BackendError(f"steps ask for different images ({listed}); one container runs the whole notebook: "
+                           "pass --image, or run the steps separately with --steps")
+    return next(iter(images.values()), None)
+
+
+def container_user(source_dir: Path) -> str:
+    """Never root: the host user itself, or (host user root) the notebook folder's owner."""
+    if os.environ.get(ENV_USER):
+        user = os.environ[ENV_USER]
+        if user.split(":")[0] in ("0", "root"):
+            raise BackendError(f"{ENV_USER}={user!r}: run containers never run as root")
+        return user
+    if os.getuid() != 0:
+        return f"{os.getuid()}:{os.getgid()}"
+    owner = source_dir.stat()
+    return f"{owner.st_uid}:{owner.st_gid}" if owner.st_uid != 0 else FALLBACK_USER
+
+
+def resolve(execution: Execution, steps: list[dict[str, Any]]) -> ContainerOptions:
+    """`steps`: the plan's step entries of the prepared notebook (with image/cpus/memory/gpus)."""
+    image = execution.image or _single_image(steps) or os.environ.get(ENV_IMAGE) or BASE_IMAGE
+
+    asked = [s["memory"] for s in steps if s.get("memory")]
+    if execution.memory:
+        memory, where = execution.memory, "--memory"
+    elif asked:
+        memory, where = max(asked, key=lambda m: memory_bytes(m, "step --memory")), "step --memory"
+    else:
+        memory, where = os.environ.get(ENV_MEMORY, DEFAULT_MEMORY), ENV_MEMORY
+
+    step_cpus = [float(s["cpus"]) for s in steps if s.get("cpus")]
+    cpus = execution.cpus or (max(step_cpus) if step_cpus else None)
+    if cpus is None:
+        # The default never asks for more than the machine has (the engine would refuse).
+        cpus = min(_env_number(ENV_CPUS, DEFAULT_CPUS, float), float(os.cpu_count() or 1))
+
+    return ContainerOptions(
+        image=image, memory=memory, memory_bytes=memory_bytes(memory, where), cpus=cpus,
+        gpus=max([int(s.get("gpus") or 0) for s in steps] or [0]),
+        pids_limit=_env_number(ENV_PIDS, DEFAULT_PIDS, int),
+        user=container_user(execution.source_dir), network=execution.network)
