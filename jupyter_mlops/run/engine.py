@@ -55,7 +55,8 @@ class StepAwareClient(PapermillNotebookClient):
 
     def execute(self, **kwargs: Any) -> NotebookNode:
         self.reset_execution_trackers()
-        self._deadline: float | None = None
+        self._step_deadline: float | None = None
+        self._run_deadline: float | None = None
         self._abandoned_kernel = False
         with self.setup_kernel(**kwargs):
             self.papermill_execute_cells()
@@ -90,8 +91,8 @@ class StepAwareClient(PapermillNotebookClient):
                 attempt += 1
                 step_deadline = (time.monotonic() + step_options["timeout"]
                                  if step_options.get("timeout") else None)
-                deadlines = [d for d in (step_deadline, run_deadline) if d]
-                self._deadline = min(deadlines) if deadlines else None
+                self._step_deadline, self._run_deadline = step_deadline, run_deadline
+                self._run_timeout = run_timeout
                 failure = self._execute_cells(indices)
                 if failure is None or failure["kind"] != "error" or attempt > retries:
                     break
@@ -111,8 +112,6 @@ class StepAwareClient(PapermillNotebookClient):
                     self._emit(step, "finished", result)
                 break
             status = "timed_out" if failure["kind"] == "timeout" else "failed"
-            if failure["kind"] == "timeout" and not (step_deadline and self._deadline == step_deadline):
-                failure["error"] = f"the run exceeded its timeout of {run_timeout} s"
             outcome = {"status": status, "error": failure["error"], "failed_step": step}
             if result is not None:
                 result.update(status=status, error=failure["error"])
@@ -131,6 +130,7 @@ class StepAwareClient(PapermillNotebookClient):
             cell = self.nb.cells[index]
             started = time.monotonic()
             source = cell.source
+            self._cell_timed_out = False
             try:
                 self.nb_man.cell_start(cell, index)
                 cell.source = code_to_execute(cell)  # the kernel never sees %%mlstep lines
@@ -139,7 +139,7 @@ class StepAwareClient(PapermillNotebookClient):
                 self.nb_man.cell_exception(self.nb.cells[index], cell_index=index, exception=error)
                 if error.ename == "SystemExit" and error.evalue in ("", "0"):
                     return {"kind": "exit", "error": ""}
-                if self._deadline and time.monotonic() >= self._deadline - 0.05:
+                if self._cell_timed_out:
                     return self._timed_out(index, time.monotonic() - started)
                 return {"kind": "error", "error": f"{error.ename}: {error.evalue}"}
             except DeadKernelError:
@@ -153,12 +153,23 @@ class StepAwareClient(PapermillNotebookClient):
                 self.nb_man.cell_complete(self.nb.cells[index], cell_index=index)
         return None
 
+    async def _async_handle_timeout(self, timeout: int, cell: NotebookNode | None = None) -> Any:
+        # nbclient's one hook for "this cell ran out of time"; it then interrupts the kernel.
+        self._cell_timed_out = True
+        return await super()._async_handle_timeout(timeout, cell)
+
     def _timed_out(self, index: int, elapsed: float) -> dict[str, str]:
         self._abandoned_kernel = True
         cell = self.nb.cells[index]
         cell.outputs = [o for o in cell.outputs if not (o.output_type == "error" and o.ename == "KeyboardInterrupt")]
         step = cell_step(cell)
-        message = f"step {step!r} exceeded its timeout" if step else "the cell exceeded its timeout"
+        now = time.monotonic() + 0.05
+        if self._run_deadline is not None and now >= self._run_deadline:
+            message = f"the run exceeded its timeout of {self._run_timeout} s"
+        elif self._step_deadline is not None and now >= self._step_deadline:
+            message = f"step {step!r} exceeded its timeout"
+        else:
+            message = f"the cell exceeded the execution timeout of {self.timeout} s"
         message += f" (cell {index} interrupted after {elapsed:.1f} s)"
         self._add_error(index, "TimeoutError", message)
         return {"kind": "timeout", "error": f"TimeoutError: {message}"}
@@ -175,9 +186,10 @@ class StepAwareClient(PapermillNotebookClient):
             cell.execution_count = None
 
     def _cell_timeout(self, cell: NotebookNode) -> float | None:
-        budgets = [b for b in (self.timeout,) if b]
-        if self._deadline is not None:
-            budgets.append(max(self._deadline - time.monotonic(), 0.01))
+        budgets = [self.timeout] if self.timeout else []
+        for deadline in (self._step_deadline, self._run_deadline):
+            if deadline is not None:
+                budgets.append(max(deadline - time.monotonic(), 0.01))
         return min(budgets) if budgets else None
 
     # -- progress and log ---------------------------------------------------------------
