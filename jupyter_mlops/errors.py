@@ -101,3 +101,26 @@ class RunNotFoundError(MLOpsError):
 
 class RunStateError(MLOpsError):
     """An action that does not fit the run's state, e.g. cancelling a finished run."""
+
+
+# -- schedules ------------------------------------------------------------------------------
+
+
+class ScheduleError(MLOpsError):
+    """A schedule that cannot be accepted: its cron, timezone, policies or name."""
+
+
+class InvalidCronError(ScheduleError):
+    pass
+
+
+class UnknownTimezoneError(ScheduleError):
+    pass
+
+
+class ScheduleNotFoundError(ScheduleError):
+    pass
+
+
+class SchedulesFileError(ScheduleError):
+    """A schedules YAML file that cannot be read or does not describe schedules."""

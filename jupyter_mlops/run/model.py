@@ -20,6 +20,7 @@ class RunStatus(str, Enum):
     failed = "failed"
     cancelled = "cancelled"
     timed_out = "timed_out"
+    lost = "lost"  # its worker vanished (killed, machine stopped); the reason is in `error`
 
     @property
     def finished(self) -> bool:

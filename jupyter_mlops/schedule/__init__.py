@@ -1,0 +1,1 @@
+"""When notebooks run: cron schedules with policies, and the single scheduler loop that fires them."""
