@@ -13,3 +13,7 @@ if ! ./scripts/setup-docker.sh; then
     echo "!!!!!!!!!! WARNING: scripts/setup-docker.sh failed: no Docker engine or base image;" >&2
     echo "!!!!!!!!!! the docker backend will not work here and tests/docker will be SKIPPED" >&2
 fi
+# Airflow for the export tests, in its own cached virtual environment (the `airflow` extra).
+if ! ./scripts/setup-airflow.sh; then
+    echo "!!!!!!!!!! WARNING: scripts/setup-airflow.sh failed: the Airflow tests in tests/export will be SKIPPED" >&2
+fi
