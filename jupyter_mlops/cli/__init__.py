@@ -8,6 +8,7 @@ from __future__ import annotations
 import click
 
 from .common import main
+from .image import image_group
 from .run import run_command
 from .runs import runs_group
 from .steps import steps_command
@@ -15,5 +16,6 @@ from .steps import steps_command
 main.add_command(steps_command)
 main.add_command(run_command)
 main.add_command(runs_group)
+main.add_command(image_group)
 
 __all__ = ["main"]

@@ -16,6 +16,7 @@ from ..pipeline.parameters import parse_cli_value
 from ..run.model import Run, RunSpec, RunStatus, StepStatus
 from ..service.runs import get_pipeline, prepare_only, run_notebook
 from .common import echo_json, example, format_duration
+from .container_options import container_fields, container_options
 
 _SYMBOL = {StepStatus.succeeded: "✔", StepStatus.failed: "✘", StepStatus.timed_out: "⏱", StepStatus.skipped: "·"}
 
@@ -83,7 +84,8 @@ def _sigterm_as_interrupt(_signum, _frame) -> None:
 
 @click.command("run", epilog=example("""
 jupyter-mlops run example_notebooks/train_evaluate.ipynb -p n_estimators 50 --steps evaluate
-jupyter-mlops run analysis.ipynb out.ipynb -f params.yaml --execution-timeout 120"""))
+jupyter-mlops run analysis.ipynb out.ipynb -f params.yaml --execution-timeout 120
+jupyter-mlops run train.ipynb --backend docker --memory 4g --follow"""))
 @click.argument("notebook", type=click.Path(dir_okay=False))
 @click.argument("output_path", required=False)
 @click.option("-p", "--parameters", "typed", nargs=2, multiple=True, metavar="NAME VALUE",
@@ -101,12 +103,14 @@ jupyter-mlops run analysis.ipynb out.ipynb -f params.yaml --execution-timeout 12
 @click.option("--backend", default="local", show_default=True, help="Where to run.")
 @click.option("-k", "--kernel", "kernel_name", help="Kernel to use instead of the notebook's.")
 @click.option("--cwd", type=click.Path(file_okay=False, exists=True), help="Working directory of the kernel.")
-@click.option("--log-output", is_flag=True, help="Stream cell outputs to stderr as they come.")
+@click.option("--log-output", "--follow", "log_output", is_flag=True,
+              help="Stream cell outputs (in a container: its whole log) to stderr as they come.")
 @click.option("--prepare-only", is_flag=True, help="Write the parametrized notebook without executing it.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run record as JSON.")
+@container_options
 def run_command(notebook: str, output_path: str | None, typed, raw, files, yamls, base64s, output_option,
                 steps, timeout, execution_timeout, backend, kernel_name, cwd, log_output, prepare_only: bool,
-                as_json: bool) -> None:
+                as_json: bool, **container: Any) -> None:
     """Execute NOTEBOOK with papermill and keep a run record.
 
     Exits 0 only when the run succeeded. A notebook without %%mlstep cells runs whole.
@@ -116,7 +120,7 @@ def run_command(notebook: str, output_path: str | None, typed, raw, files, yamls
         notebook=notebook, parameters=collect_parameters(notebook, files, yamls, base64s, typed, raw),
         steps=[s.strip() for s in steps.split(",") if s.strip()] if steps else None, backend=backend,
         timeout=timeout, execution_timeout=execution_timeout, kernel_name=kernel_name, cwd=cwd,
-        output_path=output, log_output=log_output)
+        output_path=output, log_output=log_output, **container_fields(backend, container))
     if prepare_only:
         if not output:
             raise click.UsageError("--prepare-only needs an output path (OUTPUT_PATH or -o)")

@@ -32,7 +32,7 @@ from docker.types import DeviceRequest, Mount
 
 import jupyter_mlops
 
-from ...errors import BackendError, ContainerEngineError, MLOpsError
+from ...errors import BackendError, MLOpsError
 from ..in_container import EVENT_PREFIX
 from ..model import RunStatus
 from ..plan import PLAN_KEY
@@ -64,18 +64,22 @@ class DockerBackend(Backend):
         return True, f"Docker engine at {engine_address()}"
 
     def execute(self, execution: Execution, on_step_event: StepEventSink) -> BackendOutcome:
-        client = connect()
-        reap_orphans(client)
-        plan = nbformat.read(execution.input_notebook, as_version=4).metadata.get(PLAN_KEY, {})
-        options = resolve(execution, plan.get("steps", []))
-        image = find_image(client, options.image)
+        try:
+            client = connect()
+            reap_orphans(client)
+            plan = nbformat.read(execution.input_notebook, as_version=4).metadata.get(PLAN_KEY, {})
+            options = resolve(execution, plan.get("steps", []))
+            image = find_image(client, options.image)
+        except MLOpsError as error:  # no engine, no image, bad limits: the run fails saying why
+            return _outcome(execution, {}, RunStatus.failed, str(error))
         with _run_files(execution, options.user) as files:
             try:
                 container = client.containers.create(**_container_config(execution, options, image, files))
+            except MLOpsError as error:
+                return _outcome(execution, {}, RunStatus.failed, str(error))
             except docker.errors.APIError as error:
-                raise ContainerEngineError(
-                    f"the Docker engine refused the container for run {execution.run_id}: "
-                    f"{error.explanation or error}") from None
+                return _outcome(execution, {}, RunStatus.failed,
+                                f"the Docker engine refused the container: {error.explanation or error}")
             try:
                 return _supervise(container, execution, options, image, on_step_event)
             finally:
