@@ -83,6 +83,10 @@ class UnknownStepError(MLOpsError):
     """`--steps`/`--only` names a step the notebook does not declare."""
 
 
+class StepSelectionError(MLOpsError):
+    """A run asked for both `--steps` (with dependencies) and `--only` (without)."""
+
+
 class BackendError(MLOpsError):
     """A backend that is unknown, unavailable or misconfigured."""
 

@@ -84,6 +84,7 @@ def _sigterm_as_interrupt(_signum, _frame) -> None:
 
 @click.command("run", epilog=example("""
 jupyter-mlops run example_notebooks/train_evaluate.ipynb -p n_estimators 50 --steps evaluate
+jupyter-mlops run example_notebooks/branching.ipynb --only features_b
 jupyter-mlops run analysis.ipynb out.ipynb -f params.yaml --execution-timeout 120
 jupyter-mlops run train.ipynb --backend docker --memory 4g --follow"""))
 @click.argument("notebook", type=click.Path(dir_okay=False))
@@ -98,6 +99,8 @@ jupyter-mlops run train.ipynb --backend docker --memory 4g --follow"""))
 @click.option("-b", "--parameters_base64", "base64s", multiple=True, help="Parameters as base64-encoded YAML.")
 @click.option("-o", "--output", "output_option", help="Also write the output notebook here (any papermill I/O path).")
 @click.option("--steps", help="Comma-separated steps to run, with everything they depend on.")
+@click.option("--only", help="Comma-separated steps to run after the prelude, without what they depend on "
+                             "(their inputs come from files, as in an exported pipeline's task).")
 @click.option("--timeout", type=float, help="Seconds for the whole run.")
 @click.option("--execution-timeout", type=float, help="Seconds allowed for each cell.")
 @click.option("--backend", default="local", show_default=True, help="Where to run.")
@@ -109,7 +112,7 @@ jupyter-mlops run train.ipynb --backend docker --memory 4g --follow"""))
 @click.option("--json", "as_json", is_flag=True, help="Print the run record as JSON.")
 @container_options
 def run_command(notebook: str, output_path: str | None, typed, raw, files, yamls, base64s, output_option,
-                steps, timeout, execution_timeout, backend, kernel_name, cwd, log_output, prepare_only: bool,
+                steps, only, timeout, execution_timeout, backend, kernel_name, cwd, log_output, prepare_only: bool,
                 as_json: bool, **container: Any) -> None:
     """Execute NOTEBOOK with papermill and keep a run record.
 
@@ -118,7 +121,8 @@ def run_command(notebook: str, output_path: str | None, typed, raw, files, yamls
     output = output_option or output_path
     spec = RunSpec(
         notebook=notebook, parameters=collect_parameters(notebook, files, yamls, base64s, typed, raw),
-        steps=[s.strip() for s in steps.split(",") if s.strip()] if steps else None, backend=backend,
+        steps=[s.strip() for s in steps.split(",") if s.strip()] if steps else None,
+        only=[s.strip() for s in only.split(",") if s.strip()] if only else None, backend=backend,
         timeout=timeout, execution_timeout=execution_timeout, kernel_name=kernel_name, cwd=cwd,
         output_path=output, log_output=log_output, **container_fields(backend, container))
     if prepare_only:

@@ -16,6 +16,7 @@ MAGIC = "%%mlstep"
 TAG_PREFIX = "mlstep:"
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _MEMORY = re.compile(r"^\d+(\.\d+)?[kmgKMG]?[bB]?$")
+_POOL = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$")  # a Kubernetes label value
 
 
 class OptionError(ValueError):
@@ -45,6 +46,12 @@ def _memory(value: str) -> str:
     return value.lower()
 
 
+def _pool(value: str) -> str:
+    if not _POOL.match(value):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a node pool name (letters, digits, -, _, .; at most 63)")
+    return value
+
+
 def _non_negative_int(value: str) -> int:
     number = int(value)
     if number < 0:
@@ -71,6 +78,8 @@ def _build_parser() -> _Parser:
     parser.add_argument("--cpus", type=_positive_float, default=None)
     parser.add_argument("--memory", type=_memory, default=None)
     parser.add_argument("--gpus", type=_non_negative_int, default=None)
+    parser.add_argument("--pool", type=_pool, default=None,
+                        help="node pool for this step when exported (jupyter-mlops export)")
     parser.add_argument("--inputs", type=_paths, action="extend", default=None, help="files the step reads")
     parser.add_argument("--outputs", type=_paths, action="extend", default=None, help="files the step writes")
     return parser

@@ -28,6 +28,7 @@ class Step(BaseModel):
     cpus: float | None = None
     memory: str | None = None
     gpus: int | None = None
+    pool: str | None = Field(default=None, description="Node pool when exported: node selector and toleration")
     inputs: list[str] = Field(default_factory=list)
     outputs: list[str] = Field(default_factory=list)
     declared_by: Literal["magic", "tags", "implicit"] = "magic"

@@ -48,6 +48,9 @@ class RunSpec(BaseModel):
     parameters: dict[str, Any] = Field(default_factory=dict)
     steps: list[str] | None = Field(
         default=None, description="Run these steps and everything they depend on; None runs all")
+    only: list[str] | None = Field(
+        default=None, description="Run the prelude and exactly these steps, not what they depend on "
+                                  "(one task of an exported pipeline, whose inputs come from files)")
     backend: str = "local"
     timeout: float | None = Field(default=None, gt=0, description="Whole-run timeout in seconds")
     execution_timeout: float | None = Field(

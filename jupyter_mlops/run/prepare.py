@@ -10,14 +10,23 @@ import copy
 
 from nbformat import NotebookNode
 
+from ..errors import StepSelectionError
 from ..pipeline.declarations import magic_line
 from ..pipeline.model import Pipeline
 from .plan import CELL_KEY, PLAN_KEY
 
 
 def prepare_notebook(source: NotebookNode, pipeline: Pipeline, steps: list[str] | None = None,
-                     run_timeout: float | None = None) -> NotebookNode:
-    chosen = pipeline.closure(steps) if steps else pipeline.steps
+                     run_timeout: float | None = None, only: list[str] | None = None) -> NotebookNode:
+    """`steps` keeps the named steps and what they depend on; `only` keeps exactly the named steps."""
+    if steps and only:
+        raise StepSelectionError(f"choose steps with --steps ({', '.join(steps)}) or --only ({', '.join(only)}), "
+                                 "not both")
+    if only:
+        wanted = {pipeline.step(name).name for name in only}
+        chosen = [s for s in pipeline.steps if s.name in wanted]
+    else:
+        chosen = pipeline.closure(steps) if steps else pipeline.steps
     keep: dict[int, str | None] = {index: None for index in pipeline.prelude}
     for step in chosen:
         keep.update({index: step.name for index in step.cell_indices})

@@ -33,7 +33,7 @@ def _validated(spec: RunSpec) -> tuple[RunSpec, NotebookNode]:
     pipeline = parse_pipeline(source, name=str(path))
     parameters = validate_parameters(pipeline, spec.parameters)
     spec = spec.model_copy(update={"notebook": str(path), "parameters": parameters})
-    return spec, prepare_notebook(source, pipeline, spec.steps, run_timeout=spec.timeout)
+    return spec, prepare_notebook(source, pipeline, spec.steps, run_timeout=spec.timeout, only=spec.only)
 
 
 def queue_run(spec: RunSpec, *, schedule_id: str | None = None, batch_id: str | None = None) -> Run:
