@@ -128,3 +128,7 @@ class ScheduleNotFoundError(ScheduleError):
 
 class SchedulesFileError(ScheduleError):
     """A schedules YAML file that cannot be read or does not describe schedules."""
+
+
+class LeaseLostError(ScheduleError):
+    """A scheduler's lease expired or was taken over while it was acting: it must stop firing."""

@@ -92,3 +92,12 @@ class Schedule(ScheduleSpec):
 
     def spec(self) -> ScheduleSpec:
         return ScheduleSpec(**self.model_dump(include=set(ScheduleSpec.model_fields)))
+
+
+class ApplySummary(BaseModel):
+    """What `schedule apply FILE` did, by schedule name."""
+
+    created: list[str] = Field(default_factory=list)
+    updated: list[str] = Field(default_factory=list)
+    unchanged: list[str] = Field(default_factory=list)
+    removed: list[str] = Field(default_factory=list)
