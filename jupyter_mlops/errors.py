@@ -132,3 +132,20 @@ class SchedulesFileError(ScheduleError):
 
 class LeaseLostError(ScheduleError):
     """A scheduler's lease expired or was taken over while it was acting: it must stop firing."""
+
+
+# -- batches --------------------------------------------------------------------------------
+
+
+class GridError(ParameterError):
+    """A parameter grid or list that cannot be expanded: bad YAML/JSONL, empty, or a value of
+    the wrong type; raised before any run is recorded."""
+
+
+class BatchError(MLOpsError):
+    """A batch that cannot run: its kernels could not be started, or it was asked something
+    that does not fit its state."""
+
+
+class BatchNotFoundError(MLOpsError):
+    pass

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from papermill.iorw import write_ipynb
@@ -20,8 +21,11 @@ INPUT_NOTEBOOK = "input.ipynb"
 ProgressCallback = Callable[[Run], None]
 
 
-def execute_run(run_id: str, on_progress: ProgressCallback | None = None) -> Run:
-    """Run a queued run to its end. Ctrl-C / SIGTERM (KeyboardInterrupt) records it cancelled."""
+def execute_run(run_id: str, on_progress: ProgressCallback | None = None, *, kernel_manager: Any = None) -> Run:
+    """Run a queued run to its end. Ctrl-C / SIGTERM (KeyboardInterrupt) records it cancelled.
+
+    `kernel_manager`: a started kernel for this run only (see `Execution.kernel_manager`).
+    """
     run = run_store.get_run(run_id)
     spec = run.spec
     source = Path(spec.notebook)
@@ -32,7 +36,7 @@ def execute_run(run_id: str, on_progress: ProgressCallback | None = None) -> Run
         cwd=Path(spec.cwd) if spec.cwd else None, kernel_name=spec.kernel_name,
         execution_timeout=spec.execution_timeout, run_timeout=spec.timeout, log_output=spec.log_output,
         image=spec.image, network=spec.network, cpus=spec.cpus, memory=spec.memory,
-        writable_source=spec.writable_source)
+        writable_source=spec.writable_source, kernel_manager=kernel_manager)
     backend = get_backend(run.backend)
 
     def started(record: Run) -> None:

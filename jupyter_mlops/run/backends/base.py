@@ -39,6 +39,10 @@ class Execution:
     cpus: float | None = None
     memory: str | None = None
     writable_source: bool = False
+    # Local backend only: a kernel already running in the run's working directory, to use for
+    # this run instead of starting one (batches start kernels ahead of need); its owner
+    # discards it afterwards.
+    kernel_manager: Any = None
 
 
 @dataclass

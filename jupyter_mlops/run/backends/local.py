@@ -20,7 +20,10 @@ class LocalBackend(Backend):
                     parameters=execution.parameters,
                     engine_name=engine.ENGINE_NAME,
                     kernel_name=execution.kernel_name,
-                    cwd=str(execution.cwd or execution.source_dir),
+                    # A given kernel already runs in the working directory; papermill's cwd is a
+                    # process-wide chdir, which parallel runs in one process must not race on.
+                    cwd=None if execution.kernel_manager else str(execution.cwd or execution.source_dir),
+                    km=execution.kernel_manager,
                     execution_timeout=execution.execution_timeout,
                     log_output=execution.log_output,
                     progress_bar=False,

@@ -1,0 +1,100 @@
+"""`python -m jupyter_mlops.batch.forkserver MODULE...`: forks fresh IPython kernels on request.
+
+Starting a kernel costs about a second of interpreter start-up and imports (ipykernel, then
+numpy, pandas, … in the notebook). This process pays that once: it imports ipykernel and the
+listed modules, then waits. Each request (one JSON line on stdin: the kernel's argv after
+`-m ipykernel_launcher`, its cwd and environment) forks a child that becomes a brand-new
+kernel; the reply is one JSON line with the child's pid.
+
+Isolation: this process never executes notebook code, so every child starts from the same
+pristine state — nothing a run does can reach another run. It stays single-threaded and
+creates no zmq context before forking, which is what makes forking safe.
+
+The children are reaped automatically (SIGCHLD ignored). When stdin closes — the batch ended,
+was cancelled or was killed — every child still alive is killed with its process group, so no
+kernel outlives the batch.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import signal
+import sys
+from typing import Any
+
+
+def _become_kernel(request: dict[str, Any], reply_fd: int) -> None:
+    """In the forked child: a new session, the run's cwd and environment, then the kernel."""
+    os.close(reply_fd)
+    os.setsid()  # as jupyter_client does: a terminal's Ctrl-C goes to the batch, not the kernel
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the kernel's own subprocesses must be waitable
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+    _reseed()
+    from ipykernel import kernelapp
+
+    kernelapp.launch_new_instance(argv=request["argv"])
+
+
+def _reseed() -> None:
+    # Modules imported here were seeded once, in this process; a fresh kernel would seed them
+    # anew. `random` reseeds itself after fork; numpy's global generator does not.
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        numpy.random.seed()
+
+
+def _kill_children(children: set[int]) -> None:
+    for pid in children:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def main(modules: list[str]) -> int:
+    # Replies go through a private copy of stdout; fd 1 then points at stderr, so whatever an
+    # import prints cannot corrupt the protocol.
+    reply_fd = os.dup(1)
+    os.dup2(2, 1)
+    # As ipykernel_launcher does: the kernel puts the notebook's folder ('') on sys.path itself.
+    if sys.path and (sys.path[0] == "" or os.path.abspath(sys.path[0]) == os.getcwd()):
+        del sys.path[0]
+    # The kernels' ParentPoller reads this at import: a kernel exits if this process dies.
+    os.environ["JPY_PARENT_PID"] = str(os.getpid())
+    importlib.import_module("ipykernel.kernelapp")
+    failed = []
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except Exception as error:  # a missing optional module only costs speed
+            failed.append(f"{module} ({type(error).__name__}: {error})")
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the batch decides when we stop
+    with os.fdopen(reply_fd, "w", buffering=1) as replies:
+        replies.write(json.dumps({"ready": os.getpid(), "not_preloaded": failed}) + "\n")
+        children: set[int] = set()
+        for line in sys.stdin:
+            request = json.loads(line)
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    _become_kernel(request, replies.fileno())
+                finally:
+                    os._exit(0)
+            children.add(pid)
+            replies.write(json.dumps({"pid": pid}) + "\n")
+        _kill_children(children)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

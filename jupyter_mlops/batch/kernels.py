@@ -1,0 +1,230 @@
+"""A pool of fresh kernels forked ahead of need: each serves exactly one run, then is killed.
+
+The kernels come from a fork server (see `forkserver`) that has already imported ipykernel and
+the modules the notebook needs, so a new kernel costs a fork and IPython's own set-up instead
+of a new interpreter. A filler thread keeps `spare` kernels starting while runs execute, so a
+run normally finds its kernel ready; a kernel is never reused, so every run starts clean.
+
+To nbclient a pooled kernel is an ordinary `AsyncKernelManager`; only its provisioner differs:
+it asks the fork server for the process instead of spawning one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import uuid
+from pathlib import Path
+from typing import Any
+
+import zmq.asyncio
+from jupyter_client.kernelspec import KernelSpec, KernelSpecManager, NoSuchKernel
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.provisioning import LocalProvisioner
+
+from ..errors import BatchError
+
+LAUNCHER = "ipykernel_launcher"
+
+
+class ForkServer:
+    """The fork server process and its request/reply pipes (thread-safe)."""
+
+    def __init__(self, modules: list[str]) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "jupyter_mlops.batch.forkserver", *modules],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
+            start_new_session=True)  # Ctrl-C reaches the batch only; the batch then closes us
+        self._lock = threading.Lock()
+        hello = self._read()
+        self.not_preloaded: list[str] = hello["not_preloaded"]
+
+    def _read(self) -> dict[str, Any]:
+        line = self.process.stdout.readline()
+        if not line:
+            raise BatchError(f"the kernel fork server exited (status {self.process.wait()}); see the messages above")
+        return json.loads(line)
+
+    def fork(self, argv: list[str], cwd: str, env: dict[str, str]) -> int:
+        with self._lock:
+            self.process.stdin.write(json.dumps({"argv": argv, "cwd": cwd, "env": env}) + "\n")
+            return self._read()["pid"]
+
+    def close(self) -> None:
+        """Closing stdin makes the server kill every kernel it forked that is still alive."""
+        try:
+            self.process.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process.stdout.close()
+
+
+class _ForkedProcess:
+    """The slice of `subprocess.Popen` that LocalProvisioner uses, for a process we did not spawn.
+
+    The fork server reaps its children at once, so a kernel is gone when its /proc entry is.
+    """
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+
+    def poll(self) -> int | None:
+        try:
+            state = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            return -1  # the exit status went to the fork server
+        return -1 if state in ("Z", "X") else None
+
+    def wait(self) -> int | None:
+        return self.poll()
+
+    def send_signal(self, signum: int) -> None:
+        os.kill(self.pid, signum)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+
+class ForkProvisioner(LocalProvisioner):
+    """LocalProvisioner (ports, connection file, signals) with the process from the fork server."""
+
+    def __init__(self, server: ForkServer, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.server = server
+
+    async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> dict[str, Any]:
+        argv = cmd[cmd.index(LAUNCHER) + 1:]
+        cwd = str(kwargs.get("cwd") or os.getcwd())
+        pid = self.server.fork(argv, cwd, dict(kwargs.get("env") or os.environ))
+        self.process = _ForkedProcess(pid)
+        self.pid = self.pgid = pid  # the child called setsid(): its group is its own
+        self.cwd = cwd
+        return self.connection_info
+
+
+def forkable_spec(kernel_name: str) -> KernelSpec | None:
+    """The kernel spec if it is this Python's ipykernel (only those can be forked from here)."""
+    try:
+        spec = KernelSpecManager().get_kernel_spec(kernel_name)
+    except NoSuchKernel:
+        return None
+    argv = spec.argv
+    if len(argv) < 3 or argv[1:3] != ["-m", LAUNCHER]:
+        return None
+    python = shutil.which(argv[0])
+    if python is None or os.path.realpath(python) != os.path.realpath(sys.executable):
+        return None
+    return spec
+
+
+class KernelPool:
+    """Up to `total` kernels, `spare` of them started ahead of the runs that will take them."""
+
+    def __init__(self, kernel_name: str, spec: KernelSpec, cwd: Path, *, preload: list[str], spare: int,
+                 total: int) -> None:
+        self.kernel_name = kernel_name
+        self.spec = spec
+        self.cwd = cwd
+        self.server = ForkServer(preload)
+        self._context = zmq.asyncio.Context()
+        self._ready: queue.Queue[AsyncKernelManager | BaseException] = queue.Queue()
+        self._unrequested = total  # kernels the filler has not been asked for yet
+        self._wanted = threading.Semaphore(0)
+        self._closed = threading.Event()
+        self._live: set[AsyncKernelManager] = set()
+        self._lock = threading.Lock()
+        self._filler = threading.Thread(target=self._fill, name="mlops-kernel-pool", daemon=True)
+        self._filler.start()
+        self._request(spare)
+
+    def _request(self, count: int) -> None:
+        with self._lock:
+            count = min(count, self._unrequested)
+            self._unrequested -= count
+        for _ in range(count):
+            self._wanted.release()
+
+    def _start_one(self) -> AsyncKernelManager:
+        manager = AsyncKernelManager(kernel_name=self.kernel_name, context=self._context)
+        manager._kernel_spec = self.spec  # looked up once for the whole pool
+        manager.kernel_id = str(uuid.uuid4())
+        manager.provisioner = ForkProvisioner(self.server, kernel_id=manager.kernel_id, kernel_spec=self.spec,
+                                              parent=manager)
+        asyncio.run(manager.start_kernel(cwd=str(self.cwd)))
+        return manager
+
+    def _fill(self) -> None:
+        while True:
+            self._wanted.acquire()
+            if self._closed.is_set():
+                return
+            try:
+                manager = self._start_one()
+            except BaseException as error:  # handed to the run that would have used the kernel
+                self._ready.put(error)
+                continue
+            with self._lock:
+                if self._closed.is_set():
+                    self._kill(manager)
+                    return
+                self._live.add(manager)
+            self._ready.put(manager)
+
+    def take(self) -> AsyncKernelManager:
+        """A started kernel for one run (at most `total` calls); keeps `spare` more starting."""
+        self._request(1)
+        while True:
+            if self._closed.is_set():
+                raise BatchError("the batch stopped before this run could get a kernel")
+            try:
+                got = self._ready.get(timeout=0.2)
+                break
+            except queue.Empty:
+                continue
+        if isinstance(got, BaseException):
+            raise BatchError(f"a kernel could not be started: {type(got).__name__}: {got}") from got
+        return got
+
+    def discard(self, manager: AsyncKernelManager) -> None:
+        """Kill a kernel after its one run (or on cancel): it is never reused."""
+        with self._lock:
+            self._live.discard(manager)
+        self._kill(manager)
+
+    @staticmethod
+    def _kill(manager: AsyncKernelManager) -> None:
+        try:
+            manager.provisioner.process.kill()
+        except (ProcessLookupError, AttributeError):
+            pass
+        manager.cleanup_connection_file()
+
+    def close(self) -> None:
+        """Kill every kernel (handed out or spare) and stop the fork server; safe to repeat."""
+        if self._closed.is_set():
+            return
+        self._closed.set()
+        self._wanted.release()
+        with self._lock:
+            live, self._live = self._live, set()
+        for manager in live:
+            self._kill(manager)
+        self.server.close()
+        self._context.destroy(linger=0)

@@ -1,0 +1,170 @@
+"""Execute a recorded batch: its queued runs, `parallel` at a time, each an ordinary run.
+
+Runs execute in threads of this process (a run mostly waits on its kernel, which is a process
+of its own). On the local backend each run gets a kernel from a `KernelPool`: forked ahead
+of need, used once, killed after. A failing run does not stop the others unless the batch
+is fail-fast, which then starts no new run.
+
+Cancelling (Ctrl-C, or SIGTERM turned into KeyboardInterrupt) kills every kernel at once;
+the runs that were executing are recorded cancelled, those not started too, and finished
+runs keep their records and output notebooks. No kernel outlives the batch: the pool's fork
+server kills whatever it forked when the batch closes it, however the batch ends.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from ..errors import BatchError
+from ..pipeline import read_notebook
+from ..run.executor import execute_run
+from ..run.model import Run, RunStatus
+from ..store import runs as run_store
+from . import store
+from .kernels import KernelPool, forkable_spec
+from .model import Batch, BatchStatus
+from .preload import modules_to_preload
+
+#: Called with each run's record as it finishes.
+BatchProgress = Callable[[Run], None]
+
+
+def _kernel_pool(batch: Batch, runs: int) -> KernelPool | None:
+    """A pool when runs are local and the notebook's kernel is this Python's ipykernel."""
+    if batch.spec.backend != "local":
+        return None
+    notebook = Path(batch.notebook)
+    source = read_notebook(notebook)
+    kernel_name = source.metadata.get("kernelspec", {}).get("name")
+    spec = forkable_spec(kernel_name) if kernel_name else None
+    if spec is None:
+        return None  # each run starts its own kernel, as papermill does
+    preload = modules_to_preload(source, notebook.parent, batch.spec.preload)
+    return KernelPool(kernel_name, spec, notebook.parent, preload=preload, spare=batch.parallel, total=runs)
+
+
+class _Execution:
+    """The shared state of one batch execution: the queue of runs, the stop reason, the pool."""
+
+    def __init__(self, batch: Batch, pending: list[str], on_progress: BatchProgress | None) -> None:
+        self.batch = batch
+        self.todo: queue.SimpleQueue[str] = queue.SimpleQueue()
+        for run_id in pending:
+            self.todo.put(run_id)
+        self.on_progress = on_progress
+        self.stop_reason: str | None = None
+        self.cancelled = threading.Event()
+        self.lock = threading.Lock()
+        self.pool = _kernel_pool(batch, len(pending))
+
+    def stop(self, reason: str) -> None:
+        with self.lock:
+            if self.stop_reason is None:
+                self.stop_reason = reason
+
+    def work(self) -> None:
+        while self.stop_reason is None:
+            try:
+                run_id = self.todo.get_nowait()
+            except queue.Empty:
+                return
+            run = self._execute(run_id)
+            if self.cancelled.is_set() and run.status != RunStatus.succeeded:
+                run = _mark_cancelled(run_id, "cancelled by the user while running (its kernel was stopped)")
+            elif self.batch.spec.fail_fast and run.status != RunStatus.succeeded:
+                self.stop(f"stopped after run {run_id} {run.status.value} (--fail-fast)")
+            if self.on_progress:
+                self.on_progress(run)
+
+    def _execute(self, run_id: str) -> Run:
+        kernel = None
+        try:
+            if self.pool is not None:
+                kernel = self.pool.take()
+            return execute_run(run_id, kernel_manager=kernel)
+        except Exception as error:  # the kernel could not start, the store failed…: this run only
+            message = f"{type(error).__name__}: {error}"
+
+            def failed(record: Run) -> None:
+                record.status = RunStatus.failed
+                record.error = message
+                record.ended_at = run_store.now()
+
+            return run_store.update_run(run_id, failed)
+        finally:
+            if kernel is not None:
+                self.pool.discard(kernel)
+
+
+def _mark_cancelled(run_id: str, reason: str) -> Run:
+    def cancelled(record: Run) -> None:
+        record.status = RunStatus.cancelled
+        record.error = reason
+        record.ended_at = record.ended_at or run_store.now()
+
+    return run_store.update_run(run_id, cancelled)
+
+
+def run_batch(batch_id: str, on_progress: BatchProgress | None = None) -> Batch:
+    """Execute the batch's queued runs and return its finished record.
+
+    KeyboardInterrupt (Ctrl-C; the worker turns SIGTERM into it) cancels the batch cleanly.
+    """
+    batch = store.get_batch(batch_id)
+    if batch.status != BatchStatus.queued:
+        raise BatchError(f"batch {batch_id} is {batch.status.value}; only a queued batch can be run")
+
+    def running(record: Batch) -> None:
+        record.status = BatchStatus.running
+        record.started_at = run_store.now()
+
+    batch = store.update_batch(batch_id, running)
+    pending = [r for r in batch.run_ids if run_store.get_run(r).status == RunStatus.queued]
+    execution, workers = None, []
+    try:
+        execution = _Execution(batch, pending, on_progress)
+        workers = [threading.Thread(target=execution.work, name=f"mlops-batch-{i}", daemon=True)
+                   for i in range(min(batch.parallel, len(pending)))]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            while worker.is_alive():
+                worker.join(0.2)  # short waits keep the main thread responsive to Ctrl-C
+    except KeyboardInterrupt:
+        if execution is not None:
+            execution.stop("cancelled by the user")
+            execution.cancelled.set()
+            if execution.pool is not None:
+                execution.pool.close()  # running runs see their kernel die and end at once
+            for worker in workers:
+                worker.join()
+    finally:
+        if execution is not None and execution.pool is not None:
+            execution.pool.close()
+    return _finish(batch_id, execution.stop_reason if execution else "cancelled by the user")
+
+
+def _finish(batch_id: str, stop_reason: str | None) -> Batch:
+    batch = store.get_batch(batch_id)
+    for run_id in batch.run_ids:
+        if run_store.get_run(run_id).status == RunStatus.queued:
+            _mark_cancelled(run_id, f"not started: {stop_reason or 'the batch stopped'}")
+    all_succeeded = all(run_store.get_run(r).status == RunStatus.succeeded for r in batch.run_ids)
+
+    def finished(record: Batch) -> None:
+        record.ended_at = run_store.now()
+        record.error = stop_reason
+        if stop_reason is not None:
+            record.status = BatchStatus.cancelled
+        else:
+            record.status = BatchStatus.succeeded if all_succeeded else BatchStatus.failed
+
+    return store.update_batch(batch_id, finished)
+
+
+def default_parallel() -> int:
+    return os.cpu_count() or 1
