@@ -96,10 +96,10 @@ def _run_files(execution: Execution, user: str) -> Iterator[Path]:
     files.mkdir(exist_ok=True)
     for path in (execution.output_notebook, execution.log_path):
         path.touch()  # bind-mounted one by one: the container sees no other file of the run
-    writable = [files, execution.output_notebook, execution.log_path]
+    handed = [files, execution.input_notebook, execution.output_notebook, execution.log_path]
     if os.getuid() == 0:  # otherwise the container runs as this very user
         uid, gid = (int(part) for part in user.split(":"))
-        for path in writable:
+        for path in handed:
             os.chown(path, uid, gid)
     try:
         yield files
@@ -108,7 +108,7 @@ def _run_files(execution: Execution, user: str) -> Iterator[Path]:
             execution.output_notebook.unlink()  # never written: no output notebook, as locally
         if os.getuid() == 0:
             owner = execution.output_notebook.parent.stat()
-            for path in [*writable, *files.rglob("*")]:
+            for path in [*handed, *files.rglob("*")]:
                 if path.exists() or path.is_symlink():
                     os.lchown(path, owner.st_uid, owner.st_gid)
 
@@ -196,7 +196,7 @@ def _supervise(container: Container, execution: Execution, options: ContainerOpt
              if execution.run_timeout else None)
     stdout, stderr = _Lines(), _Lines()
     stderr_tail: deque[str] = deque(maxlen=20)
-    running_step: str | None = None
+    last_step: str | None = None  # the step a kill or OOM interrupted
     container.start()
     if timer:
         timer.start()
@@ -205,7 +205,8 @@ def _supervise(container: Container, execution: Execution, options: ContainerOpt
             for line in stdout.feed(out):
                 if line.startswith(EVENT_PREFIX):
                     event = json.loads(line[len(EVENT_PREFIX):])
-                    running_step = event["step"] if event["event"] == "started" else None
+                    if event["event"] == "started":
+                        last_step = event["step"]
                     on_step_event(event["step"], event["event"], event["details"])
             for line in stderr.feed(err):
                 stderr_tail.append(line)
@@ -221,7 +222,7 @@ def _supervise(container: Container, execution: Execution, options: ContainerOpt
     container.reload()
     info = {"image": options.image, "image_id": image.id, "memory": options.memory, "cpus": options.cpus,
             "network": options.network, "user": options.user, "exit_code": exit_code}
-    where = f" in step {running_step!r}" if running_step else ""
+    where = f" in step {last_step!r}" if last_step else ""
     if killed_at_deadline.is_set():
         return _outcome(execution, info, RunStatus.timed_out,
                         f"the run exceeded its timeout of {execution.run_timeout:g} s{where}; the cell ignored the "

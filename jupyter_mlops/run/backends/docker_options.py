@@ -81,7 +81,13 @@ def container_user(source_dir: Path) -> str:
     if os.getuid() != 0:
         return f"{os.getuid()}:{os.getgid()}"
     owner = source_dir.stat()
-    return f"{owner.st_uid}:{owner.st_gid}" if owner.st_uid != 0 else FALLBACK_USER
+    if owner.st_uid != 0:
+        return f"{owner.st_uid}:{owner.st_gid}"
+    if owner.st_mode & 0o005 != 0o005:
+        raise BackendError(f"{source_dir} belongs to root with mode {owner.st_mode & 0o777:o}, so the container's "
+                           f"non-root user {FALLBACK_USER} cannot read it: `chmod o+rx` it, give it to a regular "
+                           f"user (chown), or set {ENV_USER}")
+    return FALLBACK_USER
 
 
 def resolve(execution: Execution, steps: list[dict[str, Any]]) -> ContainerOptions:
