@@ -52,15 +52,22 @@ def _pool(value: str) -> str:
     return value
 
 
+def _number(value: str, kind: type) -> float:
+    try:
+        return kind(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not {'an integer' if kind is int else 'a number'}") from None
+
+
 def _non_negative_int(value: str) -> int:
-    number = int(value)
+    number = _number(value, int)
     if number < 0:
         raise argparse.ArgumentTypeError(f"{value!r} must be 0 or more")
     return number
 
 
 def _positive_float(value: str) -> float:
-    number = float(value)
+    number = _number(value, float)
     if number <= 0:
         raise argparse.ArgumentTypeError(f"{value!r} must be greater than 0")
     return number

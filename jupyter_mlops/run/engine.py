@@ -12,6 +12,7 @@ container image next to papermill.
 
 from __future__ import annotations
 
+import sys
 import time
 from datetime import datetime, timezone
 from typing import Any
@@ -51,7 +52,7 @@ def _groups(cells: list[NotebookNode]) -> list[tuple[str | None, list[int]]]:
 class StepAwareClient(PapermillNotebookClient):
     mlops_on_step_event = AnyTrait(None, allow_none=True, help="callable(step, event, details)")
     mlops_log = AnyTrait(None, allow_none=True, help="text file receiving cell outputs and step events")
-    mlops_echo = AnyTrait(False, help="also send cell outputs to papermill's logger")
+    mlops_echo = AnyTrait(False, help="also write cell outputs to stderr (--log-output)")
 
     def execute(self, **kwargs: Any) -> NotebookNode:
         self.reset_execution_trackers()
@@ -207,13 +208,17 @@ class StepAwareClient(PapermillNotebookClient):
 
     def log_output_message(self, output: NotebookNode) -> None:
         if output.output_type == "stream":
-            self._log(output.text)
+            text = output.text
         elif output.output_type == "error":
-            self._log("\n".join(output.traceback) + "\n")
+            text = "\n".join(output.traceback) + "\n"
         elif "text/plain" in output.get("data", {}):
-            self._log(output.data["text/plain"] + "\n")
+            text = output.data["text/plain"] + "\n"
+        else:
+            return
+        self._log(text)
         if self.mlops_echo:
-            super().log_output_message(output)
+            sys.stderr.write(text)
+            sys.stderr.flush()
 
 
 class StepAwareEngine(NBClientEngine):
