@@ -87,6 +87,18 @@ class StepSelectionError(MLOpsError):
     """A run asked for both `--steps` (with dependencies) and `--only` (without)."""
 
 
+# -- exports --------------------------------------------------------------------------------
+
+
+class ExportError(MLOpsError):
+    """A pipeline that cannot be handed to Airflow or Kubernetes as asked."""
+
+
+class SharedMemoryError(ExportError):
+    """Per-step export of a step that uses a variable another step defines, with no declared file
+    between them: separate pods share no memory."""
+
+
 class BackendError(MLOpsError):
     """A backend that is unknown, unavailable or misconfigured."""
 

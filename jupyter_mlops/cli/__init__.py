@@ -9,6 +9,7 @@ import click
 
 from .batch import batch_group
 from .common import main
+from .export import export_group
 from .image import image_group
 from .run import run_command
 from .runs import runs_group
@@ -18,6 +19,7 @@ from .steps import steps_command
 main.add_command(steps_command)
 main.add_command(run_command)
 main.add_command(runs_group)
+main.add_command(export_group)
 main.add_command(schedule_group)
 main.add_command(scheduler_command)
 main.add_command(image_group)
