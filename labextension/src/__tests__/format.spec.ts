@@ -1,0 +1,38 @@
+import { formatDuration, formatRelative, runDuration, stepProgress } from '../format';
+import { Run } from '../types';
+
+describe('formatDuration', () => {
+  it('reads at every scale', () => {
+    expect(formatDuration(0.42)).toBe('0.4 s');
+    expect(formatDuration(12.4)).toBe('12 s');
+    expect(formatDuration(185)).toBe('3 min 5 s');
+    expect(formatDuration(7800)).toBe('2 h 10 min');
+    expect(formatDuration(null)).toBe('');
+  });
+});
+
+describe('formatRelative', () => {
+  const now = new Date('2026-01-01T12:00:00Z');
+  it('says in or ago', () => {
+    expect(formatRelative('2026-01-01T12:05:00Z', now)).toBe('in 5 min');
+    expect(formatRelative('2026-01-01T09:00:00Z', now)).toBe('3 h ago');
+    expect(formatRelative('2026-01-08T12:00:00Z', now)).toBe('in 7 days');
+  });
+});
+
+describe('runs', () => {
+  const run = {
+    started_at: '2026-01-01T12:00:00Z',
+    ended_at: null,
+    steps: [
+      { name: 'a', status: 'succeeded', duration: 1, error: null },
+      { name: 'b', status: 'running', duration: null, error: null }
+    ]
+  } as unknown as Run;
+  it('measures a running run up to now', () => {
+    expect(runDuration(run, new Date('2026-01-01T12:00:30Z'))).toBe(30);
+  });
+  it('counts finished steps', () => {
+    expect(stepProgress(run.steps)).toBe('1/2 steps');
+  });
+});

@@ -1,0 +1,88 @@
+/**
+ * The REST API, one typed function per route the panel uses; all go through `requestAPI`.
+ */
+import { requestAPI } from './request';
+import {
+  BackendState,
+  CronPreview,
+  LogChunk,
+  PipelineReport,
+  Run,
+  RunPage,
+  Schedule,
+  ScheduleSpec
+} from './types';
+
+const json = (method: string, body?: unknown): RequestInit => ({
+  method,
+  body: body === undefined ? undefined : JSON.stringify(body)
+});
+
+/** The pipeline of a notebook's current (possibly unsaved) content. */
+export function pipelineOf(content: unknown): Promise<PipelineReport> {
+  return requestAPI('pipeline', json('POST', { content }));
+}
+
+export interface StartRun {
+  path: string;
+  parameters: Record<string, unknown>;
+  steps: string[] | null;
+  backend: string;
+  image: string | null;
+}
+
+export function startRun(request: StartRun): Promise<Run> {
+  return requestAPI('runs', json('POST', request));
+}
+
+/** Runs, newest first; of one notebook when `notebook` is given. */
+export function listRuns(notebook: string | null, limit = 50): Promise<RunPage> {
+  return requestAPI('runs', {}, { notebook, limit });
+}
+
+export function getRun(id: string): Promise<Run> {
+  return requestAPI(`runs/${encodeURIComponent(id)}`);
+}
+
+export function cancelRun(id: string): Promise<Run> {
+  return requestAPI(`runs/${encodeURIComponent(id)}/cancel`, json('POST'));
+}
+
+export function readLog(id: string, offset: number): Promise<LogChunk> {
+  return requestAPI(`runs/${encodeURIComponent(id)}/log`, {}, { offset });
+}
+
+/** The executed notebook (nbformat JSON). */
+export function runNotebook(id: string): Promise<unknown> {
+  return requestAPI(`runs/${encodeURIComponent(id)}/notebook`);
+}
+
+export async function listBackends(): Promise<BackendState[]> {
+  return (await requestAPI<{ backends: BackendState[] }>('backends')).backends;
+}
+
+export async function listSchedules(): Promise<Schedule[]> {
+  return (await requestAPI<{ schedules: Schedule[] }>('schedules')).schedules;
+}
+
+export function createSchedule(spec: ScheduleSpec): Promise<Schedule> {
+  return requestAPI('schedules', json('POST', spec));
+}
+
+export function updateSchedule(id: string, changes: Partial<ScheduleSpec>): Promise<Schedule> {
+  return requestAPI(`schedules/${encodeURIComponent(id)}`, json('PATCH', changes));
+}
+
+export function deleteSchedule(id: string): Promise<unknown> {
+  return requestAPI(`schedules/${encodeURIComponent(id)}`, json('DELETE'));
+}
+
+export type ScheduleAction = 'pause' | 'resume' | 'run';
+
+export function scheduleAction(id: string, action: ScheduleAction): Promise<unknown> {
+  return requestAPI(`schedules/${encodeURIComponent(id)}/${action}`, json('POST'));
+}
+
+export function previewCron(cron: string, timezone: string): Promise<CronPreview> {
+  return requestAPI('schedules/preview', {}, { cron, timezone });
+}

@@ -1,0 +1,66 @@
+/**
+ * How times, durations and progress read in the panel. Pure, so jest tests it directly.
+ */
+import { Run, StepResult } from './types';
+
+/** `0.4 s`, `12 s`, `3 min 5 s`, `2 h 10 min`. */
+export function formatDuration(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds)) {
+    return '';
+  }
+  if (seconds < 10) {
+    return `${seconds.toFixed(1)} s`;
+  }
+  const s = Math.round(seconds);
+  if (s < 60) {
+    return `${s} s`;
+  }
+  if (s < 3600) {
+    return `${Math.floor(s / 60)} min ${s % 60} s`;
+  }
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
+/** A run's duration so far (running) or in total, from its timestamps. */
+export function runDuration(run: Run, now: Date): number | null {
+  if (!run.started_at) {
+    return null;
+  }
+  const end = run.ended_at ? new Date(run.ended_at) : now;
+  return (end.getTime() - new Date(run.started_at).getTime()) / 1000;
+}
+
+/** `in 5 min`, `3 h ago`, relative to `now`. */
+export function formatRelative(iso: string, now: Date): string {
+  const seconds = (new Date(iso).getTime() - now.getTime()) / 1000;
+  const magnitude = Math.abs(seconds);
+  const text =
+    magnitude < 60
+      ? `${Math.round(magnitude)} s`
+      : magnitude < 3600
+        ? `${Math.round(magnitude / 60)} min`
+        : magnitude < 86400 * 2
+          ? `${Math.round(magnitude / 3600)} h`
+          : `${Math.round(magnitude / 86400)} days`;
+  return seconds >= 0 ? `in ${text}` : `${text} ago`;
+}
+
+/** A date and time in the reader's locale, with the zone when one is given. */
+export function formatInstant(iso: string, timeZone?: string): string {
+  return new Date(iso).toLocaleString(undefined, {
+    dateStyle: 'medium',
+    timeStyle: 'short',
+    timeZone,
+    timeZoneName: timeZone ? 'short' : undefined
+  });
+}
+
+/** `2/3 steps` done. */
+export function stepProgress(steps: StepResult[]): string {
+  const done = steps.filter(step => step.status === 'succeeded').length;
+  return `${done}/${steps.length} steps`;
+}
+
+export function isFinished(run: Run): boolean {
+  return run.status !== 'queued' && run.status !== 'running';
+}

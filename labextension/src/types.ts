@@ -1,0 +1,132 @@
+/**
+ * The REST API's records, as the server's pydantic models serialise them
+ * (jupyter_mlops/pipeline/model.py, run/model.py, schedule/model.py, server/models.py).
+ * Only the fields the panel reads are listed.
+ */
+
+export type ParameterType = 'int' | 'float' | 'str' | 'bool' | 'list' | 'dict' | 'NoneType';
+
+export interface Parameter {
+  name: string;
+  type: ParameterType;
+  default: unknown;
+  cell_index: number;
+}
+
+export interface Step {
+  name: string;
+  cell_indices: number[];
+  after: string[];
+}
+
+export interface Pipeline {
+  steps: Step[];
+  parameters: Parameter[];
+  parameters_cell: number | null;
+  implicit: boolean;
+}
+
+export interface PipelineProblem {
+  error: string;
+  message: string;
+  cell_index?: number | null;
+  step?: string | null;
+}
+
+export interface PipelineReport {
+  pipeline: Pipeline | null;
+  errors: PipelineProblem[];
+}
+
+export type RunStatus =
+  | 'queued'
+  | 'running'
+  | 'succeeded'
+  | 'failed'
+  | 'cancelled'
+  | 'timed_out'
+  | 'lost';
+
+export type StepStatus =
+  | 'pending'
+  | 'running'
+  | 'succeeded'
+  | 'failed'
+  | 'timed_out'
+  | 'skipped';
+
+export interface StepResult {
+  name: string;
+  status: StepStatus;
+  duration: number | null;
+  error: string | null;
+}
+
+export interface Run {
+  id: string;
+  notebook: string;
+  path: string | null;
+  status: RunStatus;
+  trigger: 'manual' | 'schedule' | 'batch' | 'rerun';
+  schedule_id: string | null;
+  backend: string;
+  parameters: Record<string, unknown>;
+  steps_selected: string[] | null;
+  steps: StepResult[];
+  metrics: Record<string, unknown>;
+  created_at: string;
+  started_at: string | null;
+  ended_at: string | null;
+  error: string | null;
+  spec: { image: string | null };
+}
+
+export interface RunPage {
+  runs: Run[];
+  total: number;
+}
+
+export interface LogChunk {
+  text: string;
+  next_offset: number;
+}
+
+export interface BackendState {
+  name: string;
+  available: boolean;
+  detail: string;
+  images?: string[];
+}
+
+export type CatchUp = 'once' | 'all' | 'skip';
+export type Overlap = 'skip' | 'queue' | 'allow';
+
+/** What a schedule asks for: the body of `POST schedules`. */
+export interface ScheduleSpec {
+  notebook: string;
+  cron: string;
+  timezone: string;
+  parameters: Record<string, unknown>;
+  steps: string[] | null;
+  backend: string;
+  image: string | null;
+  catch_up: CatchUp;
+  overlap: Overlap;
+  retries: number;
+}
+
+export interface Schedule extends ScheduleSpec {
+  id: string;
+  name: string;
+  path?: string | null;
+  paused: boolean;
+  next_fire_at: string | null;
+  description: string;
+  last_run_id: string | null;
+  last_run_status: RunStatus | null;
+}
+
+export interface CronPreview {
+  description: string;
+  next: string[];
+}
