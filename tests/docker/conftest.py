@@ -3,7 +3,6 @@ base image). Where no engine answers they skip — loudly, on the terminal and i
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,16 +15,29 @@ from jupyter_mlops.run.model import Run, RunSpec
 from jupyter_mlops.service.runs import run_notebook
 
 
+_SKIPPED: list[str] = []
+
+
 @pytest.fixture(scope="session")
-def docker_client() -> docker.DockerClient:
+def docker_client(pytestconfig) -> docker.DockerClient:
     try:
         client = connect(timeout=10)
         find_image(client, BASE_IMAGE)
     except MLOpsError as error:
         message = f"DOCKER TESTS SKIPPED — no usable Docker engine here: {error}"
-        sys.__stderr__.write(f"\n{'!' * 100}\n!!! {message}\n{'!' * 100}\n")
+        _SKIPPED.append(message)
+        reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:  # past pytest's output capture, straight to the terminal
+            reporter.write_line(f"\n!!! {message}", red=True, bold=True)
         pytest.skip(message)
     return client
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if _SKIPPED:
+        terminalreporter.write_sep("!", "DOCKER TESTS SKIPPED", red=True, bold=True)
+        terminalreporter.write_line(_SKIPPED[0], red=True, bold=True)
+        terminalreporter.write_sep("!", red=True, bold=True)
 
 
 @pytest.fixture
