@@ -167,7 +167,9 @@ class KernelPool:
         manager.kernel_id = str(uuid.uuid4())
         manager.provisioner = ForkProvisioner(self.server, kernel_id=manager.kernel_id, kernel_spec=self.spec,
                                               parent=manager)
-        asyncio.run(manager.start_kernel(cwd=str(self.cwd)))
+        # An in-memory history, as nbclient gives the kernels it starts: parallel kernels would
+        # otherwise contend for one history database.
+        asyncio.run(manager.start_kernel(cwd=str(self.cwd), extra_arguments=["--HistoryManager.hist_file=:memory:"]))
         return manager
 
     def _fill(self) -> None:

@@ -24,7 +24,7 @@ def results_table(batch: Batch) -> BatchResults:
     return BatchResults(batch_id=batch.id, parameters=parameters, metrics=metrics, rows=rows)
 
 
-def _cell(row: ResultRow, column: str) -> Any:
+def cell(row: ResultRow, column: str) -> Any:
     if column in FIXED_COLUMNS:
         return getattr(row, column)
     if column in row.parameters:
@@ -37,11 +37,11 @@ def sort_rows(table: BatchResults, column: str, *, descending: bool = False) -> 
     known = [*FIXED_COLUMNS, *table.parameters, *table.metrics]
     if column not in known:
         raise BatchError(f"cannot sort by {column!r}: the columns are {', '.join(known)}")
-    present = [row for row in table.rows if _cell(row, column) is not None]
-    missing = [row for row in table.rows if _cell(row, column) is None]
+    present = [row for row in table.rows if cell(row, column) is not None]
+    missing = [row for row in table.rows if cell(row, column) is None]
 
     def key(row: ResultRow) -> tuple:
-        value = _cell(row, column)
+        value = cell(row, column)
         # Numbers before text, so a column mixing both still sorts instead of failing.
         return (0, value, "") if isinstance(value, (int, float)) else (1, 0, json.dumps(value, sort_keys=True))
 
@@ -64,7 +64,7 @@ def to_csv(table: BatchResults) -> str:
     names = columns(table)
     writer.writerow(names)
     for row in table.rows:
-        writer.writerow([_text(_cell(row, name)) for name in names])
+        writer.writerow([_text(cell(row, name)) for name in names])
     return buffer.getvalue()
 
 

@@ -1,0 +1,158 @@
+"""`jupyter-mlops batch NB ...` runs a notebook over a parameter grid; `batch show ID` its results."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from typing import Any
+
+import click
+from tqdm import tqdm
+
+from ..batch.grid import grid_points
+from ..batch.model import Batch, BatchResults, BatchSpec
+from ..batch.results import cell, columns, to_csv, to_json
+from ..run.model import Run, RunStatus
+from ..service.batches import batch_results, get_batch, list_batches, start_batch
+from ..service.runs import get_pipeline
+from .common import echo_json, example, format_duration
+
+
+class _NotebookByDefault(click.Group):
+    """`batch NB ...` means `batch run NB ...`; `batch show|list` are subcommands."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group("batch", cls=_NotebookByDefault, epilog=example("""
+jupyter-mlops batch train.ipynb -p learning_rate 0.05,0.1,0.2 -p max_depth 3,5 --parallel 2
+jupyter-mlops batch train.ipynb --grid grid.yaml --fail-fast
+jupyter-mlops batch show batch-20260101-120000-abc123 --sort accuracy --desc --format csv -o results.csv"""))
+def batch_group() -> None:
+    """Run a notebook over a grid of parameters (each point an ordinary run), and see the results."""
+
+
+def _sigterm_as_interrupt(_signum, _frame) -> None:
+    raise KeyboardInterrupt
+
+
+class _ProgressBar:
+    """A tqdm bar (runs done, ETA) that also counts the runs that did not succeed."""
+
+    def __init__(self, total: int) -> None:
+        self.bar = tqdm(total=total, unit="run", dynamic_ncols=True, file=sys.stderr)
+        self.failed = 0
+
+    def __call__(self, run: Run) -> None:
+        if run.status != RunStatus.succeeded:
+            self.failed += 1
+            self.bar.set_postfix(not_succeeded=self.failed, refresh=False)
+        self.bar.update(1)
+
+
+@batch_group.command("run", hidden=True)
+@click.argument("notebook", type=click.Path(dir_okay=False, exists=True))
+@click.option("--grid", "grid_file", type=click.Path(dir_okay=False, exists=True),
+              help="YAML file: parameter name → list of values; runs the cartesian product.")
+@click.option("-p", "--parameter", "axes", nargs=2, multiple=True, metavar="NAME V1,V2,...",
+              help="A grid axis; values are read as the parameter's type. Axes multiply.")
+@click.option("--params-list", type=click.Path(dir_okay=False, exists=True),
+              help="JSONL file: one JSON object of parameters per run.")
+@click.option("--parallel", type=click.IntRange(min=1), help="Runs at once [default: the number of cores].")
+@click.option("--backend", default="local", show_default=True, help="Where each run executes.")
+@click.option("--steps", help="Comma-separated steps to run (with what they depend on) in every run.")
+@click.option("--fail-fast", is_flag=True, help="Start no new run once one has not succeeded.")
+@click.option("--timeout", type=float, help="Seconds allowed for each run.")
+@click.option("--preload", help="Comma-separated modules the kernel fork server imports once "
+                                "[default: those the notebook imports]; '' for none.")
+@click.option("--json", "as_json", is_flag=True, help="Print the batch record and results as JSON.")
+def run_batch_command(notebook: str, grid_file: str | None, axes: tuple[tuple[str, str], ...],
+                      params_list: str | None, parallel: int | None, backend: str, steps: str | None,
+                      fail_fast: bool, timeout: float | None, preload: str | None, as_json: bool) -> None:
+    """Run NOTEBOOK once per point of a parameter grid.
+
+    Exits 0 only when every run succeeded. Ctrl-C cancels: running kernels are stopped,
+    finished runs are kept.
+    """
+    points = grid_points(get_pipeline(notebook), grid_file=grid_file, axes=list(axes), params_list=params_list)
+    spec = BatchSpec(
+        notebook=notebook, points=points, backend=backend, parallel=parallel, fail_fast=fail_fast, timeout=timeout,
+        steps=[s.strip() for s in steps.split(",") if s.strip()] if steps else None,
+        preload=None if preload is None else [m.strip() for m in preload.split(",") if m.strip()])
+    signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
+    progress = _ProgressBar(len(points))
+    try:
+        batch = start_batch(spec, wait=True, on_progress=progress)
+    finally:
+        progress.bar.close()
+    table = batch_results(batch.id)
+    if as_json:
+        echo_json({"batch": batch.model_dump(mode="json"), "results": table.model_dump(mode="json")})
+    else:
+        click.echo(render_table(table))
+        click.echo(_summary(batch), err=True)
+    sys.exit(0 if batch.status.value == "succeeded" else 1)
+
+
+def _summary(batch: Batch) -> str:
+    counts = ", ".join(f"{count} {status}" for status, count in sorted(batch.counts.items()))
+    line = f"batch {batch.id} {batch.status.value} in {format_duration(batch.duration)}: {counts}"
+    return line + (f"\n  {batch.error}" if batch.error else "")
+
+
+def _format(value: Any, column: str) -> str:
+    if value is None:
+        return "-"
+    if column == "duration":
+        return format_duration(value)
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def render_table(table: BatchResults) -> str:
+    names = columns(table)
+    rows = [[_format(cell(row, name), name) for name in names] for row in table.rows]
+    widths = [max(len(n), *(len(r[i]) for r in rows)) for i, n in enumerate(names)]
+    lines = ["  ".join(n.ljust(w) for n, w in zip(names, widths))]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+@batch_group.command("show", epilog=example("jupyter-mlops batch show BATCH_ID --sort accuracy --desc"))
+@click.argument("batch_id")
+@click.option("--sort", help="Column to sort by: a parameter, a metric, status, duration or run_id.")
+@click.option("--desc", is_flag=True, help="Sort in descending order.")
+@click.option("--format", "output_format", type=click.Choice(["table", "csv", "json"]), default="table",
+              show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to this file.")
+def show_command(batch_id: str, sort: str | None, desc: bool, output_format: str, output: str | None) -> None:
+    """The results of a batch: parameters × metrics × status × duration, one row per run."""
+    batch = get_batch(batch_id)
+    table = batch_results(batch_id, sort=sort, descending=desc)
+    text = {"table": render_table, "csv": to_csv, "json": to_json}[output_format](table)
+    if output:
+        with open(output, "w", encoding="utf-8") as file:
+            file.write(text if text.endswith("\n") else text + "\n")
+        click.echo(output, err=True)
+    else:
+        click.echo(text.rstrip("\n"))
+    if output_format == "table":
+        click.echo(_summary(batch), err=True)
+
+
+@batch_group.command("list")
+@click.option("--limit", default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+def list_command(limit: int, as_json: bool) -> None:
+    """Recent batches, newest first."""
+    batches, total = list_batches(limit=limit)
+    if as_json:
+        echo_json(batches)
+        return
+    for batch in batches:
+        click.echo(_summary(batch))
+    click.echo(f"{len(batches)} of {total} batches", err=True)
