@@ -68,6 +68,8 @@ class SchedulerLoop:
                  clock: Clock = _utc_now) -> None:
         if max_concurrent_runs is not None and max_concurrent_runs < 1:
             raise ValueError("max_concurrent_runs must be at least 1")
+        if heartbeat >= lease_ttl:
+            raise ValueError("the heartbeat must be shorter than the lease, or the lease lapses between beats")
         self.max_concurrent_runs = max_concurrent_runs
         self.heartbeat = heartbeat
         self.lease_ttl = lease_ttl

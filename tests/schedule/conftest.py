@@ -1,0 +1,94 @@
+"""Scheduler fixtures: an injectable clock, a notebook that sleeps or fails on request, waiting helpers.
+
+The store fixture (a fresh JUPYTER_MLOPS_HOME per test) is tests/conftest.py's `mlops_home`.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from jupyter_mlops.run.model import Run
+from jupyter_mlops.service import runs as run_service
+
+PARAMETERS = ("seconds = 0.0\nfail = False", ["parameters"])
+BODY = "import time\ntime.sleep(seconds)\nif fail:\n    raise RuntimeError('asked to fail')"
+
+
+class FakeClock:
+    """The scheduler's notion of now, moved by the test."""
+
+    def __init__(self, start: datetime) -> None:
+        self.current = start
+
+    def __call__(self) -> datetime:
+        return self.current
+
+    def advance(self, seconds: float) -> None:
+        self.current += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime.now(timezone.utc))
+
+
+@pytest.fixture
+def sleeper(write_notebook) -> Path:
+    """A notebook with parameters `seconds` (sleeps that long) and `fail` (then raises)."""
+    return write_notebook([PARAMETERS, BODY], name="sleeper.ipynb")
+
+
+def wait_for(condition: Callable[[], object], timeout: float = 90.0, what: str = "condition") -> object:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def wait_finished(run_id: str, timeout: float = 90.0) -> Run:
+    return wait_for(lambda: (r := run_service.get_run(run_id)).status.finished and r, timeout, f"run {run_id}")
+
+
+def schedule_runs(schedule_id: str) -> list[Run]:
+    """The schedule's runs, oldest first."""
+    runs, _ = run_service.list_runs(schedule_id=schedule_id, limit=1000)
+    return runs[::-1]
+
+
+class Hooks:
+    """A webhook receiver on 127.0.0.1 that keeps every JSON body it is sent."""
+
+    def __init__(self) -> None:
+        self.received: list[dict] = []
+        received = self.received
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+                received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def webhook():
+    hooks = Hooks()
+    yield hooks
+    hooks.server.shutdown()
