@@ -1,0 +1,69 @@
+"""Runs: list and start, read one, cancel, tail its log, fetch its output notebook."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ...run.model import Run, RunSpec
+from ...service import runs as service
+from ..base import MLOpsHandler, protected
+from ..errors import ApiError
+from ..models import LogChunk, LogQuery, RunOut, RunPage, RunsQuery, StartRun
+from ..paths import PathResolver
+
+
+def run_out(run: Run, paths: PathResolver) -> RunOut:
+    return RunOut(**dict(run), path=paths.relative(run.notebook))
+
+
+class RunsHandler(MLOpsHandler):
+    @protected
+    async def get(self) -> None:
+        query = self.query(RunsQuery)
+        notebook = str(self.paths.resolve(query.notebook, must_exist=False, field="notebook")) if query.notebook else None
+        runs, total = await self.call(
+            service.list_runs, notebook=notebook, status=query.status.value if query.status else None,
+            schedule_id=query.schedule_id, batch_id=query.batch_id, limit=query.limit, offset=query.offset)
+        self.reply(RunPage(runs=[run_out(r, self.paths) for r in runs], total=total, limit=query.limit,
+                           offset=query.offset))
+
+    @protected
+    async def post(self) -> None:
+        request = self.body(StartRun)
+        fields = request.model_dump(exclude={"path"}, exclude_none=True)
+        spec = RunSpec(notebook=str(self.paths.resolve(request.path)), **fields)
+        run = await self.call(service.start_run, spec)
+        self.reply(run_out(run, self.paths), status=201)
+
+
+class RunHandler(MLOpsHandler):
+    @protected
+    async def get(self, run_id: str) -> None:
+        self.reply(run_out(await self.call(service.get_run, run_id), self.paths))
+
+
+class CancelRunHandler(MLOpsHandler):
+    @protected
+    async def post(self, run_id: str) -> None:
+        self.reply(run_out(await self.call(service.cancel_run, run_id), self.paths), status=202)
+
+
+class RunLogHandler(MLOpsHandler):
+    @protected
+    async def get(self, run_id: str) -> None:
+        query = self.query(LogQuery)
+        text, next_offset = await self.call(service.read_log, run_id, query.offset)
+        self.reply(LogChunk(text=text, next_offset=next_offset))
+
+
+class RunNotebookHandler(MLOpsHandler):
+    """The executed notebook (nbformat JSON): written as the run goes, complete once it ends."""
+
+    @protected
+    async def get(self, run_id: str) -> None:
+        run = await self.call(service.get_run, run_id)
+        output = Path(run.output_notebook)
+        if not output.is_file():
+            raise ApiError(404, "OutputNotFound", f"run {run_id} has no output notebook yet ({run.status.value})")
+        self.set_header("Content-Type", "application/json")
+        self.finish(output.read_bytes())

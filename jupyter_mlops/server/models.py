@@ -1,0 +1,97 @@
+"""The API's own request and response models; records (Pipeline, Run, …) are the service's models.
+
+Requests forbid unknown fields, so a typo is a 400 that names it instead of a silently
+ignored option.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..pipeline import Pipeline
+from ..run.model import Run, RunStatus
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# -- pipeline ---------------------------------------------------------------------------------
+
+
+class PipelineQuery(Request):
+    path: str = Field(description="Notebook path relative to the server root")
+
+
+class PipelineContent(Request):
+    content: dict[str, Any] = Field(description="Notebook JSON (nbformat 4), e.g. unsaved editor content")
+
+
+class PipelineProblem(BaseModel):
+    error: str = Field(description="Error class, e.g. CycleError")
+    message: str
+    cell_index: int | None = None
+    cell_line: str | None = None
+    step: str | None = None
+
+
+class PipelineReport(BaseModel):
+    """The pipeline, or why the notebook does not declare a valid one (with the cell at fault)."""
+
+    pipeline: Pipeline | None = None
+    errors: list[PipelineProblem] = Field(default_factory=list)
+
+
+# -- runs -------------------------------------------------------------------------------------
+
+
+class StartRun(Request):
+    path: str = Field(description="Notebook path relative to the server root")
+    parameters: dict[str, Any] = Field(default_factory=dict, description="Values for the parameters cell (JSON data)")
+    steps: list[str] | None = Field(default=None, description="Run these steps and their dependencies; all if absent")
+    backend: str = "local"
+    image: str | None = Field(default=None, description="Container image (container backends)")
+
+
+class RunsQuery(Request):
+    notebook: str | None = Field(default=None, description="Only this notebook's runs (path relative to the root)")
+    status: RunStatus | None = None
+    schedule_id: str | None = None
+    batch_id: str | None = None
+    limit: int = Field(default=50, ge=1, le=500)
+    offset: int = Field(default=0, ge=0)
+
+
+class RunOut(Run):
+    path: str | None = Field(description="The notebook's path relative to the server root; null outside it")
+
+
+class RunPage(BaseModel):
+    runs: list[RunOut]
+    total: int = Field(description="Runs matching the filters, over all pages")
+    limit: int
+    offset: int
+
+
+class LogQuery(Request):
+    offset: int = Field(default=0, ge=0, description="Byte offset to read from (the previous reply's next_offset)")
+
+
+class LogChunk(BaseModel):
+    text: str
+    next_offset: int
+
+
+# -- backends ---------------------------------------------------------------------------------
+
+
+class BackendState(BaseModel):
+    name: str
+    available: bool
+    detail: str = Field(description="Why it is not available, or its state when it is")
+
+
+class Backends(BaseModel):
+    backends: list[BackendState]

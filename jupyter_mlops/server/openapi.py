@@ -1,0 +1,160 @@
+"""The OpenAPI document, built from the routes and the pydantic models that are the contract.
+
+The built document is kept in the repository (openapi.json, served at `mlops/api/openapi.json`);
+`python -m jupyter_mlops.server.openapi` rewrites it after a change, and a test fails while
+the file, the models and the registered routes disagree.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from . import models
+from .base import API_PREFIX
+from .handlers.openapi import DOCUMENT
+REF = "#/components/schemas/{model}"
+
+
+@dataclass(frozen=True)
+class Operation:
+    summary: str
+    query: type[BaseModel] | None = None
+    body: type[BaseModel] | None = None
+    reply: type[BaseModel] | None = None  # None: the media type's free-form content
+    status: int = 200
+    errors: tuple[int, ...] = (400,)
+    media: str = "application/json"
+
+
+OPERATIONS: dict[tuple[str, str], Operation] = {
+    ("/openapi.json", "get"): Operation("This document", errors=()),
+    ("/pipeline", "get"): Operation(
+        "The pipeline a saved notebook declares, or its errors with their cells", query=models.PipelineQuery,
+        reply=models.PipelineReport, errors=(400, 403, 404)),
+    ("/pipeline", "post"): Operation(
+        "The pipeline of unsaved notebook content", body=models.PipelineContent, reply=models.PipelineReport),
+    ("/runs", "get"): Operation(
+        "Runs, newest first, filtered and paginated", query=models.RunsQuery, reply=models.RunPage,
+        errors=(400, 403)),
+    ("/runs", "post"): Operation(
+        "Start a run of a notebook under the server root", body=models.StartRun, reply=models.RunOut, status=201,
+        errors=(400, 403, 404)),
+    ("/runs/{run_id}", "get"): Operation("One run with its per-step status", reply=models.RunOut, errors=(404,)),
+    ("/runs/{run_id}/cancel", "post"): Operation(
+        "Cancel a queued or running run", reply=models.RunOut, status=202, errors=(404, 409)),
+    ("/runs/{run_id}/log", "get"): Operation(
+        "The run's log from a byte offset (live tail)", query=models.LogQuery, reply=models.LogChunk,
+        errors=(400, 404)),
+    ("/runs/{run_id}/notebook", "get"): Operation("The run's output notebook (nbformat JSON)", errors=(404,)),
+    ("/backends", "get"): Operation("Where runs can execute, and whether each can now", reply=models.Backends,
+                                    errors=()),
+    ("/events", "get"): Operation(
+        "Server-sent events: `ready`, then `run`, `schedule` and `schedule-removed` as they change",
+        media="text/event-stream", errors=()),
+}
+
+_ERROR = {
+    "type": "object",
+    "required": ["error", "message"],
+    "properties": {
+        "error": {"type": "string", "description": "Error class, e.g. ParameterError"},
+        "message": {"type": "string"},
+        "field": {"type": "string", "description": "The request field at fault"},
+        "fields": {"type": "array", "items": {"type": "object", "properties": {
+            "field": {"type": "string"}, "message": {"type": "string"}}}},
+        "cell_index": {"type": "integer"},
+        "cell_line": {"type": "string"},
+        "step": {"type": "string"},
+    },
+}
+
+
+def _query_parameters(model: type[BaseModel], schemas: dict[str, Any]) -> list[dict]:
+    schema = model.model_json_schema(ref_template=REF)
+    schemas.update(schema.pop("$defs", {}))
+    required = set(schema.get("required", []))
+    return [{"name": name, "in": "query", "required": name in required, "schema": _not_null(field)}
+            for name, field in schema["properties"].items()]
+
+
+def _not_null(field: dict) -> dict:
+    """A query string cannot say null: an optional parameter is simply left out."""
+    variants = [v for v in field.get("anyOf", []) if v != {"type": "null"}]
+    if len(variants) != 1:
+        return field
+    rest = {k: v for k, v in field.items() if k != "anyOf" and not (k == "default" and v is None)}
+    return {**variants[0], **rest}
+
+
+def _content(media: str, schema: dict) -> dict:
+    return {media: {"schema": schema}}
+
+
+def build_document() -> dict:
+    bodies = [(op.body, "validation") for op in OPERATIONS.values() if op.body]
+    replies = [(op.reply, "serialization") for op in OPERATIONS.values() if op.reply]
+    refs, top = models_json_schema(bodies + replies, ref_template=REF)
+    schemas: dict[str, Any] = dict(top.get("$defs", {}))
+    paths: dict[str, dict] = {}
+    for (path, verb), op in OPERATIONS.items():
+        operation: dict[str, Any] = {"summary": op.summary, "operationId": f"{verb}{_name(path)}"}
+        parameters = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+                      for name in re.findall(r"\{(\w+)\}", path)]
+        if op.query:
+            parameters += _query_parameters(op.query, schemas)
+        if parameters:
+            operation["parameters"] = parameters
+        if op.body:
+            operation["requestBody"] = {"required": True,
+                                        "content": _content("application/json", refs[(op.body, "validation")])}
+        reply = refs[(op.reply, "serialization")] if op.reply else (
+            {"type": "string"} if op.media == "text/event-stream" else {"type": "object"})
+        responses = {str(op.status): {"description": op.summary, "content": _content(op.media, reply)}}
+        for status in (*op.errors, 403):
+            responses[str(status)] = {"description": _STATUS_TEXT[status],
+                                      "content": _content("application/json", {"$ref": REF.format(model="Error")})}
+        operation["responses"] = responses
+        paths.setdefault(path, {})[verb] = operation
+    schemas["Error"] = _ERROR
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "jupyter-mlops", "version": "1",
+                 "description": "Pipelines, runs, schedules and batches of notebooks, under the Jupyter "
+                                "server's base URL. Every route needs the server's token or a logged-in "
+                                "cookie (with XSRF for writes)."},
+        "servers": [{"url": f"/{API_PREFIX}"}],
+        "security": [{"token": []}, {"cookie": []}],
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "token": {"type": "apiKey", "in": "header", "name": "Authorization",
+                          "description": "`token <the server's token>`"},
+                "cookie": {"type": "apiKey", "in": "cookie", "name": "username-<host>-<port>"},
+            },
+        },
+    }
+
+
+_STATUS_TEXT = {400: "Invalid request (names the field)", 403: "Not authenticated, or a path outside the root",
+                404: "Not found", 409: "Not possible in the current state"}
+
+
+def _name(path: str) -> str:
+    words = re.findall(r"[A-Za-z]+", path.replace("{run_id}", "one").replace(".json", ""))
+    return "".join(word.capitalize() for word in words)
+
+
+def render() -> str:
+    return json.dumps(build_document(), indent=2, sort_keys=False) + "\n"
+
+
+if __name__ == "__main__":
+    DOCUMENT.write_text(render())
+    print(f"wrote {DOCUMENT}")

@@ -1,0 +1,43 @@
+"""Every route of the API, written as OpenAPI paths under `<base_url>/mlops/api`.
+
+One list serves the server (which turns each path into a tornado pattern), the OpenAPI
+document test and the authentication test, so a route cannot exist in one and not the others.
+"""
+
+from __future__ import annotations
+
+import re
+
+from jupyter_server.utils import url_path_join
+
+from .base import API_PREFIX, MLOpsHandler
+from .handlers.backends import BackendsHandler
+from .handlers.events import EventsHandler
+from .handlers.openapi import OpenAPIHandler
+from .handlers.pipeline import PipelineHandler
+from .handlers.runs import CancelRunHandler, RunHandler, RunLogHandler, RunNotebookHandler, RunsHandler
+
+ROUTES: list[tuple[str, type[MLOpsHandler]]] = [
+    ("/openapi.json", OpenAPIHandler),
+    ("/pipeline", PipelineHandler),
+    ("/runs", RunsHandler),
+    ("/runs/{run_id}", RunHandler),
+    ("/runs/{run_id}/cancel", CancelRunHandler),
+    ("/runs/{run_id}/log", RunLogHandler),
+    ("/runs/{run_id}/notebook", RunNotebookHandler),
+    ("/backends", BackendsHandler),
+    ("/events", EventsHandler),
+]
+
+VERBS = ("get", "post", "put", "patch", "delete")
+
+
+def methods(handler: type[MLOpsHandler]) -> list[str]:
+    """The HTTP verbs a handler implements (not inherited from tornado's defaults)."""
+    return [verb for verb in VERBS if any(verb in vars(cls) for cls in handler.__mro__
+                                          if issubclass(cls, MLOpsHandler))]
+
+
+def tornado_pattern(path: str) -> str:
+    """`/runs/{run_id}` → `mlops/api/runs/(?P<run_id>[^/]+)` (relative to the base URL)."""
+    return url_path_join(API_PREFIX, re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path))

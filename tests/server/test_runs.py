@@ -1,0 +1,102 @@
+"""Runs through the API, on a real kernel: start, read, list and filter, log, output, cancel."""
+
+from __future__ import annotations
+
+import asyncio
+
+TRAIN_THREE = ["%%mlstep a\nx = 1", "%%mlstep b\ny = x + 1", "%%mlstep c\nz = y + 1"]
+SLOW = [("seconds = 30", ["parameters"]), "%%mlstep wait\nimport time\ntime.sleep(seconds)"]
+
+
+async def test_run_start_to_output(api, notebook, wait_for_run):
+    path = notebook(name="work/train.ipynb")
+    status, run = await api("POST", "runs", {"path": path, "parameters": {"alpha": 2.0}})
+    assert status == 201 and run["status"] in ("queued", "running")
+    assert run["path"] == path and run["parameters"] == {"alpha": 2.0}
+
+    run = await wait_for_run(run["id"])
+    assert run["status"] == "succeeded", run["error"]
+    assert [(s["name"], s["status"]) for s in run["steps"]] == [("prepare", "succeeded"), ("train", "succeeded")]
+
+    status, output = await api("GET", f"runs/{run['id']}/notebook")
+    assert status == 200 and output["nbformat"] == 4
+    assert any("score 12.0" in "".join(o.get("text", "")) for c in output["cells"] for o in c.get("outputs", []))
+
+    status, chunk = await api("GET", f"runs/{run['id']}/log")
+    assert status == 200 and chunk["next_offset"] == len(chunk["text"].encode())
+    status, rest = await api("GET", f"runs/{run['id']}/log", offset=chunk["next_offset"])
+    assert rest == {"text": "", "next_offset": chunk["next_offset"]}
+
+    status, finished = await api("POST", f"runs/{run['id']}/cancel")
+    assert status == 409 and finished["error"] == "RunStateError"
+
+
+async def test_cancel_a_running_run(api, notebook, wait_for_run):
+    _, run = await api("POST", "runs", {"path": notebook(SLOW, name="slow.ipynb")})
+    for _ in range(100):  # let the kernel start, so the cancel reaches a running step
+        _, run = await api("GET", f"runs/{run['id']}")
+        if run["status"] == "running":
+            break
+        await asyncio.sleep(0.1)
+    status, _ = await api("POST", f"runs/{run['id']}/cancel")
+    assert status == 202
+    assert (await wait_for_run(run["id"], timeout=30))["status"] == "cancelled"
+
+
+async def test_list_paginates_and_filters(api, notebook, wait_for_run):
+    first, second = notebook(name="a.ipynb"), notebook(TRAIN_THREE, name="b/b.ipynb")
+    bodies = [{"path": first}, {"path": second, "steps": ["b"]}, {"path": first}]
+    started = [(await api("POST", "runs", body))[1]["id"] for body in bodies]
+    finished = [await wait_for_run(run_id) for run_id in started]
+    # Only the selected step and what it depends on ran.
+    assert [s["name"] for s in finished[1]["steps"]] == ["a", "b"]
+
+    status, page = await api("GET", "runs", notebook=first, limit=1)
+    assert status == 200 and page["total"] == 2 and page["limit"] == 1
+    assert [r["id"] for r in page["runs"]] == [started[2]]  # newest first
+    _, page = await api("GET", "runs", notebook=first, limit=1, offset=1)
+    assert [r["id"] for r in page["runs"]] == [started[0]]
+    _, page = await api("GET", "runs", status="succeeded")
+    assert page["total"] == 3
+    _, page = await api("GET", "runs", status="failed")
+    assert page["total"] == 0 and page["runs"] == []
+
+
+async def test_refusals_name_what_is_wrong(api, notebook):
+    path = notebook()
+    cases = [
+        ({"path": path, "parameters": {"alpha": "high"}}, 400, "ParameterError", "alpha"),
+        ({"path": path, "parameters": {"gamma": 1}}, 400, "ParameterError", "gamma"),
+        ({"path": path, "steps": ["deploy"]}, 400, "UnknownStepError", "deploy"),
+        ({"path": path, "backend": "mainframe"}, 400, "BackendError", "mainframe"),
+        ({"path": path, "cwd": "/"}, 400, "ValidationError", "cwd"),
+        ({"path": path, "steps": "prepare"}, 400, "ValidationError", "steps"),
+        ({"parameters": {}}, 400, "ValidationError", "path"),
+    ]
+    for body, status, kind, named in cases:
+        got, error = await api("POST", "runs", body)
+        assert (got, error["error"]) == (status, kind), body
+        assert named in error["message"], error
+    _, page = await api("GET", "runs")
+    assert page["total"] == 0  # nothing refused was recorded
+
+
+async def test_unknown_run_is_404(api):
+    for route in ("runs/nope", "runs/nope/log", "runs/nope/notebook"):
+        status, error = await api("GET", route)
+        assert status == 404 and error["error"] == "RunNotFoundError" and "nope" in error["message"]
+    status, _ = await api("POST", "runs/nope/cancel")
+    assert status == 404
+
+
+async def test_bad_query_values_are_400_naming_the_field(api):
+    for params, field in (({"limit": "many"}, "limit"), ({"limit": 0}, "limit"), ({"status": "asleep"}, "status"),
+                          ({"colour": "red"}, "colour")):
+        status, error = await api("GET", "runs", **params)
+        assert status == 400 and error["field"] == field, (params, error)
+
+
+async def test_backends_lists_local_as_available(api):
+    status, reply = await api("GET", "backends")
+    local = next(b for b in reply["backends"] if b["name"] == "local")
+    assert status == 200 and local["available"] is True
