@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 from typing import Any
 
@@ -12,7 +13,24 @@ from ..errors import MLOpsError
 
 
 class MLOpsGroup(click.Group):
-    """Turns every jupyter-mlops error into one clear line and a non-zero exit."""
+    """Turns every jupyter-mlops error into one clear line and a non-zero exit.
+
+    Subcommands are imported only when invoked (click's lazy-loading recipe), so
+    `jupyter-mlops run` does not pay for importing the docker SDK, Airflow helpers or croniter.
+    """
+
+    def __init__(self, *args: Any, lazy_subcommands: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_subcommands = lazy_subcommands or {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy_subcommands])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy_subcommands:
+            module_name, attribute = self.lazy_subcommands[name].rsplit(".", 1)
+            return getattr(importlib.import_module(module_name), attribute)
+        return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -27,6 +45,16 @@ def example(text: str) -> str:
 
 
 @click.group(cls=MLOpsGroup, context_settings={"help_option_names": ["-h", "--help"]},
+             lazy_subcommands={
+                 "steps": "jupyter_mlops.cli.steps.steps_command",
+                 "run": "jupyter_mlops.cli.run.run_command",
+                 "runs": "jupyter_mlops.cli.runs.runs_group",
+                 "export": "jupyter_mlops.cli.export.export_group",
+                 "schedule": "jupyter_mlops.cli.schedule.schedule_group",
+                 "scheduler": "jupyter_mlops.cli.schedule.scheduler_command",
+                 "image": "jupyter_mlops.cli.image.image_group",
+                 "batch": "jupyter_mlops.cli.batch.batch_group",
+             },
              epilog=example("jupyter-mlops run example_notebooks/train_evaluate.ipynb -p n_estimators 50"))
 @click.version_option(package_name="jupyter-mlops")
 def main() -> None:
