@@ -13,8 +13,6 @@ from tornado.httpclient import HTTPClientError
 
 from tests.conftest import build_notebook
 
-pytest_plugins = ["pytest_jupyter.jupyter_server"]
-
 TRAIN = [
     ("alpha = 0.5\nlabel = 'x'", ["parameters"]),
     "%%mlstep prepare\ndata = [1, 2, 3]",
