@@ -21,7 +21,7 @@ from . import cron
 from .fires import MISSED, WAITING, NewFire
 from .model import ScheduleSpec
 
-ON_TIME = 30.0
+ON_TIME = 5.0
 MAX_CATCH_UP = 1000
 
 
