@@ -144,7 +144,7 @@ def show_command(batch_id: str, sort: str | None, desc: bool, output_format: str
         click.echo(_summary(batch), err=True)
 
 
-@batch_group.command("list")
+@batch_group.command("list", epilog=example("jupyter-mlops batch list --limit 5"))
 @click.option("--limit", default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 def list_command(limit: int, as_json: bool) -> None:

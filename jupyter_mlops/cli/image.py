@@ -7,7 +7,7 @@ import click
 from .common import example
 
 
-@click.group("image")
+@click.group("image", epilog=example("jupyter-mlops image build --requirements requirements.txt --tag my-runs:1"))
 def image_group() -> None:
     """Container images that runs execute in (docker backend)."""
 

@@ -104,7 +104,7 @@ def add_command(notebook: str, cron_expression: str, name: str | None, as_json: 
                f"next run {_when(schedule.next_fire_at, schedule.timezone)}")
 
 
-@schedule_group.command("list")
+@schedule_group.command("list", epilog=example("jupyter-mlops schedule list --json"))
 @click.option("--json", "as_json", is_flag=True)
 def list_command(as_json: bool) -> None:
     """Every schedule with its next fire time and its last run's status."""
@@ -117,7 +117,7 @@ def list_command(as_json: bool) -> None:
         click.echo(_row(schedule))
 
 
-@schedule_group.command("show")
+@schedule_group.command("show", epilog=example("jupyter-mlops schedule show nightly"))
 @click.argument("schedule")
 @click.option("--json", "as_json", is_flag=True)
 def show_command(schedule: str, as_json: bool) -> None:
@@ -165,7 +165,7 @@ def edit_command(schedule: str, **options: Any) -> None:
 
 
 def _simple(name: str, action: Callable[[str], Schedule], verb: str, help_text: str) -> None:
-    @schedule_group.command(name, help=help_text)
+    @schedule_group.command(name, help=help_text, epilog=example(f"jupyter-mlops schedule {name} nightly"))
     @click.argument("schedule")
     def command(schedule: str) -> None:
         done = action(schedule)
@@ -177,7 +177,7 @@ _simple("resume", service.resume_schedule, "resumed", "Fire a paused schedule ag
 _simple("remove", service.remove_schedule, "removed", "Delete a schedule (its runs stay in the store).")
 
 
-@schedule_group.command("run-now")
+@schedule_group.command("run-now", epilog=example("jupyter-mlops schedule run-now nightly"))
 @click.argument("schedule")
 def run_now_command(schedule: str) -> None:
     """Start a run of the schedule now, in a worker process; prints the run id."""

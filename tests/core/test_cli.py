@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 
+import click
 import nbformat
 import pytest
 
@@ -110,7 +111,31 @@ def test_prepare_only_writes_a_parametrized_notebook_without_running(pipeline_no
     assert json.loads(cli("runs", "list", "--json").stdout)["total"] == 0
 
 
+def _all_commands(group: click.Group, ctx: click.Context, prefix: list[str]) -> list[list[str]]:
+    found = [prefix]
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        if command.hidden:
+            continue
+        if isinstance(command, click.Group):
+            found += _all_commands(command, ctx, [*prefix, name])
+        else:
+            found.append([*prefix, name])
+    return found
+
+
 def test_every_command_has_an_example_in_its_help():
-    for command in (["run"], ["steps"], ["runs", "list"], ["runs", "show"], ["runs", "log"], ["runs", "cancel"], []):
-        done = cli(*command, "--help")
-        assert done.returncode == 0 and "Example:" in done.stdout, command
+    from click.testing import CliRunner
+
+    from jupyter_mlops.cli import main
+
+    commands = _all_commands(main, click.Context(main), [])
+    assert ["run"] in commands and ["runs", "show"] in commands
+    for command in commands:
+        done = CliRunner().invoke(main, [*command, "--help"])
+        assert done.exit_code == 0 and "Example:" in done.output, command
+
+
+def test_jupyter_subcommand_form():
+    done = subprocess.run(["jupyter", "mlops", "--help"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "steps" in done.stdout

@@ -183,3 +183,38 @@ def test_detached_run_can_be_cancelled_and_leaves_no_kernel(write_notebook):
     final = service.get_run(record.id)
     assert final.status == RunStatus.cancelled
     assert not [p for p in psutil.process_iter(["cmdline"]) if record.id in " ".join(p.info["cmdline"] or [])]
+
+
+class _MemoryHandler:
+    """A papermill I/O handler for a test scheme, standing in for s3:// or gs://."""
+
+    written: dict[str, str] = {}
+
+    @classmethod
+    def read(cls, path):
+        return cls.written[path]
+
+    @classmethod
+    def write(cls, buf, path):
+        cls.written[path] = buf
+
+    @classmethod
+    def listdir(cls, path):
+        return list(cls.written)
+
+    @classmethod
+    def pretty_path(cls, path):
+        return path
+
+
+def test_output_path_goes_through_papermills_io_handlers(write_notebook):
+    from papermill.iorw import papermill_io
+
+    registered = list(papermill_io._handlers)
+    papermill_io.register("memtest://", _MemoryHandler)
+    try:
+        record = run(write_notebook(["%%mlstep a\nprint('to the bucket')"]), output_path="memtest://bucket/out.ipynb")
+    finally:
+        papermill_io._handlers = registered  # papermill has no unregister
+    assert record.status == RunStatus.succeeded
+    assert "to the bucket" in _MemoryHandler.written["memtest://bucket/out.ipynb"]
