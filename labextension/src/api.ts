@@ -23,6 +23,11 @@ export function pipelineOf(content: unknown): Promise<PipelineReport> {
   return requestAPI('pipeline', json('POST', { content }));
 }
 
+/** The pipeline of a saved notebook. */
+export function pipelineAt(path: string): Promise<PipelineReport> {
+  return requestAPI('pipeline', {}, { path });
+}
+
 export interface StartRun {
   path: string;
   parameters: Record<string, unknown>;
@@ -63,6 +68,10 @@ export async function listBackends(): Promise<BackendState[]> {
 
 export async function listSchedules(): Promise<Schedule[]> {
   return (await requestAPI<{ schedules: Schedule[] }>('schedules')).schedules;
+}
+
+export function getSchedule(id: string): Promise<Schedule> {
+  return requestAPI(`schedules/${encodeURIComponent(id)}`);
 }
 
 export function createSchedule(spec: ScheduleSpec): Promise<Schedule> {

@@ -1,42 +1,64 @@
-import {
-  ILayoutRestorer,
-  JupyterFrontEnd,
-  JupyterFrontEndPlugin
-} from '@jupyterlab/application';
+import { ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
+import { IEditorServices } from '@jupyterlab/codeeditor';
 import { INotebookTracker } from '@jupyterlab/notebook';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
+import { addCellCommands } from './cellCommands';
+import { CommandIDs } from './commandIds';
+import { LiveFeed } from './feed';
 import { mlopsIcon } from './icon';
 import { MLOpsSidebar } from './panel';
+import { addRunCommands } from './runCommands';
+import { addScheduleCommands } from './scheduleCommands';
+import { PLUGIN_ID, readDefaults } from './settings';
 
-/** Every user action is a command, so it is in the palette, menus and shortcuts. */
-export namespace CommandIDs {
-  export const showPanel = 'jupyter-mlops:show-panel';
-}
+/** Commands offered in the palette; the per-run and per-schedule ones need an id, so live in the panel. */
+const PALETTE = [
+  CommandIDs.showPanel,
+  CommandIDs.makeStep,
+  CommandIDs.removeStep,
+  CommandIDs.markParameters,
+  CommandIDs.runNow,
+  CommandIDs.schedule
+];
 
 const plugin: JupyterFrontEndPlugin<void> = {
-  id: 'jupyter-mlops:plugin',
-  description: 'The MLOps sidebar: the active notebook as a pipeline of %%mlstep steps.',
+  id: PLUGIN_ID,
+  description: 'The MLOps sidebar: the active notebook as a pipeline of %%mlstep steps; run, schedule, watch.',
   autoStart: true,
-  requires: [INotebookTracker],
-  optional: [ICommandPalette, ILayoutRestorer],
-  activate: (
+  requires: [INotebookTracker, IRenderMimeRegistry, IEditorServices],
+  optional: [ICommandPalette, ILayoutRestorer, ISettingRegistry],
+  activate: async (
     app: JupyterFrontEnd,
     tracker: INotebookTracker,
+    rendermime: IRenderMimeRegistry,
+    editorServices: IEditorServices,
     palette: ICommandPalette | null,
-    restorer: ILayoutRestorer | null
+    restorer: ILayoutRestorer | null,
+    settingRegistry: ISettingRegistry | null
   ) => {
-    const sidebar = new MLOpsSidebar(tracker);
+    const feed = new LiveFeed();
+    feed.connect();
+    const sidebar = new MLOpsSidebar(tracker, feed, app.commands);
     app.shell.add(sidebar, 'left', { rank: 600 });
     // Reopens the panel after a reload if it was open.
     restorer?.add(sidebar, sidebar.id);
+
+    // Without the settings (e.g. a failed load) the dialog falls back to the schema's defaults.
+    const settings = settingRegistry ? await settingRegistry.load(PLUGIN_ID).catch(() => null) : null;
+    const defaults = () => readDefaults(settings);
 
     app.commands.addCommand(CommandIDs.showPanel, {
       label: 'Show MLOps Pipeline Panel',
       icon: mlopsIcon,
       execute: () => app.shell.activateById(sidebar.id)
     });
-    palette?.addItem({ command: CommandIDs.showPanel, category: 'MLOps' });
+    addCellCommands(app, tracker);
+    addRunCommands(app, { tracker, defaults, rendermime, editorServices });
+    addScheduleCommands(app, defaults);
+    palette && PALETTE.forEach(command => palette.addItem({ command, category: 'MLOps' }));
   }
 };
 

@@ -1,0 +1,50 @@
+import { InputGroup } from '@jupyterlab/ui-components';
+import React from 'react';
+
+import { formatValue, parseValue } from '../params';
+import { Parameter } from '../types';
+
+/** One typed input per parameter of the parameters cell, with what is wrong under it. */
+export function ParameterInputs(props: {
+  parameters: Parameter[];
+  texts: Record<string, string>;
+  onChange: (name: string, text: string) => void;
+}): JSX.Element {
+  if (props.parameters.length === 0) {
+    return <div className="jp-mlops-hint">No parameters cell: the notebook runs as written.</div>;
+  }
+  return (
+    <div className="jp-mlops-parameters">
+      {props.parameters.map(parameter => {
+        const text = props.texts[parameter.name] ?? formatValue(parameter.type, parameter.default);
+        const { error } = parseValue(parameter.type, text);
+        const id = `jp-mlops-parameter-${parameter.name}`;
+        return (
+          <div key={parameter.name} className="jp-mlops-parameter" data-parameter={parameter.name}>
+            <label htmlFor={id}>
+              {parameter.name} <span className="jp-mlops-type">{parameter.type}</span>
+            </label>
+            {parameter.type === 'bool' ? (
+              <input
+                id={id}
+                type="checkbox"
+                checked={text === 'true'}
+                onChange={event => props.onChange(parameter.name, String(event.target.checked))}
+              />
+            ) : (
+              <InputGroup
+                id={id}
+                type={parameter.type === 'int' || parameter.type === 'float' ? 'number' : 'text'}
+                step={parameter.type === 'float' ? 'any' : undefined}
+                value={text}
+                aria-invalid={error !== null}
+                onChange={event => props.onChange(parameter.name, (event.target as HTMLInputElement).value)}
+              />
+            )}
+            {error && <div className="jp-mlops-field-error">{error}</div>}
+          </div>
+        );
+      })}
+    </div>
+  );
+}

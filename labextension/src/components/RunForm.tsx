@@ -1,0 +1,191 @@
+/**
+ * The one dialog for "Run now" and "Schedule…": parameters (typed, pre-filled from the
+ * parameters cell), steps, backend and image, and for a schedule the cron, its preview and
+ * the policies.
+ */
+import { HTMLSelect } from '@jupyterlab/ui-components';
+import React, { useEffect, useState } from 'react';
+
+import { StartRun } from '../api';
+import { FormProps } from '../form';
+import { collectParameters } from '../params';
+import { BackendState, CatchUp, Overlap, Parameter, ScheduleSpec } from '../types';
+import { ParameterInputs } from './ParameterInputs';
+import { CronPicker, useCronPreview } from './CronPicker';
+
+export interface RunDraft {
+  mode: 'run' | 'schedule';
+  path: string;
+  parameters: Parameter[];
+  /** Input text by parameter name; a parameter missing here shows its default. */
+  texts: Record<string, string>;
+  allSteps: string[];
+  /** The steps to run (with what they depend on); all of them when every box is ticked. */
+  steps: string[];
+  backends: BackendState[];
+  backend: string;
+  /** '' runs on the backend's default image. */
+  image: string;
+  cron: string;
+  timezone: string;
+  catchUp: CatchUp;
+  overlap: Overlap;
+  retries: number;
+}
+
+export type RunValue = { mode: 'run'; request: StartRun } | { mode: 'schedule'; spec: ScheduleSpec };
+
+function valueOf(draft: RunDraft, cronOk: boolean): RunValue | null {
+  const { values, errors } = collectParameters(draft.parameters, draft.texts);
+  if (Object.keys(errors).length > 0 || draft.steps.length === 0) {
+    return null;
+  }
+  const common = {
+    parameters: values,
+    steps: draft.steps.length === draft.allSteps.length ? null : draft.steps,
+    backend: draft.backend,
+    image: draft.image || null
+  };
+  if (draft.mode === 'run') {
+    return { mode: 'run', request: { path: draft.path, ...common } };
+  }
+  if (!cronOk) {
+    return null;
+  }
+  return {
+    mode: 'schedule',
+    spec: {
+      notebook: draft.path,
+      ...common,
+      cron: draft.cron,
+      timezone: draft.timezone,
+      catch_up: draft.catchUp,
+      overlap: draft.overlap,
+      retries: draft.retries
+    }
+  };
+}
+
+export function RunForm(props: FormProps<RunDraft, RunValue>): JSX.Element {
+  const [draft, setDraft] = useState(props.draft);
+  const preview = useCronPreview(draft.mode === 'schedule' ? draft.cron : null, draft.timezone);
+  useEffect(() => {
+    props.report(draft, valueOf(draft, preview.error === null && preview.description !== null));
+  }, [draft, preview]);
+  const update = (changes: Partial<RunDraft>) => setDraft(current => ({ ...current, ...changes }));
+  const backend = draft.backends.find(b => b.name === draft.backend);
+  const images = backend?.images ?? [];
+
+  return (
+    <div className="jp-mlops-run-form">
+      <section aria-label="Parameters">
+        <h3 className="jp-mlops-form-heading">Parameters</h3>
+        <ParameterInputs
+          parameters={draft.parameters}
+          texts={draft.texts}
+          onChange={(name, text) => update({ texts: { ...draft.texts, [name]: text } })}
+        />
+      </section>
+
+      {draft.allSteps.length > 1 && (
+        <fieldset className="jp-mlops-fieldset">
+          <legend>Steps (with what they depend on)</legend>
+          {draft.allSteps.map(name => (
+            <label key={name} className="jp-mlops-check">
+              <input
+                type="checkbox"
+                checked={draft.steps.includes(name)}
+                onChange={event =>
+                  update({
+                    steps: event.target.checked
+                      ? draft.allSteps.filter(other => other === name || draft.steps.includes(other))
+                      : draft.steps.filter(other => other !== name)
+                  })
+                }
+              />
+              {name}
+            </label>
+          ))}
+          {draft.steps.length === 0 && <div className="jp-mlops-field-error">Choose at least one step.</div>}
+        </fieldset>
+      )}
+
+      <fieldset className="jp-mlops-fieldset jp-mlops-segmented" role="radiogroup" aria-label="Backend">
+        <legend>Run on</legend>
+        {draft.backends.map(choice => (
+          <label key={choice.name} title={choice.detail} className={choice.available ? '' : 'jp-mod-disabled'}>
+            <input
+              type="radio"
+              name="jp-mlops-backend"
+              value={choice.name}
+              disabled={!choice.available}
+              checked={draft.backend === choice.name}
+              onChange={() => update({ backend: choice.name })}
+            />
+            <span>{choice.name}</span>
+          </label>
+        ))}
+      </fieldset>
+      {backend && !backend.available && <div className="jp-mlops-field-error">{backend.detail}</div>}
+
+      {draft.backend !== 'local' && (
+        <label className="jp-mlops-field">
+          <span>Image</span>
+          <HTMLSelect
+            aria-label="Image"
+            value={draft.image}
+            onChange={event => update({ image: event.target.value })}
+          >
+            <option value="">Backend default</option>
+            {[...new Set([...images, ...(draft.image ? [draft.image] : [])])].map(image => (
+              <option key={image} value={image}>
+                {image}
+              </option>
+            ))}
+          </HTMLSelect>
+        </label>
+      )}
+
+      {draft.mode === 'schedule' && (
+        <>
+          <CronPicker
+            cron={draft.cron}
+            timezone={draft.timezone}
+            preview={preview}
+            onChange={changes => update(changes)}
+          />
+          <fieldset className="jp-mlops-fieldset jp-mlops-policies">
+            <legend>Policies</legend>
+            <label className="jp-mlops-field">
+              <span>If the previous run still runs</span>
+              <HTMLSelect value={draft.overlap} onChange={event => update({ overlap: event.target.value as Overlap })}>
+                <option value="skip">skip this fire</option>
+                <option value="queue">queue it</option>
+                <option value="allow">run both</option>
+              </HTMLSelect>
+            </label>
+            <label className="jp-mlops-field">
+              <span>Fires missed while no scheduler ran</span>
+              <HTMLSelect value={draft.catchUp} onChange={event => update({ catchUp: event.target.value as CatchUp })}>
+                <option value="once">run the latest once</option>
+                <option value="all">run each</option>
+                <option value="skip">skip them</option>
+              </HTMLSelect>
+            </label>
+            <label className="jp-mlops-field">
+              <span>Retries after a failure</span>
+              <input
+                className="jp-mlops-number"
+                type="number"
+                min={0}
+                max={10}
+                value={draft.retries}
+                onChange={event => update({ retries: Math.max(0, Math.min(10, Number(event.target.value) || 0)) })}
+              />
+            </label>
+          </fieldset>
+        </>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,64 @@
+import { deleteIcon, editIcon, pauseIcon, runIcon } from '@jupyterlab/ui-components';
+import { CommandRegistry } from '@lumino/commands';
+import React from 'react';
+
+import { CommandIDs } from '../commandIds';
+import { LiveFeed } from '../feed';
+import { formatInstant, formatRelative } from '../format';
+import { useNow, useSchedules } from '../hooks';
+import { Schedule } from '../types';
+import { CommandButton } from './CommandButton';
+
+function ScheduleRow(props: { schedule: Schedule; now: Date; commands: CommandRegistry }): JSX.Element {
+  const { schedule, commands } = props;
+  const args = { id: schedule.id };
+  return (
+    <li className="jp-mlops-schedule" data-schedule={schedule.id} data-paused={schedule.paused}>
+      <div className="jp-mlops-run-head">
+        <span className="jp-mlops-schedule-name">{schedule.name}</span>
+        {schedule.paused && <span className="jp-mlops-badge jp-mlops-status-paused">paused</span>}
+        {schedule.last_run_status && (
+          <span className={`jp-mlops-badge jp-mlops-status-${schedule.last_run_status}`} title="Last run">
+            {schedule.last_run_status}
+          </span>
+        )}
+      </div>
+      <div className="jp-mlops-run-meta">
+        {schedule.description || schedule.cron} ({schedule.timezone}) · {schedule.backend}
+        {schedule.image ? ` · ${schedule.image}` : ''}
+      </div>
+      <div className="jp-mlops-next-fire">
+        {schedule.next_fire_at
+          ? `Next: ${formatInstant(schedule.next_fire_at, schedule.timezone)} (${formatRelative(schedule.next_fire_at, props.now)})`
+          : 'Paused: no next fire'}
+      </div>
+      <div className="jp-mlops-actions">
+        {schedule.paused ? (
+          <CommandButton commands={commands} command={CommandIDs.resumeSchedule} args={args} icon={runIcon} minimal />
+        ) : (
+          <CommandButton commands={commands} command={CommandIDs.pauseSchedule} args={args} icon={pauseIcon} minimal />
+        )}
+        <CommandButton commands={commands} command={CommandIDs.runScheduleNow} args={args} text="Run now" minimal />
+        <CommandButton commands={commands} command={CommandIDs.editSchedule} args={args} icon={editIcon} minimal />
+        <CommandButton commands={commands} command={CommandIDs.deleteSchedule} args={args} icon={deleteIcon} minimal />
+      </div>
+    </li>
+  );
+}
+
+/** Every schedule, live: next fire, last status and their actions. */
+export function SchedulesView(props: { feed: LiveFeed; commands: CommandRegistry }): JSX.Element {
+  const { schedules, error } = useSchedules(props.feed);
+  const now = useNow(30_000);
+  return (
+    <div className="jp-mlops-schedules">
+      {error && <div className="jp-mlops-error">{error}</div>}
+      {schedules.length === 0 && !error && <div className="jp-mlops-hint">No schedules yet.</div>}
+      <ul className="jp-mlops-schedule-list" aria-label="Schedules">
+        {schedules.map(schedule => (
+          <ScheduleRow key={schedule.id} schedule={schedule} now={now} commands={props.commands} />
+        ))}
+      </ul>
+    </div>
+  );
+}

@@ -1,0 +1,138 @@
+/**
+ * Commands on a notebook's runs: run now, schedule, and on one run (argument `id`) open its
+ * output notebook, show its log, cancel, re-run; compare two (`left`, `right`).
+ */
+import { JupyterFrontEnd } from '@jupyterlab/application';
+import { Dialog, MainAreaWidget, showDialog, showErrorMessage } from '@jupyterlab/apputils';
+import { IEditorServices } from '@jupyterlab/codeeditor';
+import { INotebookTracker } from '@jupyterlab/notebook';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { historyIcon, ReactWidget, runIcon } from '@jupyterlab/ui-components';
+import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
+import React from 'react';
+
+import { cancelRun, getRun, startRun } from './api';
+import { CommandIDs } from './commandIds';
+import { CompareTable } from './components/CompareTable';
+import { logWidget } from './components/LogView';
+import { outputNotebookWidget } from './outputViewer';
+import { runOrSchedule } from './runDialog';
+import { Defaults } from './settings';
+
+export interface RunCommandsContext {
+  tracker: INotebookTracker;
+  defaults: () => Defaults;
+  rendermime: IRenderMimeRegistry;
+  editorServices: IEditorServices;
+}
+
+/** Runs an action, showing its error (the server's message) instead of losing it in the console. */
+export async function reporting<T>(title: string, action: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await action();
+  } catch (error) {
+    await showErrorMessage(title, (error as Error).message);
+    return undefined;
+  }
+}
+
+const idOf = (args: ReadonlyPartialJSONObject) => String(args.id ?? '');
+
+/** Shows a main-area widget, or brings the one already open with the same id to the front. */
+function openOnce(app: JupyterFrontEnd, id: string, make: () => Promise<MainAreaWidget>): Promise<void> {
+  for (const widget of app.shell.widgets('main')) {
+    if (widget.id === id) {
+      app.shell.activateById(id);
+      return Promise.resolve();
+    }
+  }
+  return make().then(widget => {
+    app.shell.add(widget, 'main', { mode: 'split-right' });
+    app.shell.activateById(widget.id);
+  });
+}
+
+export function addRunCommands(app: JupyterFrontEnd, context: RunCommandsContext): void {
+  const { commands } = app;
+  const hasNotebook = () => context.tracker.currentWidget !== null;
+
+  commands.addCommand(CommandIDs.runNow, {
+    label: 'Run Pipeline Now…',
+    caption: 'Run this notebook now: parameters, steps and backend',
+    icon: runIcon,
+    isEnabled: hasNotebook,
+    execute: () => {
+      const panel = context.tracker.currentWidget;
+      return panel && reporting('Run failed to start', () => runOrSchedule(panel, 'run', context.defaults()));
+    }
+  });
+
+  commands.addCommand(CommandIDs.schedule, {
+    label: 'Schedule Pipeline…',
+    caption: 'Run this notebook on a schedule: cron, parameters, backend and policies',
+    icon: historyIcon,
+    isEnabled: hasNotebook,
+    execute: () => {
+      const panel = context.tracker.currentWidget;
+      return (
+        panel && reporting('Schedule not created', () => runOrSchedule(panel, 'schedule', context.defaults()))
+      );
+    }
+  });
+
+  commands.addCommand(CommandIDs.openOutput, {
+    label: 'Open Run Output Notebook',
+    caption: 'The executed notebook of a run, read-only',
+    execute: args =>
+      reporting('Output notebook unavailable', async () => {
+        const id = idOf(args);
+        await openOnce(app, `jupyter-mlops-output-${id}`, async () =>
+          outputNotebookWidget(await getRun(id), context.rendermime, context.editorServices)
+        );
+      })
+  });
+
+  commands.addCommand(CommandIDs.showLog, {
+    label: 'Show Run Log',
+    caption: "A run's log, followed live while it runs",
+    execute: args =>
+      reporting('Log unavailable', async () => {
+        const id = idOf(args);
+        await openOnce(app, `jupyter-mlops-log-${id}`, async () => logWidget(await getRun(id)));
+      })
+  });
+
+  commands.addCommand(CommandIDs.cancelRun, {
+    label: 'Cancel Run',
+    execute: args => reporting('Cancel failed', () => cancelRun(idOf(args)))
+  });
+
+  commands.addCommand(CommandIDs.rerun, {
+    label: 'Re-run with the Same Parameters',
+    execute: args =>
+      reporting('Re-run failed to start', async () => {
+        const run = await getRun(idOf(args));
+        return startRun({
+          path: run.path ?? run.notebook,
+          parameters: run.parameters,
+          steps: run.steps_selected,
+          backend: run.backend,
+          image: run.spec.image
+        });
+      })
+  });
+
+  commands.addCommand(CommandIDs.compareRuns, {
+    label: 'Compare Two Runs',
+    caption: 'Parameters and recorded metrics side by side',
+    execute: args =>
+      reporting('Compare failed', async () => {
+        const [left, right] = await Promise.all([getRun(String(args.left)), getRun(String(args.right))]);
+        await showDialog({
+          title: 'Compare runs',
+          body: ReactWidget.create(<CompareTable left={left} right={right} />),
+          buttons: [Dialog.okButton({ label: 'Close' })]
+        });
+      })
+  });
+}
