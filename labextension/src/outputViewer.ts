@@ -34,7 +34,6 @@ export async function outputNotebookWidget(
   notebook.model = model;
   notebook.addClass('jp-mlops-output-notebook');
   const widget = new MainAreaWidget({ content: notebook });
-  widget.id = `jupyter-mlops-output-${run.id}`;
   widget.title.label = `${(run.path ?? run.notebook).split('/').pop()} · run ${run.id.slice(0, 8)}`;
   widget.title.caption = `Output notebook of run ${run.id} (${run.status}), read-only`;
   widget.title.icon = mlopsIcon;

@@ -18,6 +18,7 @@ import { logWidget } from './components/LogView';
 import { outputNotebookWidget } from './outputViewer';
 import { runOrSchedule } from './runDialog';
 import { Defaults } from './settings';
+import { Run } from './types';
 
 export interface RunCommandsContext {
   tracker: INotebookTracker;
@@ -38,7 +39,9 @@ export async function reporting<T>(title: string, action: () => Promise<T>): Pro
 
 const idOf = (args: ReadonlyPartialJSONObject) => String(args.id ?? '');
 
-/** Shows a main-area widget, or brings the one already open with the same id to the front. */
+type RunView = (run: Run) => Promise<MainAreaWidget>;
+
+/** Shows a main-area widget under `id`, or brings the one already open to the front. */
 function openOnce(app: JupyterFrontEnd, id: string, make: () => Promise<MainAreaWidget>): Promise<void> {
   for (const widget of app.shell.widgets('main')) {
     if (widget.id === id) {
@@ -47,6 +50,7 @@ function openOnce(app: JupyterFrontEnd, id: string, make: () => Promise<MainArea
     }
   }
   return make().then(widget => {
+    widget.id = id;
     app.shell.add(widget, 'main', { mode: 'split-right' });
     app.shell.activateById(widget.id);
   });
@@ -80,26 +84,25 @@ export function addRunCommands(app: JupyterFrontEnd, context: RunCommandsContext
     }
   });
 
+  /** Opens a view of one run (argument `id`) in the main area, once per run and kind. */
+  const openRunView = (failure: string, kind: string, args: ReadonlyPartialJSONObject, make: RunView) =>
+    reporting(failure, () =>
+      openOnce(app, `jupyter-mlops-${kind}-${idOf(args)}`, async () => make(await getRun(idOf(args))))
+    );
+
   commands.addCommand(CommandIDs.openOutput, {
     label: 'Open Run Output Notebook',
     caption: 'The executed notebook of a run, read-only',
     execute: args =>
-      reporting('Output notebook unavailable', async () => {
-        const id = idOf(args);
-        await openOnce(app, `jupyter-mlops-output-${id}`, async () =>
-          outputNotebookWidget(await getRun(id), context.rendermime, context.editorServices)
-        );
-      })
+      openRunView('Output notebook unavailable', 'output', args, run =>
+        outputNotebookWidget(run, context.rendermime, context.editorServices)
+      )
   });
 
   commands.addCommand(CommandIDs.showLog, {
     label: 'Show Run Log',
     caption: "A run's log, followed live while it runs",
-    execute: args =>
-      reporting('Log unavailable', async () => {
-        const id = idOf(args);
-        await openOnce(app, `jupyter-mlops-log-${id}`, async () => logWidget(await getRun(id)));
-      })
+    execute: args => openRunView('Log unavailable', 'log', args, async run => logWidget(run))
   });
 
   commands.addCommand(CommandIDs.cancelRun, {

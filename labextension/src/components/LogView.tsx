@@ -65,7 +65,6 @@ export function logWidget(run: Run): MainAreaWidget {
   const content = ReactWidget.create(<LogTail runId={run.id} />);
   content.addClass('jp-mlops-log-widget');
   const widget = new MainAreaWidget({ content });
-  widget.id = `jupyter-mlops-log-${run.id}`;
   widget.title.label = `Log · run ${run.id.slice(0, 8)}`;
   widget.title.caption = `Log of run ${run.id}`;
   widget.title.icon = mlopsIcon;
