@@ -119,6 +119,29 @@ class RunStateError(MLOpsError):
     """An action that does not fit the run's state, e.g. cancelling a finished run."""
 
 
+# -- lineage and safeguards -----------------------------------------------------------------
+
+
+class CheckFailedError(MLOpsError):
+    """Raised in a run's kernel by a safeguard (`jupyter_mlops.check`, `compare_with_previous`, …).
+
+    The engine recognises this class by its name and ends the run `check_failed`, not `failed`.
+    """
+
+    def __init__(self, check: str, reasons: list[str]) -> None:
+        self.check = check
+        self.reasons = reasons
+        super().__init__(f"check {check!r} failed: " + "; ".join(reasons))
+
+
+class CheckUsageError(MLOpsError):
+    """A safeguard called with arguments it cannot act on (unknown column kind, bad bounds…)."""
+
+
+class LineageError(MLOpsError):
+    """A run whose recorded lineage cannot serve the request, e.g. a rerun without its notebook snapshot."""
+
+
 # -- schedules ------------------------------------------------------------------------------
 
 

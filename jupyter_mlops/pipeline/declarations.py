@@ -2,6 +2,8 @@
 
 Both forms go through the same option parser, so `%%mlstep train --after prep --retries 2`
 and the tags `mlstep:train`, `after:prep`, `retries:2` mean exactly the same thing.
+`%%mlcheck NAME` (tag `mlcheck:NAME`) declares a step of kind "check": a safeguard whose
+failed assertion ends the run as `check_failed` rather than `failed`.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 MAGIC = "%%mlstep"
+CHECK_MAGIC = "%%mlcheck"
+#: magic (and, without its "%%", tag key) → the kind of step it declares
+KINDS = {MAGIC: "step", CHECK_MAGIC: "check"}
 TAG_PREFIX = "mlstep:"
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _MEMORY = re.compile(r"^\d+(\.\d+)?[kmgKMG]?[bB]?$")
@@ -103,10 +108,11 @@ class Declaration:
     name: str
     after: list[str] | None  # None: depends on the step before it
     options: dict[str, Any] = field(default_factory=dict)
+    kind: str = "step"  # "check" for %%mlcheck
 
 
-def parse_option_line(line: str) -> Declaration:
-    """Parse what follows `%%mlstep` on a cell's first line."""
+def parse_option_line(line: str, kind: str = "step") -> Declaration:
+    """Parse what follows `%%mlstep` (or `%%mlcheck`, kind "check") on a cell's first line."""
     try:
         args = PARSER.parse_args(shlex.split(line))
     except ValueError as exc:  # shlex: unbalanced quotes
@@ -116,31 +122,40 @@ def parse_option_line(line: str) -> Declaration:
     values = vars(args)
     name, after = values.pop("name"), values.pop("after")
     options = {k: v for k, v in values.items() if v is not None}
-    return Declaration(name=name, after=after, options=options)
+    return Declaration(name=name, after=after, options=options, kind=kind)
 
 
-def magic_line(source: str) -> str | None:
-    """The option text of a cell starting with `%%mlstep`, or None."""
+def magic_declaration(source: str) -> tuple[str, str] | None:
+    """(kind, option text) of a cell starting with `%%mlstep` or `%%mlcheck`, or None."""
     first = source.lstrip("\n").split("\n", 1)[0].strip()
-    if first == MAGIC or first.startswith(MAGIC + " "):
-        return first[len(MAGIC):].strip()
+    for magic, kind in KINDS.items():
+        if first == magic or first.startswith(magic + " "):
+            return kind, first[len(magic):].strip()
     return None
 
 
-def tags_to_line(tags: list[str]) -> str | None:
-    """Turn `mlstep:NAME`, `after:A,B` and option tags into an option line, or None."""
+def magic_line(source: str) -> str | None:
+    """The option text of a cell starting with `%%mlstep` or `%%mlcheck`, or None."""
+    declared = magic_declaration(source)
+    return declared[1] if declared else None
+
+
+def tags_to_line(tags: list[str]) -> tuple[str, str] | None:
+    """Turn `mlstep:NAME` (or `mlcheck:NAME`), `after:A,B` and option tags into (kind, option line), or None."""
     name = None
+    kind = "step"
     words: list[str] = []
+    tag_kinds = {magic.lstrip("%"): k for magic, k in KINDS.items()}
     for tag in tags:
         key, sep, value = tag.partition(":")
         if not sep:
             continue
-        if key == "mlstep":
-            name = value
+        if key in tag_kinds:
+            name, kind = value, tag_kinds[key]
         elif key in OPTION_NAMES:
             words += [f"--{key}", value]
     if name is None:
         if words:
             raise OptionError(f"option tags {' '.join(words[::2])} without an 'mlstep:NAME' tag")
         return None
-    return shlex.join([name, *words])
+    return kind, shlex.join([name, *words])

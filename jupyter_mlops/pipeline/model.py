@@ -31,6 +31,8 @@ class Step(BaseModel):
     pool: str | None = Field(default=None, description="Node pool when exported: node selector and toleration")
     inputs: list[str] = Field(default_factory=list)
     outputs: list[str] = Field(default_factory=list)
+    kind: Literal["step", "check"] = Field(
+        default="step", description="check (%%mlcheck): a failed assertion ends the run as check_failed")
     declared_by: Literal["magic", "tags", "implicit"] = "magic"
 
     @property

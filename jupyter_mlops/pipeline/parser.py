@@ -20,7 +20,7 @@ from ..errors import (
     StepOptionError,
     UnknownDependencyError,
 )
-from .declarations import Declaration, OptionError, magic_line, parse_option_line, tags_to_line
+from .declarations import Declaration, OptionError, magic_declaration, magic_line, parse_option_line, tags_to_line
 from .model import Pipeline, Step
 from .parameters import infer_parameters
 
@@ -59,20 +59,21 @@ def cell_declaration(cell: NotebookNode, index: int) -> Declaration | None:
     if cell.cell_type != "code":
         return None
 
-    def parse(line: str, form: str) -> Declaration:
+    def parse(declared: tuple[str, str], form: str) -> Declaration:
+        kind, line = declared
         try:
-            return parse_option_line(line)
+            return parse_option_line(line, kind)
         except OptionError as exc:
             raise StepOptionError(f"bad {form}: {exc}", cell_index=index, cell_line=first_line(cell),
                                   step=line.split(" ", 1)[0] or None) from None
 
-    line = magic_line(cell.source)
+    magic = magic_declaration(cell.source)
     try:
-        tag_line = tags_to_line(_tags(cell))
+        tagged = tags_to_line(_tags(cell))
     except OptionError as exc:
         raise StepOptionError(f"bad step tags: {exc}", cell_index=index, cell_line=first_line(cell)) from None
-    from_magic = parse(line, "%%mlstep line") if line is not None else None
-    from_tags = parse(tag_line, "step tags") if tag_line is not None else None
+    from_magic = parse(magic, f"%%ml{magic[0]} line") if magic is not None else None
+    from_tags = parse(tagged, "step tags") if tagged is not None else None
     if from_magic and from_tags and from_tags != from_magic:
         raise DeclarationConflictError(
             f"the %%mlstep line declares step {from_magic.name!r} (after {from_magic.after}, "
@@ -108,7 +109,7 @@ def parse_pipeline(notebook: NotebookNode | str | os.PathLike, *, name: str | No
             declared_at[declaration.name] = index
             after = declaration.after if declaration.after is not None else ([steps[-1].name] if steps else [])
             declared_by = "magic" if magic_line(cell.source) is not None else "tags"
-            steps.append(Step(name=declaration.name, cell_indices=[index], after=after,
+            steps.append(Step(name=declaration.name, cell_indices=[index], after=after, kind=declaration.kind,
                               declared_by=declared_by, **declaration.options))
         elif index == parameters_cell or set(PARAMETER_TAGS) & set(_tags(cell)) or not steps:
             prelude.append(index)

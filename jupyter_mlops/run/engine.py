@@ -12,6 +12,7 @@ container image next to papermill.
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from datetime import datetime, timezone
@@ -24,7 +25,7 @@ from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 from traitlets import Any as AnyTrait
 
-from .plan import PLAN_KEY, RESULTS_KEY, cell_step, code_to_execute
+from .plan import CHECK_FAILED, CONTEXT_KEY, PLAN_KEY, RESULTS_KEY, RUN_CONTEXT_ENV, cell_step, code_to_execute
 
 ENGINE_NAME = "mlops"
 
@@ -79,6 +80,8 @@ class StepAwareClient(PapermillNotebookClient):
         results: dict[str, dict[str, Any]] = {
             name: {"name": name, "status": "pending", "attempts": 0} for name in options}
         outcome = {"status": "succeeded", "error": None, "failed_step": None}
+        if plan.get(CONTEXT_KEY) is not None:
+            self._share_context(plan[CONTEXT_KEY])
 
         for step, indices in _groups(self.nb.cells):
             step_options = options.get(step, {}) if step else {}
@@ -94,7 +97,7 @@ class StepAwareClient(PapermillNotebookClient):
                                  if step_options.get("timeout") else None)
                 self._step_deadline, self._run_deadline = step_deadline, run_deadline
                 self._run_timeout = run_timeout
-                failure = self._execute_cells(indices)
+                failure = self._execute_cells(indices, check=step_options.get("kind") == "check")
                 if failure is None or failure["kind"] != "error" or attempt > retries:
                     break
                 self._log(f"step {step!r} failed ({failure['error']}); retry {attempt} of {retries}\n")
@@ -112,7 +115,7 @@ class StepAwareClient(PapermillNotebookClient):
                     result["status"] = "succeeded"
                     self._emit(step, "finished", result)
                 break
-            status = "timed_out" if failure["kind"] == "timeout" else "failed"
+            status = {"timeout": "timed_out", "check": "check_failed"}.get(failure["kind"], "failed")
             outcome = {"status": status, "error": failure["error"], "failed_step": step}
             if result is not None:
                 result.update(status=status, error=failure["error"])
@@ -125,8 +128,23 @@ class StepAwareClient(PapermillNotebookClient):
         self.nb.metadata[PLAN_KEY][RESULTS_KEY] = list(results.values())
         self.nb.metadata[PLAN_KEY]["outcome"] = outcome
 
-    def _execute_cells(self, indices: list[int]) -> dict[str, str] | None:
-        """Run cells in order; on failure say how it failed: error, timeout, exit or dead kernel."""
+    def _share_context(self, context: dict[str, Any]) -> None:
+        """Tell a Python kernel which run it executes (safeguards compare with the previous run).
+
+        Set through the kernel rather than at its start: batches hand us kernels started ahead
+        of the run they will serve.
+        """
+        language = self.nb.metadata.get("kernelspec", {}).get("language")
+        if language not in (None, "python"):
+            return
+        code = f"import os as _o; _o.environ[{RUN_CONTEXT_ENV!r}] = {json.dumps(context)!r}; del _o"
+        self.wait_for_reply(self.kc.execute(code, silent=True, store_history=False))
+
+    def _execute_cells(self, indices: list[int], check: bool = False) -> dict[str, str] | None:
+        """Run cells in order; on failure say how it failed: error, check, timeout, exit or dead kernel.
+
+        A safeguard's exception, or any failed `assert` in a check step (`check`), is a failed check.
+        """
         for index in indices:
             cell = self.nb.cells[index]
             started = time.monotonic()
@@ -142,6 +160,8 @@ class StepAwareClient(PapermillNotebookClient):
                     return {"kind": "exit", "error": ""}
                 if self._cell_timed_out:
                     return self._timed_out(index, time.monotonic() - started)
+                if error.ename == CHECK_FAILED or (check and error.ename == "AssertionError"):
+                    return {"kind": "check", "error": f"{error.ename}: {error.evalue}"}
                 return {"kind": "error", "error": f"{error.ename}: {error.evalue}"}
             except DeadKernelError:
                 self._abandoned_kernel = True

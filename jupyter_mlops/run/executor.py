@@ -10,9 +10,12 @@ from typing import Any
 import nbformat
 from papermill.iorw import write_ipynb
 
+from ..checks.host import run_context
+from ..lineage.capture import finish_lineage, start_lineage
 from ..store import runs as run_store
 from .backends import Execution, get_backend
 from .model import Run, RunStatus, StepResult, StepStatus
+from .plan import CONTEXT_KEY, PLAN_KEY
 from .results import metrics, outcome, step_results
 
 INPUT_NOTEBOOK = "input.ipynb"
@@ -38,11 +41,16 @@ def execute_run(run_id: str, on_progress: ProgressCallback | None = None, *, ker
         image=spec.image, network=spec.network, cpus=spec.cpus, memory=spec.memory,
         writable_source=spec.writable_source, kernel_manager=kernel_manager)
     backend = get_backend(run.backend)
+    prepared = nbformat.read(execution.input_notebook, as_version=4)
+    lineage = start_lineage(run, prepared)  # before the write lock: hashing data files takes time
+    prepared.metadata.setdefault(PLAN_KEY, {})[CONTEXT_KEY] = run_context(run)
+    nbformat.write(prepared, execution.input_notebook)
 
     def started(record: Run) -> None:
         record.status = RunStatus.running
         record.started_at = run_store.now()
-        planned = nbformat.read(execution.input_notebook, as_version=4).metadata.get("mlops", {}).get("steps", [])
+        record.lineage = lineage
+        planned = prepared.metadata.get(PLAN_KEY, {}).get("steps", [])
         record.steps = [StepResult(name=step["name"]) for step in planned]
 
     run = run_store.update_run(run_id, started)
@@ -76,6 +84,9 @@ def _finish(run_id: str, execution: Execution, *, status: RunStatus | None, erro
         recorded_status, recorded_error, failed_step = outcome(notebook)
     else:
         recorded_status, recorded_error, failed_step = RunStatus.failed, "no output notebook was written", None
+    # Outside the write lock, like the inputs: outputs may be large.
+    lineage = finish_lineage(run_store.get_run(run_id), info or {},
+                             nbformat.read(execution.input_notebook, as_version=4))
 
     def change(record: Run) -> None:
         record.ended_at = run_store.now()
@@ -90,6 +101,7 @@ def _finish(run_id: str, execution: Execution, *, status: RunStatus | None, erro
                 if step.status not in (StepStatus.succeeded, StepStatus.failed):
                     step.status = StepStatus.skipped
         record.backend_info.update(info or {})
+        record.lineage = lineage
 
     run = run_store.update_run(run_id, change)
     run_store.set_worker_pid(run_id, None)

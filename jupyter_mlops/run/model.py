@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..lineage.model import Lineage
+
 
 class RunStatus(str, Enum):
     queued = "queued"
@@ -21,6 +23,7 @@ class RunStatus(str, Enum):
     cancelled = "cancelled"
     timed_out = "timed_out"
     lost = "lost"  # its worker vanished (killed, machine stopped); the reason is in `error`
+    check_failed = "check_failed"  # a safeguard (%%mlcheck, jupyter_mlops.check) refused; `error` says which and why
 
     @property
     def finished(self) -> bool:
@@ -33,6 +36,7 @@ class StepStatus(str, Enum):
     succeeded = "succeeded"
     failed = "failed"
     timed_out = "timed_out"
+    check_failed = "check_failed"
     skipped = "skipped"  # not reached because an earlier step failed
 
 
@@ -97,6 +101,7 @@ class Run(BaseModel):
     steps: list[StepResult] = Field(default_factory=list)
     metrics: dict[str, Any] = Field(default_factory=dict)
     backend_info: dict[str, Any] = Field(default_factory=dict, description="e.g. the image id a container ran on")
+    lineage: Lineage | None = Field(default=None, description="What exactly ran: code, environment, data files")
     created_at: datetime
     started_at: datetime | None = None
     ended_at: datetime | None = None

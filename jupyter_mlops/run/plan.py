@@ -12,6 +12,12 @@ from typing import Any
 PLAN_KEY = "mlops"  # notebook metadata: {"steps": [options], "run_timeout": s, "results": [...], "outcome": {...}}
 RESULTS_KEY = "results"
 CELL_KEY = "mlops"  # cell metadata: {"step": name, "magic_line": bool}
+#: notebook metadata `mlops.context`: which run this is and its previous run, for safeguards in
+#: the kernel; the engine hands it to a Python kernel as this environment variable (JSON).
+CONTEXT_KEY = "context"
+RUN_CONTEXT_ENV = "JUPYTER_MLOPS_RUN_CONTEXT"
+#: The exception class name (jupyter_mlops.errors.CheckFailedError) that ends a run `check_failed`.
+CHECK_FAILED = "CheckFailedError"
 
 
 def cell_step(cell: Any) -> str | None:

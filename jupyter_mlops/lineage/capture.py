@@ -1,0 +1,51 @@
+"""Filling a run's lineage: code, git and environment plus input files as it starts; output
+files (and a container's image) as it ends."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from nbformat import NotebookNode
+
+from ..run.plan import PLAN_KEY
+from .environment import image_environment, local_environment
+from .fingerprints import fingerprint_declared
+from .model import Lineage
+from .source import git_state, notebook_hash
+
+if TYPE_CHECKING:
+    from ..run.model import Run
+
+
+def _declared(notebook: NotebookNode, role: str) -> list[str]:
+    """Every path the planned steps declare as `--inputs` or `--outputs`, first mention first."""
+    paths: dict[str, None] = {}
+    for step in notebook.metadata.get(PLAN_KEY, {}).get("steps", []):
+        paths.update(dict.fromkeys(step.get(role, [])))
+    return list(paths)
+
+
+def working_dir(run: Run) -> Path:
+    """Where the kernel resolves relative paths: the run's cwd, else the notebook's folder."""
+    return Path(run.spec.cwd) if run.spec.cwd else Path(run.notebook).parent
+
+
+def start_lineage(run: Run, notebook: NotebookNode) -> Lineage:
+    """Lineage known before the kernel starts; `notebook` is the run's prepared input notebook."""
+    return Lineage(
+        notebook_sha256=notebook_hash(notebook),
+        git=git_state(Path(run.notebook).parent),
+        # A container run's environment is its image, known once the backend has resolved it.
+        environment=local_environment() if run.backend == "local" else None,
+        inputs=fingerprint_declared(_declared(notebook, "inputs"), working_dir(run)))
+
+
+def finish_lineage(run: Run, backend_info: dict, notebook: NotebookNode) -> Lineage | None:
+    """The run's lineage completed with the declared outputs as the run left them and, for a
+    container run, the image it ran on; None for a run that never started."""
+    if run.lineage is None:
+        return None
+    return run.lineage.model_copy(update={
+        "outputs": fingerprint_declared(_declared(notebook, "outputs"), working_dir(run)),
+        "environment": run.lineage.environment or image_environment({**run.backend_info, **backend_info})})

@@ -1,0 +1,57 @@
+"""The environment a run's kernel ran in, captured once and shared between runs.
+
+A local environment is keyed by `sys.prefix` and a hash of the installed distributions'
+folder names (which carry name and version), so the key is cheap to compute on every run;
+the full package list is read only the first time a key is seen and stored in the
+`environments` table. A container run's environment is its image id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import os
+import platform
+import sys
+
+from . import store
+from .model import Environment
+
+_DIST_SUFFIXES = (".dist-info", ".egg-info")
+
+
+def _distribution_entries() -> list[str]:
+    entries: set[str] = set()
+    for folder in sys.path:
+        try:
+            names = os.listdir(folder or ".")
+        except OSError:
+            continue
+        entries.update(name for name in names if name.endswith(_DIST_SUFFIXES))
+    return sorted(entries)
+
+
+def _packages() -> dict[str, str]:
+    packages: dict[str, str] = {}
+    for dist in importlib.metadata.distributions():
+        name = dist.metadata["Name"]
+        if name:
+            packages.setdefault(name.lower(), dist.version)  # the first on sys.path is the one imported
+    return dict(sorted(packages.items()))
+
+
+def local_environment() -> Environment:
+    """This interpreter's environment (the one `python3` kernels run in), recorded once per key."""
+    key_text = "\n".join([sys.prefix, *_distribution_entries()])
+    env_id = hashlib.sha256(key_text.encode()).hexdigest()[:16]
+    python = platform.python_version()
+    if not store.has_environment(env_id):
+        store.save_environment(env_id, sys.prefix, python, _packages())
+    return Environment(kind="local", id=env_id, python=python, prefix=sys.prefix)
+
+
+def image_environment(backend_info: dict) -> Environment | None:
+    """The image a container backend reported running the run on, if it did."""
+    if not backend_info.get("image_id"):
+        return None
+    return Environment(kind="image", id=backend_info["image_id"], image=backend_info.get("image"))
