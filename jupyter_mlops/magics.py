@@ -83,6 +83,14 @@ class MLOpsMagics(Magics):
                 state = "failed" if name in self.clock.failed else "ok"
                 print(f"  {name}: {seconds:.2f}s ({state})")
 
+    @line_magic
+    def mlops(self, line: str) -> Any:
+        """Show the in-notebook controls (pipeline, Run now, Schedule, Batch, runs) for this notebook,
+        or for the notebook path given; asks for the path when the kernel cannot tell."""
+        from .widgets import panel
+
+        return panel(line.strip() or None)
+
 
 def notebook_path(shell: Any) -> str | None:
     """The notebook this kernel runs, where the frontend says so (JupyterLab, VS Code)."""

@@ -1,0 +1,86 @@
+"""Typed input widgets built from a notebook's parameters cell.
+
+Numbers, text and booleans get their natural widget; lists, dicts and parameters whose
+default is None are edited as JSON, checked as the user types. The values are handed to
+the service layer, which checks them against the parameters cell once more, as for the CLI.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import Any
+
+import ipywidgets as widgets
+
+from ..errors import ParameterError
+from ..pipeline.model import Parameter
+from .feedback import Feedback
+
+_JSON_TYPES = {"list": list, "dict": dict, "NoneType": object}
+_LAYOUT = {"width": "420px"}
+
+
+def _scalar_widget(parameter: Parameter) -> widgets.ValueWidget:
+    description = parameter.name
+    style = {"description_width": "140px"}
+    if parameter.type == "bool":
+        return widgets.Checkbox(value=bool(parameter.default), description=description, style=style, indent=True)
+    if parameter.type == "int":
+        return widgets.IntText(value=parameter.default, description=description, style=style, layout=_LAYOUT)
+    if parameter.type == "float":
+        return widgets.FloatText(value=parameter.default, description=description, style=style, layout=_LAYOUT)
+    return widgets.Text(value=parameter.default, description=description, style=style, layout=_LAYOUT)
+
+
+class ParameterField(widgets.VBox):
+    """One parameter: its widget, its type as a hint, and a JSON error when there is one."""
+
+    def __init__(self, parameter: Parameter) -> None:
+        self.parameter = parameter
+        self.is_json = parameter.type in _JSON_TYPES
+        if self.is_json:
+            self.input = widgets.Textarea(value=json.dumps(parameter.default), description=parameter.name,
+                                          placeholder="JSON", rows=1, style={"description_width": "140px"},
+                                          layout=_LAYOUT)
+            self.input.observe(self._check, names="value")
+        else:
+            self.input = _scalar_widget(parameter)
+        self.problem = Feedback()
+        hint = widgets.HTML(f'<span style="opacity: 0.7">{html.escape(parameter.type)}</span>')
+        super().__init__([widgets.HBox([self.input, hint]), self.problem])
+
+    def value(self) -> Any:
+        """The typed value; a ParameterError naming the parameter when its JSON is not usable."""
+        if not self.is_json:
+            return self.input.value
+        try:
+            value = json.loads(self.input.value)
+        except json.JSONDecodeError as error:
+            raise ParameterError(f"parameter {self.parameter.name!r} is not valid JSON: {error.msg} "
+                                 f"(line {error.lineno}, column {error.colno})") from None
+        expected = _JSON_TYPES[self.parameter.type]
+        if not isinstance(value, expected):
+            raise ParameterError(f"parameter {self.parameter.name!r} expects a JSON {self.parameter.type}, "
+                                 f"got {type(value).__name__} {value!r}")
+        return value
+
+    def _check(self, _change: dict) -> None:
+        try:
+            self.value()
+        except ParameterError as error:
+            self.problem.error(error)
+        else:
+            self.problem.clear()
+
+
+class ParametersForm(widgets.VBox):
+    """Every parameter of the notebook, as typed widgets."""
+
+    def __init__(self, parameters: list[Parameter]) -> None:
+        self.fields = {parameter.name: ParameterField(parameter) for parameter in parameters}
+        empty = [widgets.HTML("<i>This notebook has no parameters cell.</i>")] if not parameters else []
+        super().__init__([*self.fields.values(), *empty])
+
+    def values(self) -> dict[str, Any]:
+        return {name: field.value() for name, field in self.fields.items()}

@@ -1,0 +1,51 @@
+"""**Run now**: the typed parameters form, an optional choice of steps, and a button that starts a run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import ipywidgets as widgets
+
+from ..errors import MLOpsError
+from ..pipeline.model import Pipeline
+from ..run.model import Run, RunSpec
+from ..service.runs import start_run
+from .feedback import Feedback
+from .fields import ParametersForm
+
+
+class StepsChoice(widgets.SelectMultiple):
+    """Steps to run, with everything they depend on; none selected runs the whole pipeline."""
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        super().__init__(options=[step.name for step in pipeline.steps], description="Steps",
+                         rows=min(len(pipeline.steps), 6), style={"description_width": "140px"})
+        self.disabled = pipeline.implicit
+
+    def selected(self) -> list[str] | None:
+        return list(self.value) or None
+
+
+class RunForm(widgets.VBox):
+    def __init__(self, notebook: str, pipeline: Pipeline, on_started: Callable[[Run], None]) -> None:
+        self.notebook = notebook
+        self.on_started = on_started
+        self.parameters = ParametersForm(pipeline.parameters)
+        self.steps = StepsChoice(pipeline)
+        self.button = widgets.Button(description="Run now", button_style="primary", icon="play")
+        self.feedback = Feedback()
+        self.button.on_click(lambda _button: self.run())
+        hint = widgets.HTML("<small>No step selected: the whole pipeline runs.</small>")
+        super().__init__([self.parameters, self.steps, hint, self.button, self.feedback])
+
+    def run(self) -> Run | None:
+        """Start a run in a worker process of its own (as `jupyter-mlops run` would), and return its record."""
+        try:
+            run = start_run(RunSpec(notebook=self.notebook, parameters=self.parameters.values(),
+                                    steps=self.steps.selected()))
+        except MLOpsError as error:
+            self.feedback.error(error)
+            return None
+        self.feedback.ok(f"Run {run.id} started.")
+        self.on_started(run)
+        return run

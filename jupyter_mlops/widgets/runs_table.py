@@ -1,0 +1,67 @@
+"""The notebook's recent runs, refreshed while any of them is still queued or running."""
+
+from __future__ import annotations
+
+import html
+
+import ipywidgets as widgets
+
+from ..cli.common import format_duration
+from ..run.model import Run, StepStatus
+from ..service.runs import list_runs
+from .location import JupyterServer, file_link
+from .ticker import Ticker
+
+_DONE = {StepStatus.succeeded, StepStatus.failed, StepStatus.timed_out, StepStatus.skipped}
+
+
+def _progress(run: Run) -> str:
+    if not run.steps:
+        return ""
+    done = sum(step.status in _DONE for step in run.steps)
+    current = next((step.name for step in run.steps if step.status == StepStatus.running), None)
+    return f"{done}/{len(run.steps)}" + (f" ({html.escape(current)})" if current else "")
+
+
+def _row(run: Run, server: JupyterServer | None) -> str:
+    error = f'<br><small title="{html.escape(run.error)}">{html.escape(run.error[:120])}</small>' if run.error else ""
+    started = run.created_at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    return (f"<tr data-run-id='{html.escape(run.id)}' data-status='{run.status.value}'>"
+            f"<td><code>{html.escape(run.id)}</code></td><td>{started}</td><td>{html.escape(run.trigger)}</td>"
+            f"<td class='jp-mlops-status'>{run.status.value}{error}</td><td>{_progress(run)}</td>"
+            f"<td>{format_duration(run.duration)}</td><td>{file_link(run.output_notebook, server)}</td></tr>")
+
+
+def runs_html(runs: list[Run], total: int, server: JupyterServer | None) -> str:
+    if not runs:
+        return "<p><i>No runs of this notebook yet.</i></p>"
+    head = ("<tr><th>run</th><th>created</th><th>trigger</th><th>status</th><th>steps</th><th>duration</th>"
+            "<th>output notebook</th></tr>")
+    more = f"<p><small>{len(runs)} most recent of {total}</small></p>" if total > len(runs) else ""
+    return (f"<table class='jp-mlops-runs'><thead>{head}</thead>"
+            f"<tbody>{''.join(_row(run, server) for run in runs)}</tbody></table>{more}")
+
+
+class RunsTable(widgets.VBox):
+    """`list_runs(notebook=...)` as a table; follows progress in the background until every run has ended."""
+
+    def __init__(self, notebook: str, server: JupyterServer | None, *, limit: int = 10,
+                 interval: float = 1.0) -> None:
+        self.notebook = notebook
+        self.server = server
+        self.limit = limit
+        self.table = widgets.HTML()
+        self.ticker = Ticker(self.refresh, interval)
+        super().__init__([widgets.HTML("<b>Runs</b>"), self.table])
+        self.follow()
+
+    def refresh(self) -> bool:
+        """Redraw; True while some run still has to finish."""
+        runs, total = list_runs(notebook=self.notebook, limit=self.limit)
+        self.table.value = runs_html(runs, total, self.server)
+        return any(not run.status.finished for run in runs)
+
+    def follow(self) -> None:
+        """Redraw now, and keep redrawing while runs progress (after a new run is started, say)."""
+        if self.refresh():
+            self.ticker.start()

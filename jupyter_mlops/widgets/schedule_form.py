@@ -1,0 +1,87 @@
+"""**Schedule**: a cron with its plain-language preview and next fire times, a timezone, and the parameters."""
+
+from __future__ import annotations
+
+import html
+import zoneinfo
+from pathlib import Path
+
+import ipywidgets as widgets
+
+from ..errors import MLOpsError
+from ..pipeline.model import Pipeline
+from ..schedule.cron import zone
+from ..schedule.model import Schedule
+from ..service.schedules import add_schedule, list_schedules, preview_cron
+from .feedback import Feedback, error_html
+from .fields import ParametersForm
+
+_STYLE = {"description_width": "140px"}
+_PREVIEW_COUNT = 3
+
+
+def _when(schedule: Schedule) -> str:
+    """The next fire time in the schedule's own timezone, as its cron reads."""
+    return schedule.next_fire_at.astimezone(zone(schedule.timezone)).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def schedules_html(schedules: list[Schedule]) -> str:
+    if not schedules:
+        return "<p><i>No schedule runs this notebook yet.</i></p>"
+    rows = "".join(
+        f"<tr><td><b>{html.escape(s.name)}</b></td><td><code>{html.escape(s.cron)}</code> {html.escape(s.timezone)}"
+        f"</td><td>{html.escape(s.description)}</td>"
+        f"<td>{'paused' if s.paused else _when(s)}</td></tr>"
+        for s in schedules)
+    return ("<table class='jp-mlops-schedules'><thead><tr><th>schedule</th><th>cron</th><th>when</th>"
+            f"<th>next fire</th></tr></thead><tbody>{rows}</tbody></table>")
+
+
+class ScheduleForm(widgets.VBox):
+    def __init__(self, notebook: str, pipeline: Pipeline) -> None:
+        self.notebook = notebook
+        self.name = widgets.Text(description="Name", placeholder=Path(notebook).stem, style=_STYLE)
+        self.cron = widgets.Text(value="0 3 * * *", description="Cron", placeholder="minute hour day month weekday",
+                                 style=_STYLE, continuous_update=True)
+        self.timezone = widgets.Combobox(value="UTC", options=sorted(zoneinfo.available_timezones()),
+                                         description="Timezone", ensure_option=False, style=_STYLE)
+        self.preview = widgets.HTML()
+        self.parameters = ParametersForm(pipeline.parameters)
+        self.button = widgets.Button(description="Add schedule", button_style="primary", icon="clock-o")
+        self.feedback = Feedback()
+        self.schedules = widgets.HTML()
+        self.cron.observe(lambda _change: self.update_preview(), names="value")
+        self.timezone.observe(lambda _change: self.update_preview(), names="value")
+        self.button.on_click(lambda _button: self.add())
+        super().__init__([self.name, self.cron, self.timezone, self.preview, self.parameters, self.button,
+                          self.feedback, widgets.HTML("<b>Schedules of this notebook</b>"), self.schedules])
+        self.update_preview()
+        self.show_schedules()
+
+    def update_preview(self) -> None:
+        """The cron in words and its next fire times, as `jupyter-mlops schedule preview` prints them."""
+        try:
+            words, fires = preview_cron(self.cron.value, self.timezone.value, _PREVIEW_COUNT)
+        except MLOpsError as error:
+            self.preview.value = error_html(error)
+            return
+        times = "".join(f"<li>{fire.strftime('%a %Y-%m-%d %H:%M %Z')}</li>" for fire in fires)
+        self.preview.value = f"<p class='jp-mlops-cron-words'>{html.escape(words)}</p><p>Next:</p><ul>{times}</ul>"
+
+    def show_schedules(self) -> None:
+        notebook = str(Path(self.notebook).resolve())
+        self.schedules.value = schedules_html([s for s in list_schedules() if s.notebook == notebook])
+
+    def add(self) -> Schedule | None:
+        try:
+            # A dict, not a ScheduleSpec: the service turns what pydantic refuses into one ScheduleError.
+            schedule = add_schedule({"notebook": self.notebook, "name": self.name.value.strip() or None,
+                                     "cron": self.cron.value, "timezone": self.timezone.value,
+                                     "parameters": self.parameters.values()})
+        except MLOpsError as error:
+            self.feedback.error(error)
+            return None
+        self.feedback.ok(f"Schedule {schedule.name} added: {schedule.description}; "
+                         f"next fire {_when(schedule)}.")
+        self.show_schedules()
+        return schedule

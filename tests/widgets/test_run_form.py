@@ -1,0 +1,83 @@
+"""Run now from the widgets: typed fields, a real run started by clicking, the runs table following it."""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import nbformat
+
+from jupyter_mlops.run.model import RunStatus
+from jupyter_mlops.service.runs import get_run, list_runs
+from jupyter_mlops.widgets import MLOpsPanel, panel
+
+from .conftest import wait_for
+
+
+def test_each_parameter_gets_a_widget_of_its_type(pipeline_notebook):
+    fields = panel(pipeline_notebook).run_form.parameters.fields
+    kinds = {name: type(field.input) for name, field in fields.items()}
+    assert kinds == {"count": widgets.IntText, "alpha": widgets.FloatText, "label": widgets.Text,
+                     "verbose": widgets.Checkbox, "layers": widgets.Textarea, "options": widgets.Textarea}
+    assert fields["layers"].input.value == "[1, 2]" and fields["count"].input.value == 3
+
+
+def test_fill_the_form_click_run_and_see_the_run_recorded_and_followed(pipeline_notebook):
+    view = panel(pipeline_notebook)
+    fields = view.run_form.parameters.fields
+    fields["count"].input.value = 5
+    fields["alpha"].input.value = 2.0
+    fields["label"].input.value = "from widgets"
+    fields["verbose"].input.value = True
+    fields["layers"].input.value = "[1, 2, 3]"
+    fields["options"].input.value = '{"a": 10}'
+    view.run_form.button.click()
+
+    runs, total = list_runs(notebook=str(pipeline_notebook))
+    assert total == 1
+    run = runs[0]
+    assert "started" in view.run_form.feedback.value and run.id in view.run_form.feedback.value
+    assert run.parameters == {"count": 5, "alpha": 2.0, "label": "from widgets", "verbose": True,
+                              "layers": [1, 2, 3], "options": {"a": 10}}
+    assert run.id in view.runs.table.value
+    assert view.runs.ticker.running  # the table follows the run it just started
+
+    view.runs.ticker.join(timeout=90)
+    assert not view.runs.ticker.running  # and stops once nothing runs
+    finished = get_run(run.id)
+    assert finished.status == RunStatus.succeeded, finished.error
+    assert finished.metrics["score"] == sum(range(5)) * 2.0 + 3 + 10
+    assert "data-status='succeeded'" in view.runs.table.value and "2/2" in view.runs.table.value
+    output = nbformat.read(finished.output_notebook, as_version=4)
+    assert any("label = \"from widgets\"" in cell.source for cell in output.cells)
+
+
+def test_steps_choice_runs_only_what_is_selected(pipeline_notebook):
+    view = panel(pipeline_notebook)
+    view.run_form.steps.value = ("prepare",)
+    run = view.run_form.run()
+    assert run.steps_selected == ["prepare"]
+    wait_for(lambda: get_run(run.id).status.finished)
+    assert [step.name for step in get_run(run.id).steps] == ["prepare"]
+
+
+def test_invalid_json_is_flagged_as_typed_and_refused_on_run(pipeline_notebook):
+    view = panel(pipeline_notebook)
+    layers = view.run_form.parameters.fields["layers"]
+    layers.input.value = "[1, 2"
+    assert "ParameterError" in layers.problem.value and "&#x27;layers&#x27; is not valid JSON" in layers.problem.value
+    layers.input.value = '{"not": "a list"}'
+    assert "expects a JSON list" in layers.problem.value
+    view.run_form.button.click()
+    assert "ParameterError" in view.run_form.feedback.value
+    assert list_runs(notebook=str(pipeline_notebook))[1] == 0  # nothing recorded, no kernel started
+    layers.input.value = "[]"
+    assert layers.problem.value == ""
+
+
+def test_a_notebook_that_does_not_parse_says_why_and_reloads_once_fixed(write_notebook):
+    path = write_notebook(["%%mlstep a\nx = 1", "%%mlstep a\ny = 2"])
+    view = MLOpsPanel(path)
+    assert "DuplicateStepError" in view.feedback.value and view.tabs.children == ()
+    write_notebook(["%%mlstep a\nx = 1", "%%mlstep b\ny = 2"])
+    view.reload_button.click()
+    assert view.feedback.value == "" and view.tabs.titles == ("Pipeline", "Run now", "Schedule", "Batch")
+    assert "<b>b</b>" in view.tabs.children[0].value
