@@ -18,13 +18,20 @@ from jupyter_mlops.service.runs import run_notebook
 _SKIPPED: list[str] = []
 
 
-@pytest.fixture(scope="session")
-def docker_client(pytestconfig) -> docker.DockerClient:
+def usable_engine() -> tuple[docker.DockerClient | None, str]:
+    """A client for an engine holding the base image, or why there is none."""
     try:
         client = connect(timeout=10)
         find_image(client, BASE_IMAGE)
     except MLOpsError as error:
-        message = f"DOCKER TESTS SKIPPED — no usable Docker engine here: {error}"
+        return None, f"DOCKER TESTS SKIPPED — no usable Docker engine here: {error}"
+    return client, "ready"
+
+
+@pytest.fixture(scope="session")
+def docker_client(pytestconfig) -> docker.DockerClient:
+    client, message = usable_engine()
+    if client is None:
         _SKIPPED.append(message)
         reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:  # past pytest's output capture, straight to the terminal

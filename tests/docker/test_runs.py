@@ -118,3 +118,10 @@ def test_an_unreachable_engine_fails_the_run_saying_how_to_start_one(notebook, m
     run = run_in_docker(notebook(["%%mlstep a\n1"]))
     assert run.status == RunStatus.failed
     assert "no Docker engine answers" in run.error and "scripts/setup-docker.sh" in run.error
+
+
+def test_gpus_are_requested_from_the_engine(notebook, docker_client):
+    run = run_in_docker(notebook(["%%mlstep fit --gpus 1\n1"]))
+    # These machines have no GPU: the engine refuses, and the run says so instead of hanging.
+    assert run.status == RunStatus.succeeded or "could not start the container" in run.error, run.error
+    assert containers_of(docker_client, run.id) == []

@@ -26,6 +26,7 @@ from typing import Any
 
 import docker
 import nbformat
+import requests
 from docker.models.containers import Container
 from docker.models.images import Image
 from docker.types import DeviceRequest, Mount
@@ -83,7 +84,7 @@ class DockerBackend(Backend):
             try:
                 return _supervise(container, execution, options, image, on_step_event)
             finally:
-                container.remove(force=True)
+                _remove(container)
 
 
 # -- the container's view ---------------------------------------------------------------
@@ -183,9 +184,38 @@ class _Lines:
         return [line.decode("utf-8", "replace") for line in lines]
 
 
+class _Output:
+    """The container's output: step events on stdout, anything else it says on stderr."""
+
+    def __init__(self, on_step_event: StepEventSink, echo: bool) -> None:
+        self.on_step_event = on_step_event
+        self.echo = echo
+        self.stdout, self.stderr = _Lines(), _Lines()
+        self.stderr_tail: deque[str] = deque(maxlen=20)
+        self.last_step: str | None = None  # the step a kill or an OOM interrupted
+
+    def feed(self, out: bytes | None, err: bytes | None) -> None:
+        for line in self.stdout.feed(out):
+            if line.startswith(EVENT_PREFIX):
+                event = json.loads(line[len(EVENT_PREFIX):])
+                if event["event"] == "started":
+                    self.last_step = event["step"]
+                self.on_step_event(event["step"], event["event"], event["details"])
+        for line in self.stderr.feed(err):
+            self.stderr_tail.append(line)
+            if self.echo:
+                print(line, file=sys.stderr, flush=True)
+
+    def last_words(self) -> str:
+        return next((line for line in reversed(self.stderr_tail) if line.strip()), "no message")
+
+
 def _supervise(container: Container, execution: Execution, options: ContainerOptions, image: Image,
                on_step_event: StepEventSink) -> BackendOutcome:
+    info = {"image": options.image, "image_id": image.id, "memory": options.memory, "cpus": options.cpus,
+            "network": options.network, "user": options.user}
     stream = container.client.api.attach(container.id, stream=True, logs=True, demux=True)
+    output = _Output(on_step_event, echo=execution.log_output)
     killed_at_deadline = threading.Event()
 
     def kill_at_deadline() -> None:
@@ -194,35 +224,27 @@ def _supervise(container: Container, execution: Execution, options: ContainerOpt
 
     timer = (threading.Timer(execution.run_timeout + KILL_GRACE, kill_at_deadline)
              if execution.run_timeout else None)
-    stdout, stderr = _Lines(), _Lines()
-    stderr_tail: deque[str] = deque(maxlen=20)
-    last_step: str | None = None  # the step a kill or OOM interrupted
-    container.start()
+    try:
+        container.start()
+    except docker.errors.APIError as error:  # e.g. GPUs asked for where the engine has none
+        return _outcome(execution, info, RunStatus.failed,
+                        f"the Docker engine could not start the container: {error.explanation or error}")
     if timer:
         timer.start()
     try:
         for out, err in stream:
-            for line in stdout.feed(out):
-                if line.startswith(EVENT_PREFIX):
-                    event = json.loads(line[len(EVENT_PREFIX):])
-                    if event["event"] == "started":
-                        last_step = event["step"]
-                    on_step_event(event["step"], event["event"], event["details"])
-            for line in stderr.feed(err):
-                stderr_tail.append(line)
-                if execution.log_output:
-                    print(line, file=sys.stderr, flush=True)
-        exit_code = container.wait()["StatusCode"]
+            output.feed(out, err)
+        info["exit_code"] = container.wait()["StatusCode"]
+        container.reload()
     except KeyboardInterrupt:  # cancelled: stop the container before the executor records it
         _kill(container)
         raise
+    except (docker.errors.DockerException, requests.exceptions.RequestException) as error:
+        return _outcome(execution, info, RunStatus.failed, f"lost contact with the Docker engine during the run: {error}")
     finally:
         if timer:
             timer.cancel()
-    container.reload()
-    info = {"image": options.image, "image_id": image.id, "memory": options.memory, "cpus": options.cpus,
-            "network": options.network, "user": options.user, "exit_code": exit_code}
-    where = f" in step {last_step!r}" if last_step else ""
+    where = f" in step {output.last_step!r}" if output.last_step else ""
     if killed_at_deadline.is_set():
         return _outcome(execution, info, RunStatus.timed_out,
                         f"the run exceeded its timeout of {execution.run_timeout:g} s{where}; the cell ignored the "
@@ -231,9 +253,9 @@ def _supervise(container: Container, execution: Execution, options: ContainerOpt
         return _outcome(execution, info, RunStatus.failed,
                         f"out of memory{where}: the container reached its memory limit of {options.memory} "
                         "(raise it with --memory or the step's --memory)")
-    if exit_code != 0:
-        said = next((line for line in reversed(stderr_tail) if line.strip()), "no message")
-        return _outcome(execution, info, RunStatus.failed, f"the container exited with status {exit_code}: {said}")
+    if info["exit_code"] != 0:
+        return _outcome(execution, info, RunStatus.failed,
+                        f"the container exited with status {info['exit_code']}: {output.last_words()}")
     return BackendOutcome(info=info)
 
 
@@ -241,6 +263,13 @@ def _outcome(execution: Execution, info: dict[str, Any], status: RunStatus, erro
     with open(execution.log_path, "a", encoding="utf-8") as log:
         log.write(f"[mlops] {error}\n")
     return BackendOutcome(status=status, error=error, info=info)
+
+
+def _remove(container: Container) -> None:
+    try:
+        container.remove(force=True)
+    except (docker.errors.DockerException, requests.exceptions.RequestException):
+        pass  # the engine went away; its label lets the next run on it reap the container
 
 
 def _kill(container: Container) -> None:
