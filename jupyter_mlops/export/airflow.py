@@ -57,7 +57,8 @@ def export_airflow(notebook: str | Path, out_dir: str | Path, options: AirflowOp
     if options.per_step:
         check_step_isolation(source, pipeline)
     dag_id = options.dag_id or dag_id_for(notebook)
-    builder = _PodTasks(pipeline, options, notebook.name) if options.image else _PapermillTasks(pipeline, options, dag_id)
+    builder = (_PodTasks(pipeline, options, notebook.name) if options.image
+               else _PapermillTasks(source, pipeline, options, dag_id))
     tasks = builder.per_step() if options.per_step else builder.whole()
     config = {dag_id: {
         "description": f"{notebook.name}, exported by jupyter-mlops ({'one task per step' if options.per_step else 'whole'})",
@@ -71,7 +72,7 @@ def export_airflow(notebook: str | Path, out_dir: str | Path, options: AirflowOp
     }}
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, node in getattr(builder, "notebooks", {}).items():
+    for name, node in builder.notebooks.items():
         path = out_dir / dag_id / f"{name}.ipynb"
         path.parent.mkdir(exist_ok=True)
         nbformat.write(node, path)
@@ -109,9 +110,10 @@ def _templated(parameter: Parameter, *, native: bool) -> str:
 class _PapermillTasks:
     """PapermillOperator tasks on the Airflow workers, after a task that creates the run's folder."""
 
-    def __init__(self, pipeline: Pipeline, options: AirflowOptions, dag_id: str) -> None:
+    def __init__(self, source: nbformat.NotebookNode, pipeline: Pipeline, options: AirflowOptions,
+                 dag_id: str) -> None:
         self.pipeline = pipeline
-        self.source = read_notebook(pipeline.notebook)
+        self.source = source
         self.dag_id = dag_id
         root = options.data or f"${{{EXPORT_DIR_VARIABLE}}}/runs"
         self.run_folder = root.rstrip("/") + "/{{ dag.dag_id }}/{{ run_id }}"
@@ -149,6 +151,7 @@ class _PodTasks:
     def __init__(self, pipeline: Pipeline, options: AirflowOptions, notebook_name: str) -> None:
         self.pipeline = pipeline
         self.options = options
+        self.notebooks: dict[str, nbformat.NotebookNode] = {}  # none to write: the image holds the notebook
         self.notebook = options.notebook_in_image or f"/app/{notebook_name}"
         self.mount = options.data or "/data"
 

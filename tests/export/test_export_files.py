@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import kubernetes_validate
 import nbformat
 import pytest
 import yaml
+from click.testing import CliRunner
 
+from jupyter_mlops.cli import main
 from jupyter_mlops.errors import ExportError
 from jupyter_mlops.export import AirflowOptions, KubernetesOptions, export_airflow, export_kubernetes
 from jupyter_mlops.export.container import memory_quantity
@@ -89,6 +88,17 @@ def test_pod_tasks_map_step_options_onto_kubernetes(flow_notebook, tmp_path) -> 
     assert "node_selector" not in tasks["left"] and tasks["report"]["dependencies"] == ["left", "right"]
 
 
+def test_a_whole_notebook_pod_gets_the_most_any_step_asks_for(flow_notebook, tmp_path) -> None:
+    options = AirflowOptions(image="registry.local/flow:1", schedule="@daily", notebook_in_image="/nb/flow.ipynb")
+    (task,) = dag_config(export_airflow(flow_notebook, tmp_path, options))[1]["tasks"]
+    assert task["task_id"] == "notebook" and task["arguments"][:6] == [
+        "run", "/nb/flow.ipynb", "--cwd", "/data", "-o", "/data/notebook.ipynb"]
+    assert "--only" not in task["arguments"] and "retries" not in task  # step retries happen inside the run
+    assert task["container_resources"]["requests"] == {"cpu": "0.5", "memory": "4Gi", "nvidia.com/gpu": "1"}
+    assert task["node_selector"] == {"jupyter-mlops/pool": "highmem"}
+    assert not (tmp_path / "flow").exists()  # the image holds the notebook
+
+
 def test_memory_sizes_become_kubernetes_quantities() -> None:
     assert [memory_quantity(m) for m in ("512m", "4g", "2gb", "1.5g", "100", "64k")] == [
         "512Mi", "4Gi", "2Gi", "1.5Gi", "100", "64Ki"]
@@ -129,17 +139,16 @@ def test_one_pod_cannot_sit_on_two_node_pools(write_notebook, tmp_path) -> None:
 
 
 def test_cli_writes_the_files_and_refuses_shared_memory_in_one_line(flow_notebook, write_notebook, tmp_path) -> None:
-    cli = [sys.executable, "-m", "jupyter_mlops.cli", "export"]
-    done = subprocess.run(cli + ["airflow", str(flow_notebook), "--per-step", "-o", str(tmp_path / "a")],
-                          capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
+    def cli(*args: str):
+        return CliRunner().invoke(main, ["export", *args])
+
+    done = cli("airflow", str(flow_notebook), "--per-step", "-o", str(tmp_path / "a"))
+    assert done.exit_code == 0, done.output
     assert done.stdout.split()[:2] == [str(tmp_path / "a" / "flow.yaml"), str(tmp_path / "a" / "flow_dag.py")]
     shared = write_notebook(["%%mlstep a\nmodel = 1", "%%mlstep b\nprint(model)"], name="shared.ipynb")
-    done = subprocess.run(cli + ["airflow", str(shared), "--per-step", "-o", str(tmp_path / "b")],
-                          capture_output=True, text=True, timeout=60)
-    assert done.returncode == 1 and len(done.stderr.strip().splitlines()) == 1
+    done = cli("airflow", str(shared), "--per-step", "-o", str(tmp_path / "b"))
+    assert done.exit_code == 1 and len(done.stderr.strip().splitlines()) == 1
     assert "SharedMemoryError" in done.stderr and "step 'b' (cell 1) uses 'model'" in done.stderr
     assert not (tmp_path / "b").exists()
-    done = subprocess.run(cli + ["kubernetes", str(flow_notebook), "--image", "i:1", "-o", str(tmp_path / "k")],
-                          capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0 and done.stdout.strip() == str(tmp_path / "k" / "flow.yaml")
+    done = cli("kubernetes", str(flow_notebook), "--image", "i:1", "-o", str(tmp_path / "k"))
+    assert done.exit_code == 0 and done.stdout.strip() == str(tmp_path / "k" / "flow.yaml")
