@@ -48,10 +48,10 @@ def test_out_of_memory_is_reported_as_such(notebook, docker_client):
     assert containers_of(docker_client, run.id) == []
 
 
-def _start_cli_run(path: Path) -> subprocess.Popen:
+def _start_cli_run(path: Path, *options: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-c", "from jupyter_mlops.cli import main; main()", "run", str(path), "--backend", "docker"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [sys.executable, "-c", "from jupyter_mlops.cli import main; main()", "run", str(path), "--backend", "docker",
+         *options], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def _wait_for_container(client, pid: int):
@@ -64,11 +64,14 @@ def _wait_for_container(client, pid: int):
     raise AssertionError("the run's container never started")
 
 
-def test_cancel_stops_and_removes_the_container(notebook, docker_client):
-    client = _start_cli_run(notebook([f"%%mlstep deaf\n{DEAF_SLEEP}"]))
+def test_cancel_stops_and_removes_the_container_whose_log_was_followed(notebook, docker_client):
+    client = _start_cli_run(notebook([f"%%mlstep deaf\nprint('going to sleep', flush=True)\n{DEAF_SLEEP}"]),
+                            "--follow")
     container = _wait_for_container(docker_client, client.pid)
     run_id = container.labels[LABEL_RUN]
-    time.sleep(1)
+    assert client.stderr.readline().startswith(f"run {run_id}")
+    lines = iter(client.stderr.readline, "")
+    assert "going to sleep" in next(line for line in lines if "going to sleep" in line)  # streamed live
     client.send_signal(signal.SIGTERM)  # what `runs cancel` sends
     assert client.wait(timeout=30) == 1
     assert containers_of(docker_client, run_id) == []

@@ -92,6 +92,15 @@ def test_source_is_read_only_and_the_run_writes_into_its_own_folder(notebook, tm
     assert not (tmp_path / "here.txt").exists()
 
 
+def test_a_working_directory_outside_the_notebooks_folder_is_mounted_too(notebook, tmp_path_factory):
+    data = tmp_path_factory.mktemp("data")
+    data.chmod(0o755)
+    (data / "numbers.txt").write_text("42\n")
+    run = run_in_docker(notebook(["%%mlstep read\nprint('read', open('numbers.txt').read().strip())"]), cwd=str(data))
+    assert run.status == RunStatus.succeeded, run.error
+    assert "read 42" in Path(run.log_path).read_text()
+
+
 def test_writable_source_behaves_like_papermill_locally(notebook, tmp_path):
     path = notebook(["%%mlstep write\nopen('result.txt', 'w').write('done')"])
     run = run_in_docker(path, writable_source=True)
