@@ -75,6 +75,11 @@ def test_the_container_user_is_never_root(tmp_path, monkeypatch):
     monkeypatch.setenv(ENV_USER, "0:0")
     with pytest.raises(BackendError, match="never run as root"):
         resolve(_execution(tmp_path), [])
+    monkeypatch.setenv(ENV_USER, "alice")
+    with pytest.raises(BackendError, match="numeric uid:gid"):
+        resolve(_execution(tmp_path), [])
+    monkeypatch.setenv(ENV_USER, "2000")
+    assert resolve(_execution(tmp_path), []).user == "2000:2000"
 
 
 @pytest.mark.skipif(os.getuid() != 0, reason="only a root host falls back to another user")

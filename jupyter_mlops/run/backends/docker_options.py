@@ -75,9 +75,13 @@ def container_user(source_dir: Path) -> str:
     """Never root: the host user itself, or (host user root) the notebook folder's owner."""
     if os.environ.get(ENV_USER):
         user = os.environ[ENV_USER]
-        if user.split(":")[0] in ("0", "root"):
+        uid, _, gid = user.partition(":")
+        # Numbers, because the run's files are handed to this uid on the host.
+        if not uid.isdigit() or not (gid or uid).isdigit():
+            raise BackendError(f"{ENV_USER}={user!r}: give a numeric uid:gid, e.g. 1000:1000")
+        if int(uid) == 0:
             raise BackendError(f"{ENV_USER}={user!r}: run containers never run as root")
-        return user
+        return f"{uid}:{gid or uid}"
     if os.getuid() != 0:
         return f"{os.getuid()}:{os.getgid()}"
     owner = source_dir.stat()
