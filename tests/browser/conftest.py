@@ -45,7 +45,9 @@ def _demo_notebook() -> nbformat.NotebookNode:
             nbformat.v4.new_code_cell("%%mlstep prepare\ndata = list(range(10))"),
             nbformat.v4.new_code_cell("%%mlstep train --after prepare\nmodel = sum(data) * alpha"),
         ],
-        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+        # language_info as a kernel writes it, so opening the notebook leaves it unmodified.
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+                  "language_info": {"name": "python"}},
     )
 
 
@@ -82,6 +84,15 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def notebook(lab_root: Path, request: pytest.FixtureRequest) -> str:
+    """A fresh copy of the small pipeline notebook for one test (runs and edits do not mix
+    between tests); its server-relative path."""
+    name = f"{request.node.name.replace('[', '_').replace(']', '').replace(' ', '_')}.ipynb"
+    nbformat.write(_demo_notebook(), lab_root / name)
+    return name
 
 
 @pytest.fixture

@@ -1,29 +1,60 @@
-"""The jupyter-mlops sidebar in a real JupyterLab, in the light and dark themes."""
+"""The pipeline view of the sidebar in a real JupyterLab: steps, parameters, errors, live edits."""
 
 from __future__ import annotations
 
-import pytest
-
-from .lab import DEMO_NOTEBOOK, THEMES, LabServer, screenshot, set_theme
-
-SIDEBAR_TAB = '.jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id="jupyter-mlops-sidebar"]'
-SIDEBAR = "#jupyter-mlops-sidebar"
+from .lab import LabServer
+from .panel import open_lab, open_notebook, run_command, select_cell, show_panel, step_names
 
 
-@pytest.mark.parametrize("theme", THEMES)
-def test_sidebar_shows_the_active_notebook(page, lab_server: LabServer, theme: str) -> None:
-    page.goto(f"{lab_server.url}lab?reset&token={lab_server.token}")
-    page.wait_for_selector(SIDEBAR_TAB)
-    set_theme(page, theme)
-
-    page.click(SIDEBAR_TAB)
-    sidebar = page.locator(SIDEBAR)
-    sidebar.wait_for(state="visible")
+def test_without_a_notebook_the_panel_says_what_to_do(page, lab_server: LabServer) -> None:
+    open_lab(page, lab_server)
+    sidebar = show_panel(page)
     assert "Open a notebook to see its pipeline." in sidebar.inner_text()
 
-    page.evaluate("path => window.jupyterapp.commands.execute('docmanager:open', {path})", DEMO_NOTEBOOK)
-    page.locator(f'.jp-mlops-notebook[title="{DEMO_NOTEBOOK}"]').wait_for()
-    assert sidebar.locator(".jp-mlops-notebook").inner_text() == DEMO_NOTEBOOK
-    # The panel stays open beside the notebook.
-    assert sidebar.is_visible()
-    screenshot(page, "sidebar", theme)
+
+def test_an_example_notebook_shows_its_steps_and_parameters(page, lab_server: LabServer) -> None:
+    open_lab(page, lab_server)
+    open_notebook(page, "train_evaluate.ipynb")
+    sidebar = show_panel(page)
+    sidebar.locator('.jp-mlops-step[data-step="evaluate"]').wait_for()
+
+    assert sidebar.locator(".jp-mlops-notebook").inner_text() == "train_evaluate.ipynb"
+    assert step_names(sidebar) == ["prepare", "train", "evaluate"]
+    assert "← prepare" in sidebar.locator('.jp-mlops-step[data-step="train"]').inner_text()
+    assert "← train" in sidebar.locator('.jp-mlops-step[data-step="evaluate"]').inner_text()
+    parameters = sidebar.locator(".jp-mlops-parameters-table tr").evaluate_all(
+        "rows => rows.map(r => r.dataset.parameter)")
+    assert parameters  # the example's parameters cell, with types and defaults
+    assert sidebar.locator(".jp-mlops-parameters-table .jp-mlops-type").first.inner_text() in {
+        "int", "float", "str", "bool", "list", "dict", "NoneType"}
+
+    # Clicking a step makes its cell the active one.
+    sidebar.locator('.jp-mlops-step[data-step="evaluate"] .jp-mlops-step-name').click()
+    assert page.evaluate("() => window.jupyterapp.shell.currentWidget.content.activeCellIndex") == 8
+
+
+def test_the_pipeline_follows_edits_and_shows_errors_at_their_cell(page, lab_server: LabServer,
+                                                                   notebook: str) -> None:
+    open_lab(page, lab_server)
+    open_notebook(page, notebook)
+    sidebar = show_panel(page)
+    sidebar.locator('.jp-mlops-step[data-step="train"]').wait_for()
+
+    # An unsaved edit that makes the declaration invalid: the error names the cell.
+    page.evaluate("""() => {
+        const cell = window.jupyterapp.shell.currentWidget.content.widgets[3];
+        cell.model.sharedModel.setSource('%%mlstep train --after nowhere\\nmodel = 1');
+    }""")
+    error = sidebar.locator(".jp-mlops-problems .jp-mlops-error")
+    error.wait_for()
+    assert "nowhere" in error.inner_text()
+    assert "cell 3" in error.inner_text()
+
+    # Fixing it brings the steps back, without saving.
+    page.evaluate("""() => {
+        const cell = window.jupyterapp.shell.currentWidget.content.widgets[3];
+        cell.model.sharedModel.setSource('%%mlstep fit --after prepare\\nmodel = 1');
+    }""")
+    sidebar.locator('.jp-mlops-step[data-step="fit"]').wait_for()
+    assert step_names(sidebar) == ["prepare", "fit"]
+    assert sidebar.locator(".jp-mlops-problems").count() == 0

@@ -1,0 +1,88 @@
+"""Driving the jupyter-mlops panel the way a user does: through JupyterLab's own UI.
+
+Selectors live here, so the tests read as steps and a markup change is fixed in one place.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+
+from .lab import LabServer
+
+SIDEBAR_TAB = '.jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id="jupyter-mlops-sidebar"]'
+SIDEBAR = "#jupyter-mlops-sidebar"
+DIALOG = ".jp-Dialog"
+ACCEPT = ".jp-Dialog .jp-mod-accept"
+
+
+def open_lab(page, server: LabServer) -> None:
+    page.goto(f"{server.url}lab?reset&token={server.token}")
+    page.wait_for_selector(SIDEBAR_TAB)
+
+
+def run_command(page, command: str, args: dict | None = None):
+    return page.evaluate("([id, args]) => window.jupyterapp.commands.execute(id, args)", [command, args or {}])
+
+
+def open_notebook(page, path: str) -> None:
+    """Opens a notebook and waits until its cells are shown and its kernel is idle."""
+    run_command(page, "docmanager:open", {"path": path})
+    page.locator(f'.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell').first.wait_for()
+    page.wait_for_function(
+        "() => window.jupyterapp.shell.currentWidget?.sessionContext?.session?.kernel?.status === 'idle'")
+
+
+def show_panel(page):
+    """Opens the sidebar (when it is not already open) and returns it."""
+    sidebar = page.locator(SIDEBAR)
+    if not sidebar.is_visible():
+        page.click(SIDEBAR_TAB)
+    sidebar.wait_for(state="visible")
+    return sidebar
+
+
+def show_tab(page, name: str):
+    sidebar = show_panel(page)
+    sidebar.locator(f'[role="tab"][data-tab="{name}"]').click()
+    return sidebar
+
+
+def step_names(sidebar) -> list[str]:
+    return sidebar.locator(".jp-mlops-step").evaluate_all("nodes => nodes.map(n => n.dataset.step)")
+
+
+def select_cell(page, index: int) -> None:
+    page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").nth(index).locator(".jp-InputPrompt").click()
+
+
+def cell_source(page, index: int) -> str:
+    return page.evaluate(
+        "i => window.jupyterapp.shell.currentWidget.content.widgets[i].model.sharedModel.getSource()", index)
+
+
+def cell_tags(page, index: int) -> list[str]:
+    return page.evaluate(
+        "i => window.jupyterapp.shell.currentWidget.content.widgets[i].model.getMetadata('tags') || []", index)
+
+
+def api(server: LabServer, path: str, method: str = "GET", body: dict | None = None) -> dict:
+    """Calls the REST API directly, to check what the panel did (never to do it)."""
+    request = urllib.request.Request(
+        f"{server.url}mlops/api/{path}", method=method,
+        data=None if body is None else json.dumps(body).encode(),
+        headers={"Authorization": f"token {server.token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read() or b"null")
+
+
+class ClickCounter:
+    """Clicks through Playwright and counts them: the time-to-production budget is in clicks."""
+
+    def __init__(self, page) -> None:
+        self.page = page
+        self.clicks: list[str] = []
+
+    def click(self, selector: str) -> None:
+        self.page.click(selector)
+        self.clicks.append(selector)
