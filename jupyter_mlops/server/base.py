@@ -59,6 +59,8 @@ class MLOpsHandler(APIHandler):
             return model.model_validate(data)
         except ValidationError as error:
             raise from_validation_error(error, where="body") from None
+        except MLOpsError as error:  # a model's own validator (e.g. a cron) raising a precise error
+            raise from_mlops_error(error) from None
 
     def query(self, model: type[Model]) -> Model:
         """The query string validated by `model`; each parameter may be given once."""

@@ -1,13 +1,17 @@
-"""What the change feed watches: runs (new, active, just finished) through the service layer."""
+"""What the change feed watches, through the service layer: runs (new, active, just finished)
+and schedules."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import datetime
 
 from ..errors import RunNotFoundError
 from ..run.model import Run, RunStatus
+from ..schedule.model import Schedule
 from ..service import runs as service
+from ..service import schedules as schedules_service
 from .feed import Event
 
 _PAGE = 50
@@ -62,3 +66,21 @@ class RunChanges:
             self._newest_ids = self._newest_ids | at_newest if newest == self._newest else at_newest
             self._newest = newest
         return fresh
+
+
+class ScheduleChanges:
+    """Emits `schedule` for a new or changed schedule (next fire, last run, pause…) and
+    `schedule-removed` (`{"id": ...}`) for one that is gone."""
+
+    def __init__(self, to_json: Callable[[Schedule], str]) -> None:
+        self._to_json = to_json
+        self._sent: dict[str, str] = {}
+
+    def changes(self) -> list[Event]:
+        current = {schedule.id: self._to_json(schedule) for schedule in schedules_service.list_schedules()}
+        events = [Event("schedule", data) for schedule_id, data in current.items()
+                  if self._sent.get(schedule_id) != data]
+        events += [Event("schedule-removed", json.dumps({"id": schedule_id}))
+                   for schedule_id in self._sent.keys() - current.keys()]
+        self._sent = current
+        return events

@@ -12,7 +12,8 @@ from typing import Any
 from pydantic import ValidationError
 from tornado.web import HTTPError
 
-from ..errors import (BackendError, MLOpsError, NotebookError, PipelineError, RunNotFoundError, RunStateError)
+from ..errors import (BatchNotFoundError, MLOpsError, PipelineError, RunNotFoundError, RunStateError,
+                      ScheduleNotFoundError)
 
 
 class ApiError(HTTPError):
@@ -23,23 +24,17 @@ class ApiError(HTTPError):
         self.body = {"error": kind, "message": message, **{k: v for k, v in details.items() if v is not None}}
 
 
-#: Most specific first; any other MLOpsError is the client's (400).
-_STATUS: list[tuple[type[MLOpsError], int]] = [
-    (RunNotFoundError, 404),
-    (RunStateError, 409),
-    (BackendError, 400),
-    (NotebookError, 400),
-    (PipelineError, 400),
-]
-
-
-def register_status(error: type[MLOpsError], status: int) -> None:
-    """Give another area's error its status (e.g. a missing schedule → 404)."""
-    _STATUS.insert(0, (error, status))
+#: Statuses other than 400; any other MLOpsError is something wrong with the request.
+_STATUS: dict[type[MLOpsError], int] = {
+    RunNotFoundError: 404,
+    ScheduleNotFoundError: 404,
+    BatchNotFoundError: 404,
+    RunStateError: 409,
+}
 
 
 def from_mlops_error(error: MLOpsError) -> ApiError:
-    status = next((code for kind, code in _STATUS if isinstance(error, kind)), 400)
+    status = next((code for kind, code in _STATUS.items() if isinstance(error, kind)), 400)
     details: dict[str, Any] = {}
     if isinstance(error, PipelineError):
         details = {"cell_index": error.cell_index, "cell_line": error.cell_line or None, "step": error.step}

@@ -6,12 +6,15 @@ ignored option.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from ..batch.model import Batch
 from ..pipeline import Pipeline
 from ..run.model import Run, RunStatus
+from ..schedule.model import Schedule, ScheduleSpec
 
 
 class Request(BaseModel):
@@ -55,13 +58,16 @@ class StartRun(Request):
     image: str | None = Field(default=None, description="Container image (container backends)")
 
 
-class RunsQuery(Request):
+class PageQuery(Request):
+    limit: int = Field(default=50, ge=1, le=500)
+    offset: int = Field(default=0, ge=0)
+
+
+class RunsQuery(PageQuery):
     notebook: str | None = Field(default=None, description="Only this notebook's runs (path relative to the root)")
     status: RunStatus | None = None
     schedule_id: str | None = None
     batch_id: str | None = None
-    limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
 
 
 class RunOut(Run):
@@ -95,3 +101,45 @@ class BackendState(BaseModel):
 
 class Backends(BaseModel):
     backends: list[BackendState]
+
+
+# -- batches ----------------------------------------------------------------------------------
+
+
+class BatchPage(BaseModel):
+    batches: list[Batch]
+    total: int
+    limit: int
+    offset: int
+
+
+class ResultsQuery(Request):
+    sort: str | None = Field(default=None, description="A column: a parameter, a metric, status, duration or run_id")
+    descending: bool = False
+
+
+# -- schedules --------------------------------------------------------------------------------
+
+
+class ScheduleOut(Schedule):
+    path: str | None = Field(description="The notebook's path relative to the server root; null outside it")
+
+
+class Schedules(BaseModel):
+    schedules: list[ScheduleOut]
+
+
+#: `PATCH schedules/{id}`: any fields of a ScheduleSpec; the merged spec is validated as a whole.
+ScheduleUpdate = create_model(
+    "ScheduleUpdate", __config__=ConfigDict(extra="forbid"),
+    **{name: (field.annotation | None, None) for name, field in ScheduleSpec.model_fields.items()})
+
+
+class CronQuery(Request):
+    cron: str = Field(description="5 fields, or 6 with seconds first")
+    timezone: str = "UTC"
+
+
+class CronPreview(BaseModel):
+    description: str = Field(description="The cron in words")
+    next: list[datetime] = Field(description="The next three fire times, in the timezone")

@@ -15,6 +15,8 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from ..batch.model import Batch, BatchResults, BatchSpec
+from ..schedule.model import ScheduleSpec
 from . import models
 from .base import API_PREFIX
 from .handlers.openapi import DOCUMENT
@@ -52,6 +54,35 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "The run's log from a byte offset (live tail)", query=models.LogQuery, reply=models.LogChunk,
         errors=(400, 404)),
     ("/runs/{run_id}/notebook", "get"): Operation("The run's output notebook (nbformat JSON)", errors=(404,)),
+    ("/schedules", "get"): Operation("Every schedule, by name, with its next fire", reply=models.Schedules,
+                                     errors=()),
+    ("/schedules", "post"): Operation(
+        "Create a schedule of a notebook under the server root (`notebook` relative to it)", body=ScheduleSpec,
+        reply=models.ScheduleOut, status=201, errors=(400, 403, 404)),
+    ("/schedules/preview", "get"): Operation(
+        "A cron in words and its next three fire times", query=models.CronQuery, reply=models.CronPreview),
+    ("/schedules/{schedule_id}", "get"): Operation("One schedule (by id or name)", reply=models.ScheduleOut,
+                                                   errors=(404,)),
+    ("/schedules/{schedule_id}", "patch"): Operation(
+        "Change some fields; a new cron or timezone re-plans the next fire", body=models.ScheduleUpdate,
+        reply=models.ScheduleOut, errors=(400, 404)),
+    ("/schedules/{schedule_id}", "delete"): Operation(
+        "Delete a schedule (its runs stay)", reply=models.ScheduleOut, errors=(404,)),
+    ("/schedules/{schedule_id}/pause", "post"): Operation("Pause: no fires until resumed",
+                                                          reply=models.ScheduleOut, errors=(404,)),
+    ("/schedules/{schedule_id}/resume", "post"): Operation(
+        "Resume from the next cron time", reply=models.ScheduleOut, errors=(404,)),
+    ("/schedules/{schedule_id}/run", "post"): Operation(
+        "Start one run of the schedule now", reply=models.RunOut, status=201, errors=(400, 404)),
+    ("/batches", "get"): Operation("Batches, newest first, with run counts by status", query=models.PageQuery,
+                                   reply=models.BatchPage),
+    ("/batches", "post"): Operation(
+        "Start a batch: one run per parameter set (`notebook` relative to the server root)", body=BatchSpec,
+        reply=Batch, status=201, errors=(400, 403, 404)),
+    ("/batches/{batch_id}", "get"): Operation("One batch", reply=Batch, errors=(404,)),
+    ("/batches/{batch_id}/results", "get"): Operation(
+        "Parameters × metrics × status × duration, one row per run", query=models.ResultsQuery,
+        reply=BatchResults, errors=(400, 404)),
     ("/backends", "get"): Operation("Where runs can execute, and whether each can now", reply=models.Backends,
                                     errors=()),
     ("/events", "get"): Operation(
@@ -147,7 +178,7 @@ _STATUS_TEXT = {400: "Invalid request (names the field)", 403: "Not authenticate
 
 
 def _name(path: str) -> str:
-    words = re.findall(r"[A-Za-z]+", path.replace("{run_id}", "one").replace(".json", ""))
+    words = re.findall(r"[A-Za-z]+", re.sub(r"\{\w+\}", "one", path).replace(".json", ""))
     return "".join(word.capitalize() for word in words)
 
 

@@ -12,10 +12,13 @@ from jupyter_server.utils import url_path_join
 
 from .base import API_PREFIX, MLOpsHandler
 from .handlers.backends import BackendsHandler
+from .handlers.batches import BatchesHandler, BatchHandler, BatchResultsHandler
 from .handlers.events import EventsHandler
 from .handlers.openapi import OpenAPIHandler
 from .handlers.pipeline import PipelineHandler
 from .handlers.runs import CancelRunHandler, RunHandler, RunLogHandler, RunNotebookHandler, RunsHandler
+from .handlers.schedules import (CronPreviewHandler, PauseScheduleHandler, ResumeScheduleHandler,
+                                 RunScheduleNowHandler, ScheduleHandler, SchedulesHandler)
 
 ROUTES: list[tuple[str, type[MLOpsHandler]]] = [
     ("/openapi.json", OpenAPIHandler),
@@ -25,6 +28,16 @@ ROUTES: list[tuple[str, type[MLOpsHandler]]] = [
     ("/runs/{run_id}/cancel", CancelRunHandler),
     ("/runs/{run_id}/log", RunLogHandler),
     ("/runs/{run_id}/notebook", RunNotebookHandler),
+    ("/schedules", SchedulesHandler),
+    # Before `{schedule_id}`, which would otherwise take "preview" for an id.
+    ("/schedules/preview", CronPreviewHandler),
+    ("/schedules/{schedule_id}", ScheduleHandler),
+    ("/schedules/{schedule_id}/pause", PauseScheduleHandler),
+    ("/schedules/{schedule_id}/resume", ResumeScheduleHandler),
+    ("/schedules/{schedule_id}/run", RunScheduleNowHandler),
+    ("/batches", BatchesHandler),
+    ("/batches/{batch_id}", BatchHandler),
+    ("/batches/{batch_id}/results", BatchResultsHandler),
     ("/backends", BackendsHandler),
     ("/events", EventsHandler),
 ]

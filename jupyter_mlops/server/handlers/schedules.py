@@ -1,0 +1,88 @@
+"""Schedules: list, create, read, change, delete, pause, resume, run now, and a cron preview."""
+
+from __future__ import annotations
+
+from ...schedule.model import Schedule, ScheduleSpec
+from ...service import schedules as service
+from ..base import MLOpsHandler, protected
+from ..errors import ApiError
+from ..models import CronPreview, CronQuery, ScheduleUpdate, ScheduleOut, Schedules
+from ..paths import PathResolver
+from .runs import run_out
+
+
+def schedule_out(schedule: Schedule, paths: PathResolver) -> ScheduleOut:
+    return ScheduleOut(**dict(schedule), path=paths.relative(schedule.notebook))
+
+
+class _ScheduleHandler(MLOpsHandler):
+    async def check_confined(self, schedule_id: str) -> None:
+        """Refuse (403) to make a schedule run that was made elsewhere (the CLI) for a notebook
+        outside this server's root: nothing outside the root runs through this API."""
+        schedule = await self.call(service.get_schedule, schedule_id)
+        relative = self.paths.relative(schedule.notebook)
+        if relative is None:
+            raise ApiError(403, "PathError", f"schedule {schedule.name!r} runs {schedule.notebook}, outside the "
+                                             "server root; change it with the jupyter-mlops CLI", field="notebook")
+        self.paths.resolve(relative, field="notebook")  # and no symlink has since led it out
+
+
+class SchedulesHandler(MLOpsHandler):
+    @protected
+    async def get(self) -> None:
+        schedules = await self.call(service.list_schedules)
+        self.reply(Schedules(schedules=[schedule_out(s, self.paths) for s in schedules]))
+
+    @protected
+    async def post(self) -> None:
+        """`notebook` is a path relative to the server root, like every path the API takes."""
+        spec = self.body(ScheduleSpec)
+        spec = spec.model_copy(update={"notebook": str(self.paths.resolve(spec.notebook, field="notebook"))})
+        self.reply(schedule_out(await self.call(service.add_schedule, spec), self.paths), status=201)
+
+
+class ScheduleHandler(_ScheduleHandler):
+    @protected
+    async def get(self, schedule_id: str) -> None:
+        self.reply(schedule_out(await self.call(service.get_schedule, schedule_id), self.paths))
+
+    @protected
+    async def patch(self, schedule_id: str) -> None:
+        changes = self.body(ScheduleUpdate).model_dump(exclude_unset=True)
+        await self.check_confined(schedule_id)
+        if changes.get("notebook") is not None:
+            changes["notebook"] = str(self.paths.resolve(changes["notebook"], field="notebook"))
+        schedule = await self.call(service.update_schedule, schedule_id, changes)
+        self.reply(schedule_out(schedule, self.paths))
+
+    @protected
+    async def delete(self, schedule_id: str) -> None:
+        self.reply(schedule_out(await self.call(service.remove_schedule, schedule_id), self.paths))
+
+
+class PauseScheduleHandler(MLOpsHandler):
+    @protected
+    async def post(self, schedule_id: str) -> None:
+        self.reply(schedule_out(await self.call(service.pause_schedule, schedule_id), self.paths))
+
+
+class ResumeScheduleHandler(_ScheduleHandler):
+    @protected
+    async def post(self, schedule_id: str) -> None:
+        await self.check_confined(schedule_id)
+        self.reply(schedule_out(await self.call(service.resume_schedule, schedule_id), self.paths))
+
+
+class RunScheduleNowHandler(_ScheduleHandler):
+    @protected
+    async def post(self, schedule_id: str) -> None:
+        await self.check_confined(schedule_id)
+        self.reply(run_out(await self.call(service.run_schedule_now, schedule_id), self.paths), status=201)
+
+
+class CronPreviewHandler(MLOpsHandler):
+    @protected
+    async def get(self) -> None:
+        query = self.query(CronQuery)
+        description, upcoming = await self.call(service.preview_cron, query.cron, query.timezone)
+        self.reply(CronPreview(description=description, next=upcoming))
