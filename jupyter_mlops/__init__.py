@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from .checks.data import check
+from .checks.previous import compare_metric_with_previous, compare_with_previous
 from .metrics import record
 
 __version__ = "0.1.0"
-__all__ = ["record", "load_ipython_extension"]
+__all__ = ["record", "check", "compare_with_previous", "compare_metric_with_previous", "load_ipython_extension"]
 
 
 def load_ipython_extension(ipython: Any) -> None:

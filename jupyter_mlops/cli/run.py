@@ -6,7 +6,7 @@ import base64
 import signal
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 import yaml
@@ -18,7 +18,8 @@ from ..service.runs import get_pipeline, prepare_only, run_notebook
 from .common import echo_json, example, format_duration
 from .container_options import container_fields, container_options
 
-_SYMBOL = {StepStatus.succeeded: "✔", StepStatus.failed: "✘", StepStatus.timed_out: "⏱", StepStatus.skipped: "·"}
+_SYMBOL = {StepStatus.succeeded: "✔", StepStatus.failed: "✘", StepStatus.timed_out: "⏱", StepStatus.check_failed: "⛔",
+           StepStatus.skipped: "·"}
 
 
 def _yaml_mapping(text: str, where: str) -> dict[str, Any]:
@@ -133,10 +134,15 @@ def run_command(notebook: str, output_path: str | None, typed, raw, files, yamls
         return
     signal.signal(signal.SIGTERM, _sigterm_as_interrupt)  # `runs cancel` from elsewhere
     run = run_notebook(spec, on_progress=None if as_json else ProgressPrinter())
+    exit_with_outcome(run, as_json)
+
+
+def exit_with_outcome(run: Run, as_json: bool, what: str = "") -> NoReturn:
+    """Print a finished run (its record, or its outcome and output notebook); exit 0 only if it succeeded."""
     if as_json:
         echo_json(run)
     else:
-        click.echo(f"run {run.id} {run.status.value} in {format_duration(run.duration)}", err=True)
+        click.echo(f"run {run.id}{what} {run.status.value} in {format_duration(run.duration)}", err=True)
         if run.error:
             click.echo(f"  error{f' in step {run.failed_step}' if run.failed_step else ''}: {run.error}", err=True)
         click.echo(run.output_notebook)

@@ -1,15 +1,19 @@
-"""`jupyter-mlops runs …`: list, inspect, tail and cancel runs."""
+"""`jupyter-mlops runs …`: list, inspect, tail, cancel, compare and rerun runs."""
 
 from __future__ import annotations
 
+import signal
 import time
 from pathlib import Path
 
 import click
 
+from ..lineage.diff import Change, RunDiff
 from ..run.model import Run
+from ..service import lineage as lineage_service
 from ..service import runs as service
 from .common import echo_json, example, format_duration
+from .run import ProgressPrinter, _sigterm_as_interrupt, exit_with_outcome
 
 
 @click.group("runs", epilog=example("jupyter-mlops runs list --status failed"))
@@ -62,8 +66,24 @@ def show_command(run_id: str, as_json: bool) -> None:
         click.echo("metrics:")
         for name, value in run.metrics.items():
             click.echo(f"  {name}: {value}")
+    if run.lineage:
+        _echo_lineage(run)
     click.echo(f"output:     {run.output_notebook}")
     click.echo(f"log:        {run.log_path}")
+
+
+def _echo_lineage(run: Run) -> None:
+    lineage = run.lineage
+    click.echo(f"code:       sha256 {lineage.notebook_sha256[:16]}"
+               + (f", git {lineage.git.commit[:12]}{' (dirty)' if lineage.git.dirty else ''}" if lineage.git else ""))
+    if lineage.environment:
+        env = lineage.environment
+        click.echo(f"environment: {env.image or ''} {env.id}" if env.kind == "image"
+                   else f"environment: python {env.python} at {env.prefix} ({env.id})")
+    for role, files in (("input", lineage.inputs), ("output", lineage.outputs)):
+        for declared, found in files.items():
+            state = f"sha256 {found.sha256[:16]}, {found.size} bytes" if found.sha256 else "missing"
+            click.echo(f"{role}:      {declared} ({state})")
 
 
 @runs_group.command("log", epilog=example("jupyter-mlops runs log 20261127-091500-a1b2c3 --follow"))
@@ -88,3 +108,50 @@ def cancel_command(run_id: str) -> None:
     """Cancel a queued or running run."""
     run = service.cancel_run(run_id)
     click.echo(f"cancelling run {run.id}")
+
+
+def _echo_changes(title: str, changes: list[Change]) -> None:
+    if changes:
+        click.echo(f"{title}:")
+        for change in changes:
+            click.echo(f"  {change.name}: {change.a!r} -> {change.b!r}")
+
+
+@runs_group.command("diff", epilog=example("jupyter-mlops runs diff 20261127-091500-a1b2c3 20261128-091500-d4e5f6"))
+@click.argument("run_a")
+@click.argument("run_b")
+@click.option("--json", "as_json", is_flag=True)
+def diff_command(run_a: str, run_b: str, as_json: bool) -> None:
+    """What changed from RUN_A to RUN_B: code cells, parameters, inputs, outputs, environment, metrics."""
+    diff: RunDiff = lineage_service.diff_runs(run_a, run_b)
+    if as_json:
+        echo_json(diff)
+        return
+    if diff.identical:
+        click.echo(f"runs {run_a} and {run_b} ran the same code, parameters, data and environment "
+                   "and recorded the same metrics")
+        return
+    if diff.code:
+        click.echo("code:")
+        for line in diff.code:
+            click.echo(f"  {line}")
+    _echo_changes("parameters", diff.parameters)
+    _echo_changes("inputs (sha256)", diff.inputs)
+    _echo_changes("outputs (sha256)", diff.outputs)
+    _echo_changes("environment", diff.environment)
+    _echo_changes("metrics", diff.metrics)
+
+
+@runs_group.command("rerun", epilog=example("jupyter-mlops runs rerun 20261127-091500-a1b2c3"))
+@click.argument("run_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the new run record as JSON.")
+def rerun_command(run_id: str, as_json: bool) -> None:
+    """Run RUN_ID again with exactly its recorded notebook snapshot, parameters and image.
+
+    Warns when an input file's content differs from its recorded fingerprint. Exits 0 only when
+    the new run succeeded.
+    """
+    signal.signal(signal.SIGTERM, _sigterm_as_interrupt)  # `runs cancel` from elsewhere
+    run = lineage_service.rerun(run_id, on_progress=None if as_json else ProgressPrinter(),
+                                on_warning=lambda text: click.echo(f"warning: {text}", err=True)).run
+    exit_with_outcome(run, as_json, f" (rerun of {run_id})")
