@@ -68,7 +68,6 @@ class PathPrompt(widgets.VBox):
         self.button = widgets.Button(description="Open", button_style="primary")
         self.feedback = Feedback()
         self.button.on_click(lambda _button: self.open())
-        self.path.on_submit(lambda _text: self.open())
         intro = widgets.HTML("This kernel does not know which notebook it belongs to. Which notebook should "
                              "the panel show?")
         super().__init__([intro, widgets.HBox([self.path, self.button]), self.feedback])
