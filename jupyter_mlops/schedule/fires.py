@@ -30,6 +30,7 @@ class Fire:
     not_before: float
     run_id: str | None
     detail: str | None
+    created_at: float
 
 
 @dataclass
@@ -42,7 +43,7 @@ class NewFire:
     run_id: str | None = None
 
 
-_COLUMNS = "id, schedule_id, fire_time, attempt, state, not_before, run_id, detail"
+_COLUMNS = "id, schedule_id, fire_time, attempt, state, not_before, run_id, detail, created_at"
 
 
 def _insert(connection: Connection, schedule_id: str, fire: NewFire, now: float) -> None:

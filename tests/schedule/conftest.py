@@ -6,6 +6,8 @@ The store fixture (a fresh JUPYTER_MLOPS_HOME per test) is tests/conftest.py's `
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -92,3 +94,10 @@ def webhook():
     hooks = Hooks()
     yield hooks
     hooks.server.shutdown()
+
+
+def start_daemon(**options: float) -> subprocess.Popen:
+    """`jupyter-mlops scheduler` in a process of its own, on this test's store."""
+    arguments = [f"--{name.replace('_', '-')}={value}" for name, value in options.items()]
+    return subprocess.Popen([sys.executable, "-c", "from jupyter_mlops.cli import main; main()", "scheduler", *arguments],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
