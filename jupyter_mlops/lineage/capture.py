@@ -4,10 +4,11 @@ files (and a container's image) as it ends."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from nbformat import NotebookNode
 
+from ..pipeline.parameters import infer_parameters
 from ..run.plan import PLAN_KEY
 from .environment import image_environment, local_environment
 from .fingerprints import fingerprint_declared
@@ -26,6 +27,14 @@ def _declared(notebook: NotebookNode, role: str) -> list[str]:
     return list(paths)
 
 
+def resolved_parameters(notebook: NotebookNode, given: dict[str, Any]) -> dict[str, Any]:
+    """What the kernel ran with: the defaults of the cell tagged `parameters`, then the run's values."""
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type == "code" and "parameters" in cell.metadata.get("tags", []):
+            return {**{p.name: p.default for p in infer_parameters(cell.source, index)}, **given}
+    return dict(given)
+
+
 def working_dir(run: Run) -> Path:
     """Where the kernel resolves relative paths: the run's cwd, else the notebook's folder."""
     return Path(run.spec.cwd) if run.spec.cwd else Path(run.notebook).parent
@@ -36,6 +45,7 @@ def start_lineage(run: Run, notebook: NotebookNode) -> Lineage:
     return Lineage(
         notebook_sha256=notebook_hash(notebook),
         git=git_state(Path(run.notebook).parent),
+        parameters=resolved_parameters(notebook, run.parameters),
         # A container run's environment is its image, known once the backend has resolved it.
         environment=local_environment() if run.backend == "local" else None,
         inputs=fingerprint_declared(_declared(notebook, "inputs"), working_dir(run)))

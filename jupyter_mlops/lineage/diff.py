@@ -82,7 +82,9 @@ def diff_records(a: Run, b: Run, *, cells: tuple[list[str], list[str]],
     """`cells`: each run's executed code cells; `packages`: each local environment's packages."""
     lineage_a, lineage_b = a.lineage or _EMPTY, b.lineage or _EMPTY
     return RunDiff(
-        a=a.id, b=b.id, code=_code(a, b, *cells), parameters=_values(a.parameters, b.parameters),
+        a=a.id, b=b.id, code=_code(a, b, *cells),
+        parameters=_values(a.lineage.parameters if a.lineage else a.parameters,
+                           b.lineage.parameters if b.lineage else b.parameters),
         inputs=_files(lineage_a.inputs, lineage_b.inputs), outputs=_files(lineage_a.outputs, lineage_b.outputs),
         environment=_environment(lineage_a.environment, lineage_b.environment, *packages),
         metrics=_values(a.metrics, b.metrics))

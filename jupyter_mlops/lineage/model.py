@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -38,6 +38,8 @@ class Environment(BaseModel):
 class Lineage(BaseModel):
     notebook_sha256: str = Field(description="Hash of the executed code cells' sources")
     git: GitState | None = None
+    parameters: dict[str, Any] = Field(
+        default_factory=dict, description="Resolved: the parameters cell's defaults, overridden by the run's values")
     environment: Environment | None = None
     inputs: dict[str, FileFingerprint] = Field(
         default_factory=dict, description="Declared --inputs (as written) as the run started")
