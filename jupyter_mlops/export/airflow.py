@@ -17,6 +17,7 @@ from typing import Any
 import nbformat
 import yaml
 
+from ..errors import ExportError
 from ..pipeline.model import Parameter, Pipeline, Step
 from ..pipeline.parser import parse_pipeline, read_notebook
 from .analysis import check_step_isolation
@@ -52,6 +53,9 @@ def dag_id_for(notebook: Path) -> str:
 def export_airflow(notebook: str | Path, out_dir: str | Path, options: AirflowOptions) -> list[Path]:
     """Write the DAG's YAML, its loader and (for PapermillOperator tasks) its notebooks; return their paths."""
     notebook, out_dir = Path(notebook), Path(out_dir)
+    if options.data and not options.data.startswith(("/", "$")):
+        raise ExportError(f"--data {options.data!r} must be an absolute path: tasks run in other folders, "
+                          "on other machines")
     source = read_notebook(notebook)
     pipeline = parse_pipeline(source, name=str(notebook))
     if options.per_step:

@@ -132,6 +132,11 @@ def test_a_broken_manifest_fails_the_schema_check() -> None:
                                      K8S_VERSION, strict=True)
 
 
+def test_run_folders_need_an_absolute_path(flow_notebook, tmp_path) -> None:
+    with pytest.raises(ExportError, match="--data 'runs' must be an absolute path"):
+        export_airflow(flow_notebook, tmp_path, AirflowOptions(data="runs"))
+
+
 def test_one_pod_cannot_sit_on_two_node_pools(write_notebook, tmp_path) -> None:
     path = write_notebook(["%%mlstep a --pool cpu\nx = 1", "%%mlstep b --pool gpu\ny = 2"])
     with pytest.raises(ExportError, match=r"different node pools \(a: cpu, b: gpu\)"):
