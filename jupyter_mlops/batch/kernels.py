@@ -19,6 +19,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import uuid
 from pathlib import Path
@@ -119,6 +120,19 @@ class ForkProvisioner(LocalProvisioner):
         return self.connection_info
 
 
+class PooledKernelManager(AsyncKernelManager):
+    """Remembers the clients it hands out, so the pool can close their sockets with the kernel."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.handed_out: list[Any] = []
+
+    def client(self, **kwargs: Any) -> Any:
+        client = super().client(**kwargs)
+        self.handed_out.append(client)
+        return client
+
+
 def forkable_spec(kernel_name: str) -> KernelSpec | None:
     """The kernel spec if it is this Python's ipykernel (only those can be forked from here)."""
     try:
@@ -144,11 +158,14 @@ class KernelPool:
         self.cwd = cwd
         self.server = ForkServer(preload)
         self._context = zmq.asyncio.Context()
-        self._ready: queue.Queue[AsyncKernelManager | BaseException] = queue.Queue()
+        # Kernels talk over unix sockets in a folder of the pool's own: no TCP port of a dead
+        # kernel can be reused by a new one while a stale client still reconnects to it.
+        self._sockets = Path(tempfile.mkdtemp(prefix="mlops-kernels-"))
+        self._ready: queue.Queue[PooledKernelManager | BaseException] = queue.Queue()
         self._unrequested = total  # kernels the filler has not been asked for yet
         self._wanted = threading.Semaphore(0)
         self._closed = threading.Event()
-        self._live: set[AsyncKernelManager] = set()
+        self._live: set[PooledKernelManager] = set()
         self._lock = threading.Lock()
         self._filler = threading.Thread(target=self._fill, name="mlops-kernel-pool", daemon=True)
         self._filler.start()
@@ -161,10 +178,11 @@ class KernelPool:
         for _ in range(count):
             self._wanted.release()
 
-    def _start_one(self) -> AsyncKernelManager:
-        manager = AsyncKernelManager(kernel_name=self.kernel_name, context=self._context)
+    def _start_one(self) -> PooledKernelManager:
+        kernel_id = uuid.uuid4().hex[:12]
+        manager = PooledKernelManager(kernel_name=self.kernel_name, context=self._context, transport="ipc",
+                                      ip=str(self._sockets / kernel_id), kernel_id=kernel_id)
         manager._kernel_spec = self.spec  # looked up once for the whole pool
-        manager.kernel_id = str(uuid.uuid4())
         manager.provisioner = ForkProvisioner(self.server, kernel_id=manager.kernel_id, kernel_spec=self.spec,
                                               parent=manager)
         # An in-memory history, as nbclient gives the kernels it starts: parallel kernels would
@@ -189,7 +207,7 @@ class KernelPool:
                 self._live.add(manager)
             self._ready.put(manager)
 
-    def take(self) -> AsyncKernelManager:
+    def take(self) -> PooledKernelManager:
         """A started kernel for one run (at most `total` calls); keeps `spare` more starting."""
         self._request(1)
         while True:
@@ -204,19 +222,22 @@ class KernelPool:
             raise BatchError(f"a kernel could not be started: {type(got).__name__}: {got}") from got
         return got
 
-    def discard(self, manager: AsyncKernelManager) -> None:
+    def discard(self, manager: PooledKernelManager) -> None:
         """Kill a kernel after its one run (or on cancel): it is never reused."""
         with self._lock:
             self._live.discard(manager)
         self._kill(manager)
 
     @staticmethod
-    def _kill(manager: AsyncKernelManager) -> None:
+    def _kill(manager: PooledKernelManager) -> None:
+        for client in manager.handed_out:
+            client.stop_channels()
         try:
             manager.provisioner.process.kill()
         except (ProcessLookupError, AttributeError):
             pass
         manager.cleanup_connection_file()
+        manager.cleanup_ipc_files()
 
     def close(self) -> None:
         """Kill every kernel (handed out or spare) and stop the fork server; safe to repeat."""
@@ -230,3 +251,4 @@ class KernelPool:
             self._kill(manager)
         self.server.close()
         self._context.destroy(linger=0)
+        shutil.rmtree(self._sockets, ignore_errors=True)

@@ -85,7 +85,7 @@ class _Execution:
         try:
             if self.pool is not None:
                 kernel = self.pool.take()
-            return execute_run(run_id, kernel_manager=kernel)
+            return execute_run(run_id, kernel_manager=kernel, save_each_cell=False)
         except Exception as error:  # the kernel could not start, the store failed…: this run only
             message = f"{type(error).__name__}: {error}"
 
@@ -151,8 +151,11 @@ def run_batch(batch_id: str, on_progress: BatchProgress | None = None) -> Batch:
 def _finish(batch_id: str, stop_reason: str | None) -> Batch:
     batch = store.get_batch(batch_id)
     for run_id in batch.run_ids:
-        if run_store.get_run(run_id).status == RunStatus.queued:
+        status = run_store.get_run(run_id).status
+        if status == RunStatus.queued:
             _mark_cancelled(run_id, f"not started: {stop_reason or 'the batch stopped'}")
+        elif status == RunStatus.running:  # its thread is gone: nothing will finish it now
+            _mark_cancelled(run_id, f"stopped while running: {stop_reason or 'the batch stopped'}")
     all_succeeded = all(run_store.get_run(r).status == RunStatus.succeeded for r in batch.run_ids)
 
     def finished(record: Batch) -> None:

@@ -24,10 +24,11 @@ INPUT_NOTEBOOK = "input.ipynb"
 ProgressCallback = Callable[[Run], None]
 
 
-def execute_run(run_id: str, on_progress: ProgressCallback | None = None, *, kernel_manager: Any = None) -> Run:
+def execute_run(run_id: str, on_progress: ProgressCallback | None = None, *, kernel_manager: Any = None,
+                save_each_cell: bool = True) -> Run:
     """Run a queued run to its end. Ctrl-C / SIGTERM (KeyboardInterrupt) records it cancelled.
 
-    `kernel_manager`: a started kernel for this run only (see `Execution.kernel_manager`).
+    `kernel_manager` and `save_each_cell`: see `Execution` (batches use them).
     """
     run = run_store.get_run(run_id)
     spec = run.spec
@@ -39,7 +40,8 @@ def execute_run(run_id: str, on_progress: ProgressCallback | None = None, *, ker
         cwd=Path(spec.cwd) if spec.cwd else None, kernel_name=spec.kernel_name,
         execution_timeout=spec.execution_timeout, run_timeout=spec.timeout, log_output=spec.log_output,
         image=spec.image, network=spec.network, cpus=spec.cpus, memory=spec.memory,
-        writable_source=spec.writable_source, kernel_manager=kernel_manager)
+        writable_source=spec.writable_source, kernel_manager=kernel_manager,
+        save_each_cell=save_each_cell)
     backend = get_backend(run.backend)
     prepared = nbformat.read(execution.input_notebook, as_version=4)
     lineage = start_lineage(run, prepared)  # before the write lock: hashing data files takes time

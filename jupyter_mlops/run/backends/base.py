@@ -43,6 +43,9 @@ class Execution:
     # this run instead of starting one (batches start kernels ahead of need); its owner
     # discards it afterwards.
     kernel_manager: Any = None
+    # False: the output notebook is written once, when the run ends, instead of after every
+    # cell as papermill does (batches: for short runs those writes cost more than the cells).
+    save_each_cell: bool = True
 
 
 @dataclass

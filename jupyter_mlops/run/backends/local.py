@@ -24,6 +24,7 @@ class LocalBackend(Backend):
                     # process-wide chdir, which parallel runs in one process must not race on.
                     cwd=None if execution.kernel_manager else str(execution.cwd or execution.source_dir),
                     km=execution.kernel_manager,
+                    request_save_on_cell_execute=execution.save_each_cell,
                     execution_timeout=execution.execution_timeout,
                     log_output=execution.log_output,
                     progress_bar=False,

@@ -1,0 +1,192 @@
+"""`jupyter-mlops batch` against three ways of running papermill, on a 48-point grid.
+
+For each of two notebooks — a tiny one, and one that imports numpy, pandas and scikit-learn
+and fits a small model — in one run:
+  (a) jupyter-mlops batch NB -p ... -p ...           (default --parallel: the number of cores)
+  (b) a loop of the papermill CLI, one process per point
+  (c) papermill.execute_notebook in a loop in one process
+  (d) papermill.execute_notebook in a 2-process pool
+Prints each wall time, the ratios of (b), (c) and (d) to (a) against the issue's goals, and the
+peak memory of each approach's whole process tree (PSS: pages shared between processes, e.g.
+forked kernels, are split between them instead of counted once per process).
+
+Usage: python benchmarks/batch.py [--points 48] [--only tiny|sklearn]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import multiprocessing
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import nbformat
+import psutil
+from nbformat.v4 import new_code_cell, new_notebook
+
+GOALS = {"b": (25, 8), "c": (6, 3), "d": (2, 1.5)}  # (goal, at the very least) for (x) / (a)
+KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
+NOTEBOOKS = {
+    "tiny": [
+        "alpha = 0.5\ndepth = 3",
+        "import jupyter_mlops\nscore = alpha * depth\njupyter_mlops.record('score', score)\nprint(score)",
+    ],
+    "sklearn": [
+        "alpha = 0.5\ndepth = 3",
+        "import jupyter_mlops\nimport numpy as np\nimport pandas as pd\n"
+        "from sklearn.datasets import make_classification\nfrom sklearn.linear_model import RidgeClassifier\n"
+        "from sklearn.model_selection import train_test_split",
+        "X, y = make_classification(n_samples=400, n_features=10, random_state=depth)\n"
+        "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)\n"
+        "model = RidgeClassifier(alpha=alpha).fit(X_train, y_train)\n"
+        "accuracy = float(model.score(X_test, y_test))\n"
+        "jupyter_mlops.record('accuracy', accuracy)\n"
+        "pd.DataFrame({'accuracy': [accuracy]})",
+    ],
+}
+
+
+def write_notebook(folder: Path, name: str) -> Path:
+    cells = [new_code_cell(source) for source in NOTEBOOKS[name]]
+    cells[0].metadata["tags"] = ["parameters"]
+    path = folder / f"{name}.ipynb"
+    nbformat.write(new_notebook(cells=cells, metadata={"kernelspec": KERNELSPEC}), path)
+    return path
+
+
+def grid(points: int) -> tuple[list[float], list[int]]:
+    depths = [2, 3, 4, 5]
+    alphas = [round(0.1 * (i + 1), 2) for i in range(max(points // len(depths), 1))]
+    return alphas, depths
+
+
+class PeakMemory:
+    """Samples the PSS of a process and all its descendants; keeps the largest total."""
+
+    def __init__(self, pid: int) -> None:
+        self.root = psutil.Process(pid)
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            total = 0
+            try:
+                processes = [self.root, *self.root.children(recursive=True)]
+            except psutil.NoSuchProcess:
+                return
+            for process in processes:
+                try:
+                    total += process.memory_full_info().pss
+                except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+                    pass
+            self.peak = max(self.peak, total)
+            self._stop.wait(0.05)
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+
+def measure(command: list[str], env: dict[str, str]) -> tuple[float, int]:
+    """Wall time and peak tree memory of one command, which must succeed."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    memory = PeakMemory(process.pid)
+    _, stderr = process.communicate()
+    elapsed = time.perf_counter() - started
+    peak = memory.stop()
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(command[:4])}… failed:\n{stderr[-3000:]}")
+    return elapsed, peak
+
+
+# -- the three papermill ways, each run as `python benchmarks/batch.py --way X NB OUT_DIR ...` ----
+
+
+def _points(alphas: list[float], depths: list[int]) -> list[dict]:
+    return [{"alpha": a, "depth": d} for a, d in itertools.product(alphas, depths)]
+
+
+def _execute(job: tuple[str, str, dict]) -> None:
+    import papermill
+
+    notebook, output, parameters = job
+    papermill.execute_notebook(notebook, output, parameters=parameters, progress_bar=False)
+
+
+def way(name: str, notebook: str, out_dir: str, alphas: list[float], depths: list[int]) -> None:
+    jobs = [(notebook, str(Path(out_dir) / f"{name}-{i}.ipynb"), point)
+            for i, point in enumerate(_points(alphas, depths))]
+    if name == "b":
+        papermill_cli = str(Path(sys.executable).parent / "papermill")
+        for notebook, output, point in jobs:
+            parameters = [arg for key, value in point.items() for arg in ("-p", key, str(value))]
+            subprocess.run([papermill_cli, "--no-progress-bar", notebook, output, *parameters], check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    elif name == "c":
+        for job in jobs:
+            _execute(job)
+    elif name == "d":
+        with multiprocessing.get_context("fork").Pool(2) as pool:
+            pool.map(_execute, jobs, chunksize=1)
+
+
+def compare(name: str, scratch: Path, points: int) -> None:
+    notebook = write_notebook(scratch, name)
+    alphas, depths = grid(points)
+    total = len(alphas) * len(depths)
+    env = {**os.environ, "JUPYTER_MLOPS_HOME": str(scratch / f"home-{name}")}
+    out_dir = scratch / f"out-{name}"
+    out_dir.mkdir()
+    mlops = [str(Path(sys.executable).parent / "jupyter-mlops"), "batch", str(notebook),
+             "-p", "alpha", ",".join(map(str, alphas)), "-p", "depth", ",".join(map(str, depths))]
+    baseline = [sys.executable, __file__, "--alphas", json.dumps(alphas), "--depths", json.dumps(depths),
+                "--notebook", str(notebook), "--out-dir", str(out_dir), "--way"]
+    labels = {"a": "jupyter-mlops batch", "b": "papermill CLI loop", "c": "execute_notebook loop",
+              "d": "execute_notebook 2-proc pool"}
+    results = {"a": measure(mlops, env)}
+    for key in ("b", "c", "d"):
+        results[key] = measure([*baseline, key], env)
+    print(f"\n{name} notebook, {total} points, {os.cpu_count()} cores")
+    for key, (seconds, peak) in results.items():
+        print(f"  ({key}) {labels[key]:30} {seconds:7.2f} s  {seconds / total * 1000:7.0f} ms/run"
+              f"  peak memory {peak / 2**20:7.0f} MiB")
+    for key, (goal, least) in GOALS.items():
+        ratio = results[key][0] / results["a"][0]
+        verdict = "goal met" if ratio >= goal else "minimum met" if ratio >= least else "MISSED"
+        print(f"  ({key}) / (a) = {ratio:5.1f}x   goal {goal}x, at least {least}x: {verdict}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--points", type=int, default=48)
+    parser.add_argument("--only", choices=sorted(NOTEBOOKS))
+    parser.add_argument("--way", choices=["b", "c", "d"], help=argparse.SUPPRESS)
+    parser.add_argument("--notebook", help=argparse.SUPPRESS)
+    parser.add_argument("--out-dir", help=argparse.SUPPRESS)
+    parser.add_argument("--alphas", type=json.loads, help=argparse.SUPPRESS)
+    parser.add_argument("--depths", type=json.loads, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.way:
+        way(args.way, args.notebook, args.out_dir, args.alphas, args.depths)
+        return
+    print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    with tempfile.TemporaryDirectory() as scratch:
+        for name in [args.only] if args.only else list(NOTEBOOKS):
+            compare(name, Path(scratch), args.points)
+    print(f"\nload average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+
+
+if __name__ == "__main__":
+    main()
