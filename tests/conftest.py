@@ -11,10 +11,6 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from jupyter_mlops.store import db
 
-# pytest requires plugins to be declared in the top-level conftest; the server tests use its
-# jp_fetch / jp_serverapp fixtures.
-pytest_plugins = ["pytest_jupyter.jupyter_server"]
-
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 
 

@@ -13,6 +13,10 @@ from tornado.httpclient import HTTPClientError
 
 from tests.conftest import build_notebook
 
+# pytest-jupyter's fixtures (jp_fetch, jp_serverapp, …), imported here rather than declared as a
+# global plugin: its autouse event-loop fixtures must not wrap every other test of the suite.
+from pytest_jupyter.jupyter_server import *  # noqa: E402,F401,F403
+
 TRAIN = [
     ("alpha = 0.5\nlabel = 'x'", ["parameters"]),
     "%%mlstep prepare\ndata = [1, 2, 3]",
