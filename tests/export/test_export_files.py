@@ -60,6 +60,16 @@ def test_task_notebooks_hold_the_prelude_and_their_step_without_magics(flow_note
     assert len(sources) == 4 and len(paths) == 2 + 4
 
 
+def test_a_notebook_without_parameters_or_steps_exports_as_one_task(write_notebook, tmp_path) -> None:
+    path = write_notebook(["import json", "print(json.dumps({'ok': True}))"], name="plain.ipynb")
+    dag_id, dag = dag_config(export_airflow(path, tmp_path, AirflowOptions(per_step=True)))
+    assert dag["params"] == {} and [t["task_id"] for t in dag["tasks"]] == ["run_folder", "notebook"]
+    task = nbformat.read(tmp_path / "plain" / "notebook.ipynb", as_version=4)
+    assert task.cells[0].source == '_mlops_workdir = "."  # the run folder, set by the task'
+    assert task.cells[0].metadata["tags"] == ["parameters"]
+    assert [c.source for c in task.cells[2:]] == ["import json", "print(json.dumps({'ok': True}))"]
+
+
 def test_whole_export_is_one_task(flow_notebook, tmp_path) -> None:
     _, dag = dag_config(export_airflow(flow_notebook, tmp_path, AirflowOptions()))
     assert [(t["task_id"], t.get("dependencies")) for t in dag["tasks"]] == [
