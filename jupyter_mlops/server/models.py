@@ -21,6 +21,10 @@ class Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+#: Offsets beyond this are refused (400) rather than overflowing SQLite's or a file's 64-bit offsets.
+MAX_OFFSET = 2**53
+
+
 # -- pipeline ---------------------------------------------------------------------------------
 
 
@@ -60,7 +64,7 @@ class StartRun(Request):
 
 class PageQuery(Request):
     limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
 
 
 class RunsQuery(PageQuery):
@@ -82,7 +86,7 @@ class RunPage(BaseModel):
 
 
 class LogQuery(Request):
-    offset: int = Field(default=0, ge=0, description="Byte offset to read from (the previous reply's next_offset)")
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET, description="Byte offset to read from (the previous reply's next_offset)")
 
 
 class LogChunk(BaseModel):
