@@ -8,6 +8,7 @@ they compare exactly in SQL; the models carry datetimes.
 
 from __future__ import annotations
 
+import json
 import secrets
 from datetime import datetime, timezone
 
@@ -16,7 +17,9 @@ from sqlalchemy import Connection, text
 from ..errors import ScheduleError, ScheduleNotFoundError
 from ..store import db
 from ..store import runs as _runs  # noqa: F401  the runs table, which the last-run column reads
-from .model import Schedule, ScheduleSpec
+from ..run.model import RunStatus
+from .cron import describe
+from .model import Notify, Schedule, ScheduleSpec
 
 
 def _create_tables(connection: Connection) -> None:
@@ -60,7 +63,12 @@ def _create_tables(connection: Connection) -> None:
         )""")
 
 
-db.register_migrations("schedules", [_create_tables])
+def _add_description(connection: Connection) -> None:
+    # The cron in words, computed on write: describing thousands of crons on every list is slow.
+    connection.exec_driver_sql("ALTER TABLE schedules ADD COLUMN description TEXT")
+
+
+db.register_migrations("schedules", [_create_tables, _add_description])
 
 
 def epoch(moment: datetime) -> float:
@@ -76,18 +84,24 @@ def new_schedule_id() -> str:
 
 
 _SELECT = """
-    SELECT s.id, s.name, s.spec, s.paused, s.source, s.created_at, s.updated_at, s.next_fire,
+    SELECT s.id, s.name, s.spec, s.paused, s.source, s.created_at, s.updated_at, s.next_fire, s.description,
            (SELECT r.id || ' ' || r.status FROM runs r WHERE r.schedule_id = s.id
              ORDER BY r.created_at DESC LIMIT 1) AS last_run
     FROM schedules s"""
 
 
 def _schedule(row) -> Schedule:
+    # Built without validation: the spec was validated when written, and re-checking every
+    # cron of thousands of schedules on each list would dominate its cost.
+    fields = json.loads(row.spec)
+    if fields.get("notify"):
+        fields["notify"] = Notify.model_construct(**fields["notify"])
     last_run_id, last_status = row.last_run.split(" ") if row.last_run else (None, None)
-    spec = ScheduleSpec.model_validate_json(row.spec)
-    return Schedule(**spec.model_dump(exclude={"name"}), id=row.id, name=row.name, paused=bool(row.paused),
-                    source=row.source, created_at=moment(row.created_at), updated_at=moment(row.updated_at),
-                    next_fire_at=moment(row.next_fire), last_run_id=last_run_id, last_run_status=last_status)
+    fields.update(id=row.id, name=row.name, paused=bool(row.paused), source=row.source,
+                  created_at=moment(row.created_at), updated_at=moment(row.updated_at),
+                  next_fire_at=moment(row.next_fire), description=row.description or describe(fields["cron"]),
+                  last_run_id=last_run_id, last_run_status=RunStatus(last_status) if last_status else None)
+    return Schedule.model_construct(**fields)
 
 
 def insert(spec: ScheduleSpec, *, next_fire: datetime, now: datetime, source: str | None = None) -> str:
@@ -97,10 +111,10 @@ def insert(spec: ScheduleSpec, *, next_fire: datetime, now: datetime, source: st
         if taken:
             raise ScheduleError(f"a schedule named {spec.name!r} already exists; choose another --name")
         connection.execute(text(
-            "INSERT INTO schedules (id, name, spec, source, created_at, updated_at, next_fire)"
-            " VALUES (:id, :name, :spec, :source, :now, :now, :next_fire)"),
+            "INSERT INTO schedules (id, name, spec, source, created_at, updated_at, next_fire, description)"
+            " VALUES (:id, :name, :spec, :source, :now, :now, :next_fire, :description)"),
             {"id": schedule_id, "name": spec.name, "spec": spec.model_dump_json(), "source": source,
-             "now": epoch(now), "next_fire": epoch(next_fire)})
+             "now": epoch(now), "next_fire": epoch(next_fire), "description": describe(spec.cron)})
     return schedule_id
 
 
@@ -131,7 +145,7 @@ def update(schedule_id: str, *, now: datetime, spec: ScheduleSpec | None = None,
     """Write the given columns; `next_fire` is always written (None while paused)."""
     assignments = {"updated_at": epoch(now), "next_fire": epoch(next_fire) if next_fire else None}
     if spec is not None:
-        assignments.update(spec=spec.model_dump_json(), name=spec.name)
+        assignments.update(spec=spec.model_dump_json(), name=spec.name, description=describe(spec.cron))
     if paused is not None:
         assignments["paused"] = int(paused)
     if source is not None:

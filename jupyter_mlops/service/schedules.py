@@ -63,10 +63,6 @@ def _free_name(notebook: str) -> str:
     return name
 
 
-def _shown(schedule: Schedule) -> Schedule:
-    return schedule.model_copy(update={"description": cron.describe(schedule.cron)})
-
-
 def add_schedule(spec: ScheduleSpec | dict[str, Any], *, source: str | None = None) -> Schedule:
     """Validate and store a schedule; it fires from its next cron time on."""
     spec = _validated(_parse(spec))
@@ -81,12 +77,12 @@ def add_schedule(spec: ScheduleSpec | dict[str, Any], *, source: str | None = No
 
 def list_schedules() -> list[Schedule]:
     """Every schedule by name, with its next fire time, its cron in words and its last run's status."""
-    return [_shown(schedule) for schedule in schedule_store.list_all()]
+    return schedule_store.list_all()
 
 
 def get_schedule(schedule_id: str) -> Schedule:
     """By id, or by name."""
-    return _shown(schedule_store.get(schedule_id))
+    return schedule_store.get(schedule_id)
 
 
 def update_schedule(schedule_id: str, changes: dict[str, Any], *, source: str | None = None) -> Schedule:
