@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as widgets
@@ -43,8 +44,10 @@ def progress_text(batch: Batch) -> str:
 
 
 class BatchView(widgets.VBox):
-    def __init__(self, notebook: str, pipeline: Pipeline, *, interval: float = 1.0) -> None:
+    def __init__(self, notebook: str, pipeline: Pipeline, on_started: Callable[[Batch], None], *,
+                 interval: float = 1.0) -> None:
         self.notebook = notebook
+        self.on_started = on_started
         self.pipeline = pipeline
         self.axes = {p.name: widgets.Text(description=p.name, placeholder=f"{p.default!r} (not varied)",
                                           style=_STYLE, layout={"width": "420px"})
@@ -79,6 +82,7 @@ class BatchView(widgets.VBox):
         self.progress.max = len(batch.run_ids)
         self.progress.layout.visibility = "visible"
         self.results.value = ""
+        self.on_started(batch)
         if self.refresh():
             self.ticker.start()
         return batch

@@ -53,7 +53,7 @@ class MLOpsPanel(widgets.VBox):
         self.feedback.clear()
         self.run_form = RunForm(self.notebook, pipeline, on_started=lambda _run: self.runs.follow())
         self.schedule_form = ScheduleForm(self.notebook, pipeline)
-        self.batch_view = BatchView(self.notebook, pipeline)
+        self.batch_view = BatchView(self.notebook, pipeline, on_started=lambda _batch: self.runs.follow())
         self.tabs.children = [PipelineView(pipeline), self.run_form, self.schedule_form, self.batch_view]
         self.tabs.titles = TABS
         self.runs.follow()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import ipywidgets as widgets
 
@@ -32,17 +33,28 @@ class RunForm(widgets.VBox):
         self.on_started = on_started
         self.parameters = ParametersForm(pipeline.parameters)
         self.steps = StepsChoice(pipeline)
+        self.output_copy = widgets.Text(description="Save a copy to", style={"description_width": "140px"},
+                                        placeholder="optional, e.g. result-out.ipynb (relative to the notebook)",
+                                        layout={"width": "560px"})
         self.button = widgets.Button(description="Run now", button_style="primary", icon="play")
         self.feedback = Feedback()
         self.button.on_click(lambda _button: self.run())
         hint = widgets.HTML("<small>No step selected: the whole pipeline runs.</small>")
-        super().__init__([self.parameters, self.steps, hint, self.button, self.feedback])
+        super().__init__([self.parameters, self.steps, hint, self.output_copy, self.button, self.feedback])
+
+    def _output_copy(self) -> str | None:
+        """papermill's output path; a relative one is taken from the notebook's folder, where the user sees it
+        (and where, under the server root, the runs table can link it)."""
+        text = self.output_copy.value.strip()
+        if not text or "://" in text:
+            return text or None
+        return str(Path(self.notebook).parent / text)
 
     def run(self) -> Run | None:
         """Start a run in a worker process of its own (as `jupyter-mlops run` would), and return its record."""
         try:
             run = start_run(RunSpec(notebook=self.notebook, parameters=self.parameters.values(),
-                                    steps=self.steps.selected()))
+                                    steps=self.steps.selected(), output_path=self._output_copy()))
         except MLOpsError as error:
             self.feedback.error(error)
             return None

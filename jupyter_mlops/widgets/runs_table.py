@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from pathlib import Path
 
 import ipywidgets as widgets
 
@@ -23,13 +24,19 @@ def _progress(run: Run) -> str:
     return f"{done}/{len(run.steps)}" + (f" ({html.escape(current)})" if current else "")
 
 
+def _output(run: Run) -> str:
+    """The copy the user asked for when it exists (it may lie under the server root), else the run folder's."""
+    copy = run.spec.output_path
+    return copy if copy and Path(copy).is_file() else run.output_notebook
+
+
 def _row(run: Run, server: JupyterServer | None) -> str:
     error = f'<br><small title="{html.escape(run.error)}">{html.escape(run.error[:120])}</small>' if run.error else ""
     started = run.created_at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
     return (f"<tr data-run-id='{html.escape(run.id)}' data-status='{run.status.value}'>"
             f"<td><code>{html.escape(run.id)}</code></td><td>{started}</td><td>{html.escape(run.trigger)}</td>"
             f"<td class='jp-mlops-status'>{run.status.value}{error}</td><td>{_progress(run)}</td>"
-            f"<td>{format_duration(run.duration)}</td><td>{file_link(run.output_notebook, server)}</td></tr>")
+            f"<td>{format_duration(run.duration)}</td><td>{file_link(_output(run), server)}</td></tr>")
 
 
 def runs_html(runs: list[Run], total: int, server: JupyterServer | None) -> str:
@@ -52,7 +59,10 @@ class RunsTable(widgets.VBox):
         self.limit = limit
         self.table = widgets.HTML()
         self.ticker = Ticker(self.refresh, interval)
-        super().__init__([widgets.HTML("<b>Runs</b>"), self.table])
+        # Runs started elsewhere (CLI, a schedule) show up on demand; the table then follows them too.
+        self.refresh_button = widgets.Button(description="Refresh", icon="refresh", layout={"width": "auto"})
+        self.refresh_button.on_click(lambda _button: self.follow())
+        super().__init__([widgets.HBox([widgets.HTML("<b>Runs</b>"), self.refresh_button]), self.table])
         self.follow()
 
     def refresh(self) -> bool:

@@ -1,9 +1,7 @@
-"""A pipeline notebook with one parameter of every type, and a helper to wait for background work."""
+"""A pipeline notebook with one parameter of every type."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -27,10 +25,3 @@ def pipeline_notebook(write_notebook) -> Path:
         "score = sum(data) * alpha + len(layers) + options['a']\nrecord('score', score)",
     ])
 
-
-def wait_for(condition: Callable[[], bool], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {condition}")
-        time.sleep(0.1)

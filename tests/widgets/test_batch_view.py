@@ -8,7 +8,8 @@ from jupyter_mlops.widgets import panel
 
 
 def test_start_a_grid_follow_its_progress_then_see_the_results(pipeline_notebook):
-    view = panel(pipeline_notebook).batch_view
+    shown = panel(pipeline_notebook)
+    view = shown.batch_view
     view.axes["count"].value = "1,2"
     view.axes["label"].value = "x"
     view.parallel.value = 2
@@ -16,10 +17,12 @@ def test_start_a_grid_follow_its_progress_then_see_the_results(pipeline_notebook
 
     assert view.batch is not None and "2 runs" in view.feedback.value
     assert view.progress.max == 2
+    assert shown.runs.table.value.count("<td>batch</td>") == 2  # the runs table follows the batch's runs too
     [points] = [[run for run in b.spec.points] for b in list_batches()[0]]
     assert points == [{"count": 1, "label": "x"}, {"count": 2, "label": "x"}]
 
     view.ticker.join(timeout=120)
+    shown.runs.ticker.join(timeout=30)  # no thread outlives the test's store
     assert view.batch.status == BatchStatus.succeeded, view.batch.error
     assert view.progress.value == 2 and "2 succeeded" in view.status.value
     results = view.results.value

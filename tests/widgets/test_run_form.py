@@ -8,8 +8,7 @@ import nbformat
 from jupyter_mlops.run.model import RunStatus
 from jupyter_mlops.service.runs import get_run, list_runs
 from jupyter_mlops.widgets import MLOpsPanel, panel
-
-from .conftest import wait_for
+from jupyter_mlops.widgets.location import JupyterServer
 
 
 def test_each_parameter_gets_a_widget_of_its_type(pipeline_notebook):
@@ -50,13 +49,20 @@ def test_fill_the_form_click_run_and_see_the_run_recorded_and_followed(pipeline_
     assert any("label = \"from widgets\"" in cell.source for cell in output.cells)
 
 
-def test_steps_choice_runs_only_what_is_selected(pipeline_notebook):
+def test_selected_steps_and_an_output_copy_that_the_runs_table_links(pipeline_notebook):
     view = panel(pipeline_notebook)
     view.run_form.steps.value = ("prepare",)
+    view.run_form.output_copy.value = "copy-out.ipynb"
     run = view.run_form.run()
-    assert run.steps_selected == ["prepare"]
-    wait_for(lambda: get_run(run.id).status.finished)
-    assert [step.name for step in get_run(run.id).steps] == ["prepare"]
+    copy = pipeline_notebook.parent / "copy-out.ipynb"
+    assert run.steps_selected == ["prepare"] and run.spec.output_path == str(copy)
+    view.runs.ticker.join(timeout=90)
+    assert get_run(run.id).status.finished
+    assert [step.name for step in get_run(run.id).steps] == ["prepare"] and copy.is_file()
+    # Under the root of the Jupyter server the kernel belongs to, the copy is a JupyterLab link.
+    view.runs.server = JupyterServer(pipeline_notebook.parent, "/")
+    view.runs.refresh()
+    assert '<a href="/lab/tree/copy-out.ipynb"' in view.runs.table.value
 
 
 def test_invalid_json_is_flagged_as_typed_and_refused_on_run(pipeline_notebook):
