@@ -42,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
                 cwd=job["cwd"],
                 execution_timeout=job["execution_timeout"],
                 progress_bar=False,
+                request_save_on_cell_execute=job["save_each_cell"],
                 # Cell outputs echo to stderr, which the host streams when asked to follow.
                 stdout_file=sys.stderr if job["log_output"] else None,
                 stderr_file=sys.stderr if job["log_output"] else None,

@@ -153,6 +153,7 @@ def _container_config(execution: Execution, options: ContainerOptions, image: Im
         "log_path": str(RUN_DIR / execution.log_path.name),
         "parameters": execution.parameters, "kernel_name": execution.kernel_name, "cwd": str(workdir),
         "execution_timeout": execution.execution_timeout, "log_output": execution.log_output,
+        "save_each_cell": execution.save_each_cell,
     }
     return dict(
         image=image.id,  # by id: exactly the image looked up, never a registry lookup
