@@ -24,6 +24,10 @@ INPUT_NOTEBOOK = "input.ipynb"
 ProgressCallback = Callable[[Run], None]
 
 
+class _NoLongerQueued(Exception):
+    """Raised inside the claiming transaction so that it rolls back."""
+
+
 def execute_run(run_id: str, on_progress: ProgressCallback | None = None, *, kernel_manager: Any = None,
                 save_each_cell: bool = True) -> Run:
     """Run a queued run to its end. Ctrl-C / SIGTERM (KeyboardInterrupt) records it cancelled.
@@ -49,13 +53,18 @@ def execute_run(run_id: str, on_progress: ProgressCallback | None = None, *, ker
     nbformat.write(prepared, execution.input_notebook)
 
     def started(record: Run) -> None:
+        if record.status != RunStatus.queued:  # cancelled while queued: nothing to do
+            raise _NoLongerQueued
         record.status = RunStatus.running
         record.started_at = run_store.now()
         record.lineage = lineage
         planned = prepared.metadata.get(PLAN_KEY, {}).get("steps", [])
         record.steps = [StepResult(name=step["name"]) for step in planned]
 
-    run = run_store.update_run(run_id, started)
+    try:
+        run = run_store.update_run(run_id, started)
+    except _NoLongerQueued:
+        return run_store.get_run(run_id)
     run_store.set_worker_pid(run_id, os.getpid())
     if on_progress:
         on_progress(run)

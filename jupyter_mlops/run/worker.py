@@ -9,16 +9,17 @@ from __future__ import annotations
 import signal
 import sys
 
-from .executor import execute_run
-
 
 def _interrupt(_signum, _frame) -> None:
     raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
-    run_id = (argv or sys.argv[1:])[0]
+    # The handler goes in before the heavy imports: a cancel may come while the worker starts.
     signal.signal(signal.SIGTERM, _interrupt)
+    from .executor import execute_run
+
+    run_id = (argv or sys.argv[1:])[0]
     run = execute_run(run_id)
     return 0 if run.status.value == "succeeded" else 1
 

@@ -87,22 +87,38 @@ def list_runs(*, notebook: str | None = None, status: str | None = None, schedul
 
 
 def cancel_run(run_id: str) -> Run:
-    """Stop a queued or running run; its worker records it cancelled and releases its kernel."""
+    """Stop a queued or running run; its worker records it cancelled and releases its kernel.
+
+    A queued run is marked cancelled here, in the same transaction that checks it is still
+    queued, so a worker that is only starting up finds it cancelled and does nothing.
+    """
     run = run_store.get_run(run_id)
     if run.status.finished:
         raise RunStateError(f"run {run_id} has already finished ({run.status.value}); nothing to cancel")
+
+    def cancel_if_queued(record: Run) -> None:
+        if record.status == RunStatus.queued:
+            record.status = RunStatus.cancelled
+            record.error = "cancelled before it started"
+            record.ended_at = run_store.now()
+
+    run = run_store.update_run(run_id, cancel_if_queued)
     pid = run_store.worker_pid(run_id)
     if pid is not None:
         try:
             os.kill(pid, signal.SIGTERM)
-            return run
         except ProcessLookupError:
-            pass  # the worker is gone: record the run as cancelled here
+            if not run.status.finished:
+                return _mark_worker_gone(run_id)
+    return run
 
+
+def _mark_worker_gone(run_id: str) -> Run:
     def cancelled(record: Run) -> None:
-        record.status = RunStatus.cancelled
-        record.error = "cancelled before it started" if pid is None else "cancelled; its worker had already exited"
-        record.ended_at = run_store.now()
+        if not record.status.finished:
+            record.status = RunStatus.cancelled
+            record.error = "cancelled; its worker had already exited"
+            record.ended_at = run_store.now()
 
     return run_store.update_run(run_id, cancelled)
 
