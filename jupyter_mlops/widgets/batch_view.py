@@ -70,6 +70,9 @@ class BatchView(widgets.VBox):
     def start(self) -> Batch | None:
         """Expand the grid and start the batch in a worker process of its own, as the CLI would."""
         axes = [(name, text.value) for name, text in self.axes.items() if text.value.strip()]
+        if not axes:
+            self.feedback.value = "<i>Give the values of at least one parameter.</i>"
+            return None
         try:
             points = grid_points(self.pipeline, axes=axes)
             batch = start_batch(BatchSpec(notebook=self.notebook, points=points, parallel=self.parallel.value,

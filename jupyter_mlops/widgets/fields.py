@@ -65,6 +65,10 @@ class ParameterField(widgets.VBox):
                                  f"got {type(value).__name__} {value!r}")
         return value
 
+    def changed(self) -> bool:
+        value, default = self.value(), self.parameter.default
+        return type(value) is not type(default) or value != default  # 1 == 1.0 == True, yet they differ here
+
     def _check(self, _change: dict) -> None:
         try:
             self.value()
@@ -83,4 +87,6 @@ class ParametersForm(widgets.VBox):
         super().__init__([*self.fields.values(), *empty])
 
     def values(self) -> dict[str, Any]:
-        return {name: field.value() for name, field in self.fields.items()}
+        """The values changed from the notebook's defaults, as `-p` gives them on the command line:
+        what is left alone keeps following the notebook (a schedule picks up a new default)."""
+        return {name: field.value() for name, field in self.fields.items() if field.changed()}

@@ -33,6 +33,8 @@ def test_start_a_grid_follow_its_progress_then_see_the_results(pipeline_notebook
 
 def test_a_value_of_the_wrong_type_is_refused_before_anything_runs(pipeline_notebook):
     view = panel(pipeline_notebook).batch_view
+    view.button.click()
+    assert "at least one parameter" in view.feedback.value
     view.axes["count"].value = "1,two"
     view.button.click()
     assert "GridError" in view.feedback.value and "count" in view.feedback.value

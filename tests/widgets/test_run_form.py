@@ -87,3 +87,12 @@ def test_a_notebook_that_does_not_parse_says_why_and_reloads_once_fixed(write_no
     view.reload_button.click()
     assert view.feedback.value == "" and view.tabs.titles == ("Pipeline", "Run now", "Schedule", "Batch")
     assert "<b>b</b>" in view.tabs.children[0].value
+
+
+def test_only_values_changed_from_the_defaults_are_passed(pipeline_notebook):
+    form = panel(pipeline_notebook).run_form.parameters
+    assert form.values() == {}
+    form.fields["alpha"].input.value = 0.5  # the default, retyped
+    form.fields["verbose"].input.value = True
+    form.fields["layers"].input.value = "[1,   2]"  # same list, other spelling
+    assert form.values() == {"verbose": True}
