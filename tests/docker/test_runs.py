@@ -8,8 +8,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from jupyter_mlops.batch.model import BatchSpec
 from jupyter_mlops.run.model import RunSpec, RunStatus, StepStatus
-from jupyter_mlops.service.runs import run_notebook
+from jupyter_mlops.service.batches import start_batch
+from jupyter_mlops.service.runs import get_run, run_notebook
 
 from .conftest import containers_of, run_in_docker
 
@@ -134,3 +136,12 @@ def test_gpus_are_requested_from_the_engine(notebook, docker_client):
     # These machines have no GPU: the engine refuses, and the run says so instead of hanging.
     assert run.status == RunStatus.succeeded or "could not start the container" in run.error, run.error
     assert containers_of(docker_client, run.id) == []
+
+
+def test_a_batch_runs_its_points_in_parallel_containers(notebook, docker_client):
+    path = notebook([("x = 0", ["parameters"]), "%%mlstep square\nfrom jupyter_mlops import record\nrecord('y', x * x)"])
+    batch = start_batch(BatchSpec(notebook=str(path), points=[{"x": 2}, {"x": 3}], backend="docker", parallel=2),
+                        wait=True)
+    runs = [get_run(run_id) for run_id in batch.run_ids]
+    assert [(r.status, r.metrics) for r in runs] == [(RunStatus.succeeded, {"y": 4}), (RunStatus.succeeded, {"y": 9})]
+    assert all(containers_of(docker_client, r.id) == [] for r in runs)
