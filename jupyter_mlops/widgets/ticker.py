@@ -47,11 +47,17 @@ class Ticker:
             thread.join(timeout)
 
     def _loop(self) -> None:
-        while True:
-            while not self._stop.wait(self.interval) and self._tick():
-                pass
+        try:
+            while True:
+                while not self._stop.wait(self.interval) and self._tick():
+                    pass
+                with self._lock:
+                    if not self._again or self._stop.is_set():
+                        self._thread = None
+                        return
+                    self._again = False
+        except Exception:
+            # The error goes to threading's excepthook (the kernel's log); the next start() begins afresh.
             with self._lock:
-                if not self._again or self._stop.is_set():
-                    self._thread = None
-                    return
-                self._again = False
+                self._thread = None
+            raise

@@ -8,6 +8,7 @@ import os
 import threading
 
 import nbclient
+import pytest
 
 from jupyter_mlops.widgets import MLOpsPanel, PathPrompt, panel
 from jupyter_mlops.widgets.location import JupyterServer, file_link, find_server
@@ -85,3 +86,22 @@ def test_ticker_stops_when_nothing_is_left_and_restarts_on_demand():
     threading.Timer(0.2, more.clear).start()
     ticker.join(timeout=5)
     assert not ticker.running and len(calls) > 2
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # the error is the point
+def test_a_failing_tick_ends_the_thread_and_a_later_start_begins_afresh():
+    outcomes = iter([RuntimeError("store unavailable"), False])
+
+    def tick() -> bool:
+        outcome = next(outcomes)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    ticker = Ticker(tick, interval=0.01)
+    ticker.start()
+    ticker.join(timeout=5)
+    assert not ticker.running
+    ticker.start()
+    ticker.join(timeout=5)
+    assert not ticker.running and next(outcomes, "spent") == "spent"
