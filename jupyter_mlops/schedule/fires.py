@@ -82,6 +82,14 @@ def record_started(schedule_id: str, fire_time: float, run_id: str, now: float) 
                                                  run_id=run_id, detail="run now"), now)
 
 
+def drop_waiting(schedule_id: str, reason: str, now: float) -> None:
+    """Fires queued for a schedule that is being paused: they do not run on resume, long after."""
+    with db.transaction() as connection:
+        connection.execute(text(
+            "UPDATE schedule_fires SET state = 'skipped', detail = :reason, finished_at = :now"
+            " WHERE schedule_id = :id AND state = 'waiting'"), {"id": schedule_id, "reason": reason, "now": now})
+
+
 def _select(where: str, values: dict, order: str = "not_before, id") -> list[Fire]:
     with db.reading() as connection:
         rows = connection.execute(text(f"SELECT {_COLUMNS} FROM schedule_fires WHERE {where} ORDER BY {order}"),

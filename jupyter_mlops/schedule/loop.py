@@ -171,8 +171,9 @@ class SchedulerLoop:
                 schedule = store.get(fire.schedule_id)
             except ScheduleNotFoundError:
                 continue  # removed meanwhile; its fires go with it
-            if schedule.paused:
-                continue  # resumes with the schedule
+            if schedule.paused:  # e.g. a retry recorded after the pause
+                fires.transition(self.holder, now, fire.id, fires.WAITING, fires.SKIPPED, detail="schedule paused")
+                continue
             running = fires.active_runs(schedule.id)
             if running and schedule.overlap != "allow":
                 if schedule.overlap == "skip" and fire.attempt == 0:

@@ -108,9 +108,10 @@ def remove_schedule(schedule_id: str) -> Schedule:
 
 
 def pause_schedule(schedule_id: str) -> Schedule:
-    """No fires until resumed; fires that fall while paused are not caught up."""
+    """No fires until resumed; fires that fall while paused, or were queued, do not run later."""
     schedule = schedule_store.get(schedule_id)
     schedule_store.update(schedule.id, now=_now(), paused=True, next_fire=None)
+    fires.drop_waiting(schedule.id, "schedule paused", _now().timestamp())
     wake_local_loops()
     return get_schedule(schedule.id)
 

@@ -165,6 +165,22 @@ def test_paused_schedules_do_not_fire_and_resume_from_now(sleeper, clock):
     assert service.resume_schedule(schedule.id).next_fire_at is not None
 
 
+def test_pausing_drops_queued_fires(sleeper, clock):
+    schedule = add(sleeper, parameters={"seconds": 3.0}, overlap="queue")
+    loop = quiet_loop(clock)
+    clock.current = schedule.next_fire_at
+    loop.tick()
+    clock.advance(60)
+    loop.tick()
+    assert states(schedule.id) == [("started", 0), ("waiting", 0)]
+    service.pause_schedule(schedule.id)
+    wait_finished(schedule_runs(schedule.id)[0].id)
+    loop.tick()
+    assert states(schedule.id) == [("done", 0), ("skipped", 0)]
+    assert fires.history(schedule.id)[0].detail == "schedule paused"
+    assert len(schedule_runs(schedule.id)) == 1
+
+
 def test_a_notebook_that_no_longer_validates_fails_to_start_and_notifies(sleeper, clock, webhook):
     schedule = add(sleeper, notify={"webhook": webhook.url})
     sleeper.unlink()
