@@ -8,7 +8,6 @@ import secrets
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +21,7 @@ from tests.browser.lab import free_port
 class LiveServer:
     url: str  # http://127.0.0.1:PORT/
     token: str
+    pid: int
 
     @property
     def api(self) -> str:
@@ -45,7 +45,7 @@ def live_server(root_dir: Path, mlops_home: Path, workdir: Path, *extra_args: st
              f"--port={port}", "--port-retries=0", f"--IdentityProvider.token={token}",
              f"--ServerApp.root_dir={root_dir}", *extra_args],
             env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    server = LiveServer(f"http://127.0.0.1:{port}/", token)
+    server = LiveServer(f"http://127.0.0.1:{port}/", token, process.pid)
     try:
         _wait_until_ready(server, process, log_path, timeout)
         yield server
@@ -67,6 +67,6 @@ def _wait_until_ready(server: LiveServer, process: subprocess.Popen, log_path: P
         try:
             with urllib.request.urlopen(request, timeout=2):
                 return
-        except (urllib.error.URLError, ConnectionError):
+        except OSError:  # refused, reset or timed out while it starts
             time.sleep(0.25)
     raise RuntimeError(f"jupyter server did not answer within {timeout:.0f} s:\n{log_path.read_text()[-3000:]}")
