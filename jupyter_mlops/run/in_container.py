@@ -20,11 +20,14 @@ from papermill.exceptions import PapermillExecutionError
 from . import engine
 
 EVENT_PREFIX = "@mlops-event "
+#: The event (with no step) sent once the kernel is up and the first cell starts: the run's
+#: timeout counts from there, as in the engine.
+EXECUTING = "executing"
 #: Exit status when papermill itself failed (kernel did not start, notebook not writable…).
 EXIT_ERROR = 3
 
 
-def _emit(step: str, event: str, details: dict[str, Any]) -> None:
+def _emit(step: str | None, event: str, details: dict[str, Any]) -> None:
     line = json.dumps({"step": step, "event": event, "details": details}, default=str)
     sys.stdout.write(f"{EVENT_PREFIX}{line}\n")
     sys.stdout.flush()
@@ -32,6 +35,13 @@ def _emit(step: str, event: str, details: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     job = json.loads((argv or sys.argv[1:])[0])
+    cells_started: list[int] = []
+
+    def cell_started(cell_index: int, **_hook_arguments: Any) -> None:
+        if not cells_started:
+            _emit(None, EXECUTING, {})
+        cells_started.append(cell_index)
+
     with open(job["log_path"], "a", encoding="utf-8") as log:
         try:
             papermill.execute_notebook(
@@ -47,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
                 stdout_file=sys.stderr if job["log_output"] else None,
                 stderr_file=sys.stderr if job["log_output"] else None,
                 mlops_on_step_event=_emit,
+                on_cell_start=cell_started,  # nbclient's hook
                 mlops_log=log,
                 mlops_echo=job["log_output"],
             )

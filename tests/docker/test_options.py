@@ -10,7 +10,7 @@ import pytest
 
 from jupyter_mlops.errors import BackendError
 from jupyter_mlops.run.backends.base import Execution
-from jupyter_mlops.run.backends.docker import _Lines
+from jupyter_mlops.run.backends.docker import _Lines, _Output
 from jupyter_mlops.run.backends.docker_engine import BASE_IMAGE, _owner_alive, owner_token
 from jupyter_mlops.run.backends.docker_options import (ENV_CPUS, ENV_IMAGE, ENV_MEMORY, ENV_USER, FALLBACK_USER,
                                                        memory_bytes, resolve)
@@ -105,3 +105,15 @@ def test_lines_are_split_across_chunks():
     assert lines.feed(b"ent {}\nsecond") == ["@mlops-event {}"]
     assert lines.feed(None) == []
     assert lines.feed(b" part\n") == ["second part"]
+
+
+def test_the_containers_output_is_told_apart():
+    events, executing = [], []
+    output = _Output(lambda *event: events.append(event), on_executing=lambda: executing.append(True), echo=False)
+    output.feed(b'@mlops-event {"step": null, "event": "executing", "details": {}}\n@mlops-event {"step": "a", ',
+                b"[IPKernelApp] WARNING | a kernel warning\n")
+    output.feed(b'"event": "started", "details": {}}\n', b"Traceback: boom\n\n")
+    assert executing == [True]
+    assert events == [("a", "started", {})]
+    assert output.last_step == "a"
+    assert output.last_words() == "Traceback: boom"

@@ -19,7 +19,7 @@ import os
 import sys
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -34,7 +34,7 @@ from docker.types import DeviceRequest, Mount
 import jupyter_mlops
 
 from ...errors import BackendError, MLOpsError
-from ..in_container import EVENT_PREFIX
+from ..in_container import EVENT_PREFIX, EXECUTING
 from ..model import RunStatus
 from ..plan import PLAN_KEY
 from .base import Backend, BackendOutcome, Execution, StepEventSink
@@ -50,7 +50,7 @@ FILES = "files"
 #: Images made by `jupyter-mlops image build` carry jupyter_mlops; others get the host's mounted.
 LABEL_PACKAGE_VERSION = "jupyter-mlops.version"
 #: The engine interrupts a cell at the run timeout itself; the container is killed this many
-#: seconds later only if the cell ignored the interrupt.
+#: seconds later only if the cell ignored the interrupt. Both count from the first cell.
 KILL_GRACE = 10.0
 
 
@@ -188,8 +188,9 @@ class _Lines:
 class _Output:
     """The container's output: step events on stdout, anything else it says on stderr."""
 
-    def __init__(self, on_step_event: StepEventSink, echo: bool) -> None:
+    def __init__(self, on_step_event: StepEventSink, on_executing: Callable[[], None], echo: bool) -> None:
         self.on_step_event = on_step_event
+        self.on_executing = on_executing
         self.echo = echo
         self.stdout, self.stderr = _Lines(), _Lines()
         self.stderr_tail: deque[str] = deque(maxlen=20)
@@ -199,6 +200,9 @@ class _Output:
         for line in self.stdout.feed(out):
             if line.startswith(EVENT_PREFIX):
                 event = json.loads(line[len(EVENT_PREFIX):])
+                if event["event"] == EXECUTING:
+                    self.on_executing()
+                    continue
                 if event["event"] == "started":
                     self.last_step = event["step"]
                 self.on_step_event(event["step"], event["event"], event["details"])
@@ -216,7 +220,6 @@ def _supervise(container: Container, execution: Execution, options: ContainerOpt
     info = {"image": options.image, "image_id": image.id, "memory": options.memory, "cpus": options.cpus,
             "network": options.network, "user": options.user}
     stream = container.client.api.attach(container.id, stream=True, logs=True, demux=True)
-    output = _Output(on_step_event, echo=execution.log_output)
     killed_at_deadline = threading.Event()
 
     def kill_at_deadline() -> None:
@@ -225,13 +228,12 @@ def _supervise(container: Container, execution: Execution, options: ContainerOpt
 
     timer = (threading.Timer(execution.run_timeout + KILL_GRACE, kill_at_deadline)
              if execution.run_timeout else None)
+    output = _Output(on_step_event, on_executing=timer.start if timer else lambda: None, echo=execution.log_output)
     try:
         container.start()
     except docker.errors.APIError as error:  # e.g. GPUs asked for where the engine has none
         return _outcome(execution, info, RunStatus.failed,
                         f"the Docker engine could not start the container: {error.explanation or error}")
-    if timer:
-        timer.start()
     try:
         for out, err in stream:
             output.feed(out, err)
