@@ -32,7 +32,7 @@ def test_a_step_timeout_interrupts_the_cell_inside_the_container(notebook, docke
 def test_a_run_timeout_kills_a_container_whose_cell_ignores_the_interrupt(notebook, docker_client):
     started = time.monotonic()
     run = run_in_docker(notebook([f"%%mlstep deaf\n{DEAF_SLEEP}"]), timeout=2)
-    assert time.monotonic() - started < 60
+    assert time.monotonic() - started < 150  # killed, not left to sleep its 300 s
     assert run.status == RunStatus.timed_out
     assert "container was killed" in run.error and "'deaf'" in run.error
     assert "container was killed" in Path(run.log_path).read_text()
