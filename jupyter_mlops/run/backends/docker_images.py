@@ -64,10 +64,11 @@ def _prepare_wheels(requirements: Path | None, wheels: Path, say: Say) -> list[s
     wheels.mkdir()
     if requirements is None:
         return []
-    shutil.copy(requirements, wheels / "requirements.txt")
     say(f"preparing wheels for {requirements} on the host")
+    # From the file's folder, so relative paths in it mean what they mean next to it.
     done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--wheel-dir", str(wheels),
-                           "-r", str(requirements.resolve())], capture_output=True, text=True)
+                           "-r", str(requirements.resolve())], capture_output=True, text=True,
+                          cwd=requirements.resolve().parent)
     if done.returncode != 0:
         raise BackendError(f"pip could not prepare wheels for {requirements}: {done.stderr.strip()[-2000:]}")
     # A wheel's file name starts with its distribution name and version.
@@ -96,9 +97,10 @@ def build_image(tag: str, base: str = BASE_IMAGE, requirements: Path | None = No
         context_dir = Path(context)
         added = _prepare_wheels(requirements, context_dir / "wheels", say)
         _copy_package(context_dir / "jupyter_mlops")
+        # Exactly the wheels the host prepared (the requirements may name paths only the host has).
         install = ("python -m pip install --no-index --no-cache-dir --disable-pip-version-check "
-                   "--find-links /tmp/mlops-wheels -r /tmp/mlops-wheels/requirements.txt && rm -rf /tmp/mlops-wheels"
-                   if requirements is not None else "rm -rf /tmp/mlops-wheels")
+                   "--find-links /tmp/mlops-wheels /tmp/mlops-wheels/*.whl && rm -rf /tmp/mlops-wheels"
+                   if added else "rm -rf /tmp/mlops-wheels")
         (context_dir / "Dockerfile").write_text(_DOCKERFILE.format(base=base_image.id, install=install))
 
         packages = {_normalized(p.split("==")[0]): p for p in probed["packages"]}
