@@ -32,6 +32,8 @@ import psutil
 from nbformat.v4 import new_code_cell, new_notebook
 
 GOALS = {"b": (25, 8), "c": (6, 3), "d": (2, 1.5)}  # (goal, at the very least) for (x) / (a)
+# papermill's default (60 s) is too short for a kernel to start on a machine as loaded as ours.
+START_TIMEOUT = 600
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 NOTEBOOKS = {
     "tiny": [
@@ -122,7 +124,8 @@ def _execute(job: tuple[str, str, dict]) -> None:
     import papermill
 
     notebook, output, parameters = job
-    papermill.execute_notebook(notebook, output, parameters=parameters, progress_bar=False)
+    papermill.execute_notebook(notebook, output, parameters=parameters, progress_bar=False,
+                               start_timeout=START_TIMEOUT)
 
 
 def way(name: str, notebook: str, out_dir: str, alphas: list[float], depths: list[int]) -> None:
@@ -132,7 +135,8 @@ def way(name: str, notebook: str, out_dir: str, alphas: list[float], depths: lis
         papermill_cli = str(Path(sys.executable).parent / "papermill")
         for notebook, output, point in jobs:
             parameters = [arg for key, value in point.items() for arg in ("-p", key, str(value))]
-            subprocess.run([papermill_cli, "--no-progress-bar", notebook, output, *parameters], check=True,
+            subprocess.run([papermill_cli, "--no-progress-bar", "--start-timeout", str(START_TIMEOUT), notebook,
+                            output, *parameters], check=True,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     elif name == "c":
         for job in jobs:
