@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Callable
@@ -63,9 +64,7 @@ def api(jp_fetch):
 
 @pytest.fixture
 def wait_for_run(api):
-    async def wait(run_id: str, timeout: float = 60) -> dict:
-        import asyncio
-
+    async def wait(run_id: str, timeout: float = 120) -> dict:
         deadline = time.monotonic() + timeout
         while True:
             _, run = await api("GET", f"runs/{run_id}")

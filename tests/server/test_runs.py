@@ -8,14 +8,18 @@ TRAIN_THREE = ["%%mlstep a\nx = 1", "%%mlstep b\ny = x + 1", "%%mlstep c\nz = y 
 SLOW = [("seconds = 30", ["parameters"]), "%%mlstep wait\nimport time\ntime.sleep(seconds)"]
 
 
-async def test_run_start_to_output(api, notebook, wait_for_run):
+async def test_run_start_to_output(api, notebook, wait_for_run, tmp_path):
     path = notebook(name="work/train.ipynb")
-    status, run = await api("POST", "runs", {"path": path, "parameters": {"alpha": 2.0}})
+    # Parameters are data, never code: this text is injected as a string, not evaluated.
+    marker = tmp_path / "evaluated"
+    payload = f"__import__('pathlib').Path({str(marker)!r}).write_text('x')"
+    status, run = await api("POST", "runs", {"path": path, "parameters": {"alpha": 2.0, "label": payload}})
     assert status == 201 and run["status"] in ("queued", "running")
-    assert run["path"] == path and run["parameters"] == {"alpha": 2.0}
+    assert run["path"] == path and run["parameters"] == {"alpha": 2.0, "label": payload}
 
     run = await wait_for_run(run["id"])
     assert run["status"] == "succeeded", run["error"]
+    assert not marker.exists()
     assert [(s["name"], s["status"]) for s in run["steps"]] == [("prepare", "succeeded"), ("train", "succeeded")]
 
     status, output = await api("GET", f"runs/{run['id']}/notebook")

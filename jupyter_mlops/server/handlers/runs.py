@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from ...run.model import Run, RunSpec
@@ -68,4 +69,4 @@ class RunNotebookHandler(MLOpsHandler):
         if not output.is_file():
             raise ApiError(404, "OutputNotFound", f"run {run_id} has no output notebook yet ({run.status.value})")
         self.set_header("Content-Type", "application/json")
-        self.finish(output.read_bytes())
+        self.finish(await asyncio.to_thread(output.read_bytes))
