@@ -1,20 +1,23 @@
 """Execute a recorded batch: its queued runs, `parallel` at a time, each an ordinary run.
 
 Runs execute in threads of this process (a run mostly waits on its kernel, which is a process
-of its own). On the local backend each run gets a kernel from a `KernelPool`: forked ahead
-of need, used once, killed after. A failing run does not stop the others unless the batch
-is fail-fast, which then starts no new run.
+of its own). On the local backend with this Python's ipykernel, each run gets a kernel from a
+`KernelPool`: forked ahead of need, used once, killed after. Otherwise (docker, another
+kernel) each run executes in a worker process of its own, as a single started run does. A
+failing run does not stop the others unless the batch is fail-fast, which starts no new run.
 
-Cancelling (Ctrl-C, or SIGTERM turned into KeyboardInterrupt) kills every kernel at once;
-the runs that were executing are recorded cancelled, those not started too, and finished
-runs keep their records and output notebooks. No kernel outlives the batch: the pool's fork
-server kills whatever it forked when the batch closes it, however the batch ends.
+Cancelling (Ctrl-C, or SIGTERM turned into KeyboardInterrupt) kills every pooled kernel at
+once and SIGTERMs every worker (which stops its kernel or container); the runs that were
+executing are recorded cancelled, those not started too, and finished runs keep their records
+and output notebooks. No kernel outlives the batch: the pool's fork server kills whatever it
+forked when the batch closes it, however the batch ends.
 """
 
 from __future__ import annotations
 
 import os
 import queue
+import subprocess
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +26,7 @@ from ..errors import BatchError
 from ..pipeline import read_notebook
 from ..run.executor import execute_run
 from ..run.model import Run, RunStatus
+from ..service.runs import launch_worker
 from ..store import runs as run_store
 from . import store
 from .kernels import KernelPool, forkable_spec
@@ -60,6 +64,7 @@ class _Execution:
         self.cancelled = threading.Event()
         self.lock = threading.Lock()
         self.pool = _kernel_pool(batch, len(pending))
+        self.workers: set[subprocess.Popen] = set()
 
     def stop(self, reason: str) -> None:
         with self.lock:
@@ -74,17 +79,42 @@ class _Execution:
                 return
             run = self._execute(run_id)
             if self.cancelled.is_set() and run.status != RunStatus.succeeded:
-                run = _mark_cancelled(run_id, "cancelled by the user while running (its kernel was stopped)")
+                run = _mark_cancelled(run_id, "cancelled by the user while running")
             elif self.batch.spec.fail_fast and run.status != RunStatus.succeeded:
                 self.stop(f"stopped after run {run_id} {run.status.value} (--fail-fast)")
             if self.on_progress:
                 self.on_progress(run)
 
+    def cancel(self) -> None:
+        """Stop every run at once: kill the pooled kernels, SIGTERM the worker processes."""
+        self.stop("cancelled by the user")
+        with self.lock:
+            self.cancelled.set()
+            for process in self.workers:
+                process.terminate()
+        if self.pool is not None:
+            self.pool.close()  # running runs see their kernel die and end at once
+
+    def _execute_in_worker(self, run_id: str) -> Run:
+        """Without a kernel pool (another backend, or a kernel this Python cannot fork) a run
+        executes in a worker process of its own, as `start_run` does: cancelling is then a
+        SIGTERM, on which the worker stops its kernel or container and records the run."""
+        process = launch_worker(run_id)
+        with self.lock:
+            self.workers.add(process)
+            if self.cancelled.is_set():
+                process.terminate()
+        process.wait()
+        with self.lock:
+            self.workers.discard(process)
+        return run_store.get_run(run_id)
+
     def _execute(self, run_id: str) -> Run:
+        if self.pool is None:
+            return self._execute_in_worker(run_id)
         kernel = None
         try:
-            if self.pool is not None:
-                kernel = self.pool.take()
+            kernel = self.pool.take()
             return execute_run(run_id, kernel_manager=kernel, save_each_cell=False)
         except Exception as error:  # the kernel could not start, the store failed…: this run only
             message = f"{type(error).__name__}: {error}"
@@ -136,10 +166,7 @@ def run_batch(batch_id: str, on_progress: BatchProgress | None = None) -> Batch:
                 worker.join(0.2)  # short waits keep the main thread responsive to Ctrl-C
     except KeyboardInterrupt:
         if execution is not None:
-            execution.stop("cancelled by the user")
-            execution.cancelled.set()
-            if execution.pool is not None:
-                execution.pool.close()  # running runs see their kernel die and end at once
+            execution.cancel()
             for worker in workers:
                 worker.join()
     finally:

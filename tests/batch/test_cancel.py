@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -9,7 +10,9 @@ import sys
 import time
 from pathlib import Path
 
+import nbformat
 import psutil
+import pytest
 
 from jupyter_mlops.batch.model import BatchStatus
 from jupyter_mlops.run.model import RunStatus
@@ -24,15 +27,32 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def test_ctrl_c_cancels_cleanly(write_notebook, mlops_home):
+def _plain_kernelspec(folder: Path) -> None:
+    """A python kernel started as `python -m ipykernel`: not forkable by the pool, so the
+    batch runs each point in a worker process of its own (the path docker runs take too)."""
+    spec = folder / "kernels" / "plainpy"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel", "-f", "{connection_file}"],
+        "display_name": "plain python", "language": "python"}))
+
+
+@pytest.mark.parametrize("kernel", ["python3", "plainpy"], ids=["pooled-kernels", "worker-processes"])
+def test_ctrl_c_cancels_cleanly(write_notebook, mlops_home, tmp_path, monkeypatch, kernel):
     # The first run is quick, every later one sleeps long enough to be caught running.
     notebook = write_notebook([("seconds = 0.0", ["parameters"]), "import time\ntime.sleep(seconds)"])
+    if kernel == "plainpy":
+        _plain_kernelspec(tmp_path / "jupyter")
+        monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+        content = nbformat.read(notebook, as_version=4)
+        content.metadata.kernelspec = {"name": "plainpy", "display_name": "plain python", "language": "python"}
+        nbformat.write(content, notebook)
     env = {**os.environ, "JUPYTER_MLOPS_HOME": str(mlops_home)}
     cli = subprocess.Popen([sys.executable, "-m", "jupyter_mlops.cli", "batch", str(notebook),
                             "-p", "seconds", "0,60,60,60,60", "--parallel", "2"],
                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     descendants: set[int] = set()
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
         descendants |= {p.pid for p in psutil.Process(cli.pid).children(recursive=True)}
         runs, _ = list_runs()
@@ -44,12 +64,12 @@ def test_ctrl_c_cancels_cleanly(write_notebook, mlops_home):
         cli.kill()
         raise AssertionError(f"the batch never got going: {cli.communicate()}")
     descendants |= {p.pid for p in psutil.Process(cli.pid).children(recursive=True)}
-    assert len(descendants) >= 3  # the fork server and at least the two running kernels
+    assert len(descendants) >= 3  # the fork server or the workers, and the two running kernels
 
     started = time.monotonic()
     cli.send_signal(signal.SIGINT)
-    _, stderr = cli.communicate(timeout=60)
-    assert time.monotonic() - started < 20, "cancelling took too long"
+    _, stderr = cli.communicate(timeout=90)
+    assert time.monotonic() - started < 45, "cancelling took too long"
     assert cli.returncode == 1, stderr
 
     assert [pid for pid in descendants if _alive(pid)] == []
