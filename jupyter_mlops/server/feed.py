@@ -41,7 +41,7 @@ def store_signature() -> tuple:
         try:
             stat = os.stat(f"{db.home() / 'mlops.db'}{suffix}")
             signature.append((stat.st_mtime_ns, stat.st_size))
-        except FileNotFoundError:
+        except OSError:  # not written yet (or unreadable): the periodic full look still runs
             signature.append(None)
     return tuple(signature)
 
