@@ -71,16 +71,15 @@ def main(modules: list[str]) -> int:
     # The kernels' ParentPoller reads this at import: a kernel exits if this process dies.
     os.environ["JPY_PARENT_PID"] = str(os.getpid())
     importlib.import_module("ipykernel.kernelapp")
-    failed = []
     for module in modules:
         try:
             importlib.import_module(module)
-        except Exception as error:  # a missing optional module only costs speed
-            failed.append(f"{module} ({type(error).__name__}: {error})")
+        except Exception as error:  # only costs speed: each kernel imports it itself if it can
+            print(f"jupyter-mlops: could not preload {module} ({type(error).__name__}: {error})", file=sys.stderr)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the batch decides when we stop
     with os.fdopen(reply_fd, "w", buffering=1) as replies:
-        replies.write(json.dumps({"ready": os.getpid(), "not_preloaded": failed}) + "\n")
+        replies.write(json.dumps({"ready": os.getpid()}) + "\n")
         children: set[int] = set()
         for line in sys.stdin:
             request = json.loads(line)

@@ -44,8 +44,7 @@ class ForkServer:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
             start_new_session=True)  # Ctrl-C reaches the batch only; the batch then closes us
         self._lock = threading.Lock()
-        hello = self._read()
-        self.not_preloaded: list[str] = hello["not_preloaded"]
+        self._read()  # the server is ready once it has imported everything
 
     def _read(self) -> dict[str, Any]:
         line = self.process.stdout.readline()

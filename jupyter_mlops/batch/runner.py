@@ -15,6 +15,7 @@ forked when the batch closes it, however the batch ends.
 
 from __future__ import annotations
 
+import logging
 import os
 import queue
 import subprocess
@@ -32,6 +33,8 @@ from . import store
 from .kernels import KernelPool, forkable_spec
 from .model import Batch, BatchStatus
 from .preload import modules_to_preload
+
+log = logging.getLogger(__name__)
 
 #: Called with each run's record as it finishes.
 BatchProgress = Callable[[Run], None]
@@ -63,7 +66,11 @@ class _Execution:
         self.stop_reason: str | None = None
         self.cancelled = threading.Event()
         self.lock = threading.Lock()
-        self.pool = _kernel_pool(batch, len(pending))
+        try:
+            self.pool = _kernel_pool(batch, len(pending))
+        except BatchError as error:  # slower, but every run still gets a fresh kernel
+            log.warning("%s; each run starts its own kernel in a worker process instead", error)
+            self.pool = None
         self.workers: set[subprocess.Popen] = set()
 
     def stop(self, reason: str) -> None:
@@ -169,6 +176,13 @@ def run_batch(batch_id: str, on_progress: BatchProgress | None = None) -> Batch:
             execution.cancel()
             for worker in workers:
                 worker.join()
+    except Exception as error:  # a bug or a broken store: stop the rest, leave no run "running"
+        if execution is not None:
+            execution.cancel()
+            for worker in workers:
+                worker.join()
+        _finish(batch_id, f"the batch stopped on an error: {type(error).__name__}: {error}")
+        raise
     finally:
         if execution is not None and execution.pool is not None:
             execution.pool.close()

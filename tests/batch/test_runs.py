@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 
 import nbformat
@@ -107,3 +109,21 @@ def test_record_round_trip_through_the_output_notebook(write_notebook):
     payloads = [o["data"]["application/scrapbook.scrap.json+json"] for c in output.cells
                 for o in c.get("outputs", []) if "application/scrapbook.scrap.json+json" in o.get("data", {})]
     assert payloads[0] == {"name": "accuracy", "data": 0.93, "encoder": "json", "version": 1}
+
+
+def test_started_in_the_background_with_chosen_steps(write_notebook):
+    """What the REST API does: start_batch returns at once, a worker process runs the batch."""
+    notebook = write_notebook([("n = 1", ["parameters"]),
+                               "%%mlstep first\nimport jupyter_mlops\njupyter_mlops.record('first', n)",
+                               "%%mlstep second\njupyter_mlops.record('second', n)"])
+    batch = start_batch(BatchSpec(notebook=str(notebook), points=[{"n": 1}, {"n": 2}], steps=["first"]))
+    assert batch.status == BatchStatus.queued and len(batch.run_ids) == 2
+    deadline = time.monotonic() + 240
+    while not get_batch(batch.id).status.finished:
+        assert time.monotonic() < deadline, "the background batch did not finish"
+        time.sleep(0.5)
+    batch = get_batch(batch.id)
+    assert batch.status == BatchStatus.succeeded and batch.parallel == (os.cpu_count() or 1)
+    runs = [get_run(run_id) for run_id in batch.run_ids]
+    assert [r.metrics for r in runs] == [{"first": 1}, {"first": 2}]  # the second step was left out
+    assert [[s.name for s in r.steps] for r in runs] == [["first"], ["first"]]
