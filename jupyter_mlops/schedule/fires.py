@@ -17,7 +17,6 @@ from . import lease
 
 WAITING, STARTING, STARTED, DONE = "waiting", "starting", "started", "done"
 SKIPPED, MISSED, FAILED_TO_START = "skipped", "missed", "failed_to_start"
-ACTIVE = (STARTING, STARTED)
 
 
 @dataclass
