@@ -201,7 +201,7 @@ class KernelPool:
                 continue
             with self._lock:
                 if self._closed.is_set():
-                    self._kill(manager)
+                    self._release(manager)
                     return
                 self._live.add(manager)
             self._ready.put(manager)
@@ -222,32 +222,52 @@ class KernelPool:
         return got
 
     def discard(self, manager: PooledKernelManager) -> None:
-        """Kill a kernel after its one run (or on cancel): it is never reused."""
+        """After the kernel's one run, in the thread that ran it: kill it, close its sockets."""
         with self._lock:
             self._live.discard(manager)
-        self._kill(manager)
+        self._release(manager)
 
     @staticmethod
     def _kill(manager: PooledKernelManager) -> None:
-        for client in manager.handed_out:
-            client.stop_channels()
         try:
             manager.provisioner.process.kill()
-        except (ProcessLookupError, AttributeError):
+        except ProcessLookupError:
             pass
-        manager.cleanup_connection_file()
-        manager.cleanup_ipc_files()
 
-    def close(self) -> None:
-        """Kill every kernel (handed out or spare) and stop the fork server; safe to repeat."""
-        if self._closed.is_set():
-            return
-        self._closed.set()
-        self._wanted.release()
+    @classmethod
+    def _release(cls, manager: PooledKernelManager) -> None:
+        cls._kill(manager)
+        for client in manager.handed_out:
+            client.stop_channels()
+        asyncio.run(manager.cleanup_resources())  # connection file, sockets' files, control socket
+
+    def stop(self) -> None:
+        """Kill every kernel now, from any thread: a run executing sees its kernel die.
+
+        Sockets are left to the threads using them (zmq sockets are not thread-safe): each
+        run's `discard` closes its own, and `close` the rest once those threads are done.
+        """
         with self._lock:
-            live, self._live = self._live, set()
+            if self._closed.is_set():
+                return
+            self._closed.set()
+            live = list(self._live)
+        self._wanted.release()  # wakes the filler, which sees the pool closed and returns
         for manager in live:
             self._kill(manager)
-        self.server.close()
+        self.server.close()  # and whatever it forked that is still alive
+
+    def close(self) -> None:
+        """Once no thread uses a kernel any more: stop everything and free the sockets."""
+        self.stop()
+        self._filler.join()
+        while not self._ready.empty():
+            ready = self._ready.get()
+            if not isinstance(ready, BaseException):
+                self._release(ready)
+        with self._lock:
+            live, self._live = list(self._live), set()
+        for manager in live:
+            self._release(manager)
         self._context.destroy(linger=0)
         shutil.rmtree(self._sockets, ignore_errors=True)

@@ -100,7 +100,7 @@ class _Execution:
             for process in self.workers:
                 process.terminate()
         if self.pool is not None:
-            self.pool.close()  # running runs see their kernel die and end at once
+            self.pool.stop()  # running runs see their kernel die and end at once
 
     def _execute_in_worker(self, run_id: str) -> Run:
         """Without a kernel pool (another backend, or a kernel this Python cannot fork) a run
