@@ -159,13 +159,12 @@ def compare(name: str, scratch: Path, points: int) -> None:
                 "--notebook", str(notebook), "--out-dir", str(out_dir), "--way"]
     labels = {"a": "jupyter-mlops batch", "b": "papermill CLI loop", "c": "execute_notebook loop",
               "d": "execute_notebook 2-proc pool"}
-    results = {"a": measure(mlops, env)}
-    for key in ("b", "c", "d"):
-        results[key] = measure([*baseline, key], env)
-    print(f"\n{name} notebook, {total} points, {os.cpu_count()} cores")
-    for key, (seconds, peak) in results.items():
+    print(f"\n{name} notebook, {total} points, {os.cpu_count()} cores", flush=True)
+    results = {}
+    for key in ("a", "b", "c", "d"):  # each line as soon as it is measured: the baselines take long
+        seconds, peak = results[key] = measure(mlops if key == "a" else [*baseline, key], env)
         print(f"  ({key}) {labels[key]:30} {seconds:7.2f} s  {seconds / total * 1000:7.0f} ms/run"
-              f"  peak memory {peak / 2**20:7.0f} MiB")
+              f"  peak memory {peak / 2**20:7.0f} MiB   (load average {os.getloadavg()[0]:.1f})", flush=True)
     for key, (goal, least) in GOALS.items():
         ratio = results[key][0] / results["a"][0]
         verdict = "goal met" if ratio >= goal else "minimum met" if ratio >= least else "MISSED"
