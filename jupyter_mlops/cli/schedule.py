@@ -229,6 +229,9 @@ def scheduler_command(max_concurrent_runs: int | None, heartbeat: float, lease_t
     Safe next to a Jupyter server's scheduler: one of them is active, the other stands by.
     Stop with Ctrl-C or SIGTERM; runs in progress carry on in their own processes.
     """
+    if heartbeat >= lease_ttl:
+        raise click.BadParameter("must be longer than --heartbeat, or the lease lapses between beats",
+                                 param_hint="--lease-ttl")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     stopped = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
