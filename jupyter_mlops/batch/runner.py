@@ -42,7 +42,7 @@ BatchProgress = Callable[[Run], None]
 
 def _kernel_pool(batch: Batch, runs: int) -> KernelPool | None:
     """A pool when runs are local and the notebook's kernel is this Python's ipykernel."""
-    if batch.spec.backend != "local":
+    if batch.spec.backend != "local" or runs == 0:
         return None
     notebook = Path(batch.notebook)
     source = read_notebook(notebook)
