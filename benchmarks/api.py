@@ -111,7 +111,8 @@ def main() -> None:
         print(f"store: {args.runs:,} runs inserted in {time.perf_counter() - began:.1f} s")
 
         with live_server(root, home, work, "--MLOps.run_scheduler=False") as server:
-            print(f"GET runs?notebook=…&limit=50, {args.requests} requests each (goal: server time ≤ {GOAL_MS:.0f} ms)")
+            print(f"GET runs?notebook=…&limit=50, {args.requests} requests each "
+                  f"(goal: server time ≤ {GOAL_MS:.0f} ms)")
             worst = 0.0
             for label, notebook in cases.items():
                 for offset, where in ((0, "first page"), (500, "page at offset 500")):

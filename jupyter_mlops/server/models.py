@@ -86,7 +86,8 @@ class RunPage(BaseModel):
 
 
 class LogQuery(Request):
-    offset: int = Field(default=0, ge=0, le=MAX_OFFSET, description="Byte offset to read from (the previous reply's next_offset)")
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET,
+                        description="Byte offset to read from (the previous reply's next_offset)")
 
 
 class LogChunk(BaseModel):

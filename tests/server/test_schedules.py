@@ -44,7 +44,8 @@ async def test_run_now_and_runs_of_a_schedule(api, notebook, wait_for_run):
     _, schedule = await api("POST", "schedules", {"notebook": notebook(), "cron": "0 0 1 1 *"})
     status, run = await api("POST", f"schedules/{schedule['id']}/run")
     assert status == 201 and run["schedule_id"] == schedule["id"]
-    assert (await wait_for_run(run["id"]))["status"] == "succeeded"
+    finished = await wait_for_run(run["id"])
+    assert finished["status"] == "succeeded", finished["error"]
     _, page = await api("GET", "runs", schedule_id=schedule["id"])
     assert [r["id"] for r in page["runs"]] == [run["id"]]
 

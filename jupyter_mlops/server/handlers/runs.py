@@ -23,7 +23,9 @@ class RunsHandler(MLOpsHandler):
     @protected
     async def get(self) -> None:
         query = self.query(RunsQuery)
-        notebook = str(self.paths.resolve(query.notebook, must_exist=False, field="notebook")) if query.notebook else None
+        notebook = None
+        if query.notebook:  # runs of a deleted notebook can still be listed: it need not exist
+            notebook = str(self.paths.resolve(query.notebook, must_exist=False, field="notebook"))
         runs, total = await self.call(
             service.list_runs, notebook=notebook, status=query.status.value if query.status else None,
             schedule_id=query.schedule_id, batch_id=query.batch_id, limit=query.limit, offset=query.offset)
