@@ -29,7 +29,9 @@ export async function outputNotebookWidget(
       editorFactory: editorServices.factoryService.newInlineEditor
     }),
     mimeTypeService: editorServices.mimeTypeService,
-    editorConfig: { code: READ_ONLY, markdown: READ_ONLY, raw: READ_ONLY }
+    editorConfig: { code: READ_ONLY, markdown: READ_ONLY, raw: READ_ONLY },
+    // Every cell rendered at once: the view is a record to read and search, not to edit.
+    notebookConfig: { ...StaticNotebook.defaultNotebookConfig, windowingMode: 'none' }
   });
   notebook.model = model;
   notebook.addClass('jp-mlops-output-notebook');

@@ -51,7 +51,7 @@ function openOnce(app: JupyterFrontEnd, id: string, make: () => Promise<MainArea
   }
   return make().then(widget => {
     widget.id = id;
-    app.shell.add(widget, 'main', { mode: 'split-right' });
+    app.shell.add(widget, 'main');
     app.shell.activateById(widget.id);
   });
 }

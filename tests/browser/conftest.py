@@ -14,7 +14,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from .lab import (CHROMIUM, CHROMIUM_ARGS, DEMO_NOTEBOOK, REPO, LabServer, ensure_labextension_built,
+from .panel import open_lab, reset_lab
+from .lab import (CHROMIUM, CHROMIUM_ARGS, DEMO_NOTEBOOK, REPO, SCREENSHOTS, LabServer, ensure_labextension_built,
                   start_lab)
 
 
@@ -28,6 +29,9 @@ def jp_asyncio_loop() -> Iterator[None]:
 @pytest.fixture
 def jp_server_cleanup() -> Iterator[None]:
     yield
+
+
+FAILURES = SCREENSHOTS / "failures"
 
 
 def _skip_loudly(reason: str) -> None:
@@ -95,11 +99,31 @@ def notebook(lab_root: Path, request: pytest.FixtureRequest) -> str:
     return name
 
 
-@pytest.fixture
-def page(browser, lab_server: LabServer):
-    """A fresh browser page, logged in to the lab server with its token (the cookie is set on the first visit)."""
+@pytest.fixture(scope="module")
+def _lab_page(browser, lab_server: LabServer):
+    """One JupyterLab page per test module: loading JupyterLab takes seconds, so tests share it."""
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
-    page.set_default_timeout(30_000)
+    page.set_default_timeout(60_000)
+    open_lab(page, lab_server)
     yield page
     context.close()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    if report.when == "call":
+        item.call_failed = report.failed  # read by the `page` fixture after the test
+    return report
+
+
+@pytest.fixture
+def page(_lab_page, request: pytest.FixtureRequest):
+    """The module's JupyterLab page, left as a test found it: no document, dialog or kernel open.
+    A failed test leaves a screenshot of the page under test-artifacts/screenshots/failures/."""
+    yield _lab_page
+    if getattr(request.node, "call_failed", False):
+        FAILURES.mkdir(parents=True, exist_ok=True)
+        _lab_page.screenshot(path=str(FAILURES / f"{request.node.name}.png"))
+    reset_lab(_lab_page)

@@ -92,7 +92,7 @@ class LabServer:
 
 
 def start_lab(workdir: Path, root_dir: Path, mlops_home: Path, labextension: Path,
-              timeout: float = 60.0) -> LabServer:
+              timeout: float = 120.0) -> LabServer:
     """Start `jupyter lab` on loopback with a real token, and wait until it answers.
 
     Configuration, settings and workspaces live under `workdir`, so nothing of the

@@ -17,8 +17,25 @@ ACCEPT = ".jp-Dialog .jp-mod-accept"
 
 
 def open_lab(page, server: LabServer) -> None:
+    """Loads JupyterLab with a fresh layout (the token sets the login cookie)."""
     page.goto(f"{server.url}lab?reset&token={server.token}")
     page.wait_for_selector(SIDEBAR_TAB)
+
+
+def reset_lab(page) -> None:
+    """Closes dialogs, documents (discarding edits) and kernels, and shows the Pipeline tab."""
+    while page.locator(DIALOG).count() > 0:
+        page.keyboard.press("Escape")
+        page.wait_for_timeout(100)
+    page.evaluate("""async () => {
+        const app = window.jupyterapp;
+        for (const widget of Array.from(app.shell.widgets('main'))) {
+            if (widget.context) { widget.context.model.dirty = false; }
+            widget.dispose();
+        }
+        await app.serviceManager.sessions.shutdownAll();
+        document.querySelector('#jupyter-mlops-sidebar [data-tab="pipeline"]')?.click();
+    }""")
 
 
 def run_command(page, command: str, args: dict | None = None):
@@ -26,11 +43,15 @@ def run_command(page, command: str, args: dict | None = None):
 
 
 def open_notebook(page, path: str) -> None:
-    """Opens a notebook and waits until its cells are shown and its kernel is idle."""
+    """Opens a notebook and waits until its cells are shown."""
     run_command(page, "docmanager:open", {"path": path})
-    page.locator(f'.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell').first.wait_for()
+    page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell').first.wait_for()
+
+
+def wait_for_kernel(page) -> None:
     page.wait_for_function(
-        "() => window.jupyterapp.shell.currentWidget?.sessionContext?.session?.kernel?.status === 'idle'")
+        "() => window.jupyterapp.shell.currentWidget?.sessionContext?.session?.kernel?.status === 'idle'",
+        timeout=60_000)
 
 
 def show_panel(page):

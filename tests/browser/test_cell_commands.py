@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .lab import LabServer
-from .panel import (ACCEPT, DIALOG, cell_source, cell_tags, open_lab, open_notebook, run_command, select_cell,
+from .panel import (ACCEPT, DIALOG, cell_source, cell_tags, open_notebook, run_command, select_cell,
                     show_panel, step_names)
 
 
@@ -14,7 +14,6 @@ def context_menu(page, cell_index: int, item: str) -> None:
 
 
 def test_make_a_cell_a_step_from_its_context_menu(page, lab_server: LabServer, notebook: str) -> None:
-    open_lab(page, lab_server)
     open_notebook(page, notebook)
     sidebar = show_panel(page)
     sidebar.locator('.jp-mlops-step[data-step="train"]').wait_for()
@@ -51,7 +50,6 @@ def test_make_a_cell_a_step_from_its_context_menu(page, lab_server: LabServer, n
 
 
 def test_mark_the_parameters_cell(page, lab_server: LabServer, notebook: str) -> None:
-    open_lab(page, lab_server)
     open_notebook(page, notebook)
     sidebar = show_panel(page)
     sidebar.locator('.jp-mlops-parameters-table tr[data-parameter="alpha"]').wait_for()

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from .lab import LabServer
-from .panel import open_lab, open_notebook, run_command, select_cell, show_panel, step_names
+from .panel import open_notebook, show_panel, step_names
 
 
 def test_without_a_notebook_the_panel_says_what_to_do(page, lab_server: LabServer) -> None:
-    open_lab(page, lab_server)
     sidebar = show_panel(page)
     assert "Open a notebook to see its pipeline." in sidebar.inner_text()
 
 
 def test_an_example_notebook_shows_its_steps_and_parameters(page, lab_server: LabServer) -> None:
-    open_lab(page, lab_server)
     open_notebook(page, "train_evaluate.ipynb")
     sidebar = show_panel(page)
     sidebar.locator('.jp-mlops-step[data-step="evaluate"]').wait_for()
@@ -35,7 +33,6 @@ def test_an_example_notebook_shows_its_steps_and_parameters(page, lab_server: La
 
 def test_the_pipeline_follows_edits_and_shows_errors_at_their_cell(page, lab_server: LabServer,
                                                                    notebook: str) -> None:
-    open_lab(page, lab_server)
     open_notebook(page, notebook)
     sidebar = show_panel(page)
     sidebar.locator('.jp-mlops-step[data-step="train"]').wait_for()

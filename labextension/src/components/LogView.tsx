@@ -47,7 +47,9 @@ function LogTail({ runId }: { runId: string }): JSX.Element {
       window.clearTimeout(timer);
     };
   }, [runId]);
-  useEffect(() => end.current?.scrollIntoView?.({ block: 'end' }), [text]);
+  useEffect(() => {
+    end.current?.scrollIntoView({ block: 'end' });
+  }, [text]);
   return (
     <div className="jp-mlops-log">
       <div className="jp-mlops-log-status">
