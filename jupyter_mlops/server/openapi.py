@@ -57,7 +57,8 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("/schedules", "get"): Operation("Every schedule, by name, with its next fire", reply=models.Schedules,
                                      errors=()),
     ("/schedules", "post"): Operation(
-        "Create a schedule of a notebook under the server root (`notebook` relative to it)", body=ScheduleSpec,
+        "Create a schedule of a notebook under the server root (`notebook` relative to it; `notify.command` "
+        "is refused: nothing from a request runs as code)", body=ScheduleSpec,
         reply=models.ScheduleOut, status=201, errors=(400, 403, 404)),
     ("/schedules/preview", "get"): Operation(
         "A cron in words and its next three fire times", query=models.CronQuery, reply=models.CronPreview),

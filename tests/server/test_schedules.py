@@ -71,6 +71,9 @@ async def test_schedule_refusals(api, notebook, tmp_path):
         ({"notebook": path, "cron": "0 3 * * *", "colour": "red"}, 400, "ValidationError", "colour"),
         ({"notebook": path, "cron": "0 3 * * *", "parameters": {"alpha": "x"}}, 400, "ParameterError", "alpha"),
         ({"notebook": "../train.ipynb", "cron": "0 3 * * *"}, 403, "PathError", "'..'"),
+        # Nothing from a request runs as code.
+        ({"notebook": path, "cron": "0 3 * * *", "notify": {"command": "touch /tmp/x"}}, 400, "ValidationError",
+         "notify.command"),
     ]
     for body, status, kind, named in cases:
         got, error = await api("POST", "schedules", body)
@@ -79,6 +82,8 @@ async def test_schedule_refusals(api, notebook, tmp_path):
     _, schedule = await api("POST", "schedules", {"notebook": path, "cron": "0 3 * * *"})
     status, error = await api("PATCH", f"schedules/{schedule['id']}", {"retries": "many"})
     assert status == 400 and error["field"] == "retries"
+    status, error = await api("PATCH", f"schedules/{schedule['id']}", {"notify": {"command": "rm -rf ~"}})
+    assert status == 400 and error["field"] == "notify.command"
     status, error = await api("PATCH", f"schedules/{schedule['id']}", {"cron": "nope"})
     assert status == 400 and "nope" in error["message"]
 

@@ -15,6 +15,15 @@ def schedule_out(schedule: Schedule, paths: PathResolver) -> ScheduleOut:
     return ScheduleOut(**dict(schedule), path=paths.relative(schedule.notebook))
 
 
+def refuse_commands(notify: dict | None) -> None:
+    """Nothing from a request is ever run as code: a notification command is set from the CLI or a
+    schedules file, never through the API (webhooks are data and stay allowed)."""
+    if notify and notify.get("command"):
+        raise ApiError(400, "ValidationError", "body field 'notify.command': shell commands cannot be set through "
+                                               "the API; use a webhook, or the jupyter-mlops CLI",
+                       field="notify.command")
+
+
 class _ScheduleHandler(MLOpsHandler):
     async def check_confined(self, schedule_id: str) -> None:
         """Refuse (403) to make a schedule run that was made elsewhere (the CLI) for a notebook
@@ -37,6 +46,7 @@ class SchedulesHandler(MLOpsHandler):
     async def post(self) -> None:
         """`notebook` is a path relative to the server root, like every path the API takes."""
         spec = self.body(ScheduleSpec)
+        refuse_commands(spec.notify.model_dump() if spec.notify else None)
         spec = spec.model_copy(update={"notebook": str(self.paths.resolve(spec.notebook, field="notebook"))})
         self.reply(schedule_out(await self.call(service.add_schedule, spec), self.paths), status=201)
 
@@ -49,6 +59,7 @@ class ScheduleHandler(_ScheduleHandler):
     @protected
     async def patch(self, schedule_id: str) -> None:
         changes = self.body(ScheduleUpdate).model_dump(exclude_unset=True)
+        refuse_commands(changes.get("notify"))
         await self.check_confined(schedule_id)
         if changes.get("notebook") is not None:
             changes["notebook"] = str(self.paths.resolve(changes["notebook"], field="notebook"))
