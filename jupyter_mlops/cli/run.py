@@ -14,7 +14,7 @@ import yaml
 from ..errors import ParameterError
 from ..pipeline.parameters import parse_cli_value
 from ..run.model import Run, RunSpec, RunStatus, StepStatus
-from ..service.runs import get_pipeline, prepare_only, run_notebook
+from ..service.runs import get_pipeline, prepare_only as write_prepared_notebook, run_notebook
 from .common import echo_json, example, format_duration
 from .container_options import container_fields, container_options
 
@@ -129,7 +129,7 @@ def run_command(notebook: str, output_path: str | None, typed, raw, files, yamls
     if prepare_only:
         if not output:
             raise click.UsageError("--prepare-only needs an output path (OUTPUT_PATH or -o)")
-        prepare_only(spec)
+        write_prepared_notebook(spec)  # the flag of the same name shadows the function
         click.echo(output)
         return
     signal.signal(signal.SIGTERM, _sigterm_as_interrupt)  # `runs cancel` from elsewhere
