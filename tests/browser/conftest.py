@@ -55,7 +55,7 @@ def _demo_notebook() -> nbformat.NotebookNode:
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def lab_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The server's root dir: a copy of example_notebooks/ plus a small pipeline notebook."""
     root = tmp_path_factory.mktemp("lab-root")
@@ -66,7 +66,7 @@ def lab_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def lab_server(tmp_path_factory: pytest.TempPathFactory, lab_root: Path) -> Iterator[LabServer]:
     labextension = ensure_labextension_built()
     workdir = tmp_path_factory.mktemp("lab-server")
@@ -76,7 +76,7 @@ def lab_server(tmp_path_factory: pytest.TempPathFactory, lab_root: Path) -> Iter
     server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
     if not CHROMIUM.exists():
         _skip_loudly(f"{CHROMIUM} is missing; run scripts/setup-browser.sh")
