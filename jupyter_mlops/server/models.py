@@ -102,6 +102,7 @@ class BackendState(BaseModel):
     name: str
     available: bool
     detail: str = Field(description="Why it is not available, or its state when it is")
+    images: list[str] = Field(default_factory=list, description="Images a run can choose (container backends)")
 
 
 class Backends(BaseModel):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from jupyter_mlops.run.model import RunSpec
 from jupyter_mlops.service import runs as service
 
@@ -112,3 +114,13 @@ async def test_backends_lists_local_as_available(api):
     status, reply = await api("GET", "backends")
     local = next(b for b in reply["backends"] if b["name"] == "local")
     assert status == 200 and local["available"] is True
+
+
+async def test_backends_list_the_docker_engines_local_images(api):
+    status, reply = await api("GET", "backends")
+    docker = next(b for b in reply["backends"] if b["name"] == "docker")
+    if not docker["available"]:
+        pytest.skip(f"!!! DOCKER ENGINE NOT AVAILABLE ({docker['detail']}): image listing not checked; "
+                    "run scripts/setup-docker.sh")
+    assert "jupyter-mlops-base:bookworm" in docker["images"]
+    assert next(b for b in reply["backends"] if b["name"] == "local")["images"] == []

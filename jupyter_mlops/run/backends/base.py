@@ -71,3 +71,7 @@ class Backend(ABC):
     def availability(self) -> tuple[bool, str]:
         """Whether this backend can run now, and why not."""
         return True, "ready"
+
+    def images(self) -> list[str]:
+        """The images a run can choose on this backend (none for backends without images)."""
+        return []

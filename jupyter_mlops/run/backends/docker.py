@@ -64,6 +64,13 @@ class DockerBackend(Backend):
             return False, str(error)
         return True, f"Docker engine at {engine_address()}"
 
+    def images(self) -> list[str]:
+        # Only local images: runs never pull, so nothing else could be chosen.
+        try:
+            return sorted(tag for image in connect(timeout=5).images.list() for tag in image.tags)
+        except MLOpsError:
+            return []
+
     def execute(self, execution: Execution, on_step_event: StepEventSink) -> BackendOutcome:
         try:
             client = connect()

@@ -10,8 +10,10 @@ from ..models import BackendState, Backends
 def backend_states() -> Backends:
     states = []
     for name in backend_names():
-        available, detail = get_backend(name).availability()
-        states.append(BackendState(name=name, available=available, detail=detail))
+        backend = get_backend(name)
+        available, detail = backend.availability()
+        states.append(BackendState(name=name, available=available, detail=detail,
+                                   images=backend.images() if available else []))
     return Backends(backends=states)
 
 
