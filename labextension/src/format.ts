@@ -45,11 +45,16 @@ export function formatRelative(iso: string, now: Date): string {
   return seconds >= 0 ? `in ${text}` : `${text} ago`;
 }
 
-/** A date and time in the reader's locale, with the zone when one is given. */
+/** A date and time in the reader's locale, with the zone's name when a zone is given.
+ * (Fields, not dateStyle/timeStyle: those cannot be combined with timeZoneName.) */
 export function formatInstant(iso: string, timeZone?: string): string {
   return new Date(iso).toLocaleString(undefined, {
-    dateStyle: 'medium',
-    timeStyle: 'short',
+    weekday: 'short',
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
     timeZone,
     timeZoneName: timeZone ? 'short' : undefined
   });

@@ -1,4 +1,4 @@
-import { formatDuration, formatRelative, runDuration, stepProgress } from '../format';
+import { formatDuration, formatInstant, formatRelative, runDuration, stepProgress } from '../format';
 import { Run } from '../types';
 
 describe('formatDuration', () => {
@@ -34,5 +34,14 @@ describe('runs', () => {
   });
   it('counts finished steps', () => {
     expect(stepProgress(run.steps)).toBe('1/2 steps');
+  });
+});
+
+describe('formatInstant', () => {
+  it('shows the time in the given zone, with its name', () => {
+    const text = formatInstant('2026-01-05T06:00:00Z', 'Asia/Tokyo');
+    expect(text).toMatch(/15:00|3:00/);
+    expect(text).toMatch(/GMT\+9|JST/);
+    expect(formatInstant('2026-01-05T06:00:00Z')).toMatch(/2026/);
   });
 });
