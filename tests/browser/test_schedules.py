@@ -3,6 +3,8 @@ resume, run now, delete; and the time-to-production budget in clicks."""
 
 from __future__ import annotations
 
+import time
+
 from .lab import LabServer
 from .panel import ACCEPT, DIALOG, ClickCounter, api, open_notebook, run_command, show_panel, show_tab, wait_for_kernel
 from .test_runs import RUN_TIMEOUT_MS, save_when_asked
@@ -83,6 +85,10 @@ def test_time_to_production_in_five_clicks(page, lab_server: LabServer, notebook
     page.locator(DIALOG).wait_for(state="detached")
 
     assert len(user.clicks) <= 5, user.clicks
+    page.wait_for_function("() => !document.querySelector('.jp-Dialog')")
+    deadline = time.monotonic() + 30  # the dialog closes as the request leaves
+    while not schedules_of(lab_server, notebook) and time.monotonic() < deadline:
+        time.sleep(0.2)
     [schedule] = schedules_of(lab_server, notebook)
     assert schedule["backend"] == "docker"
     assert schedule["cron"] == "0 6 * * 1"
