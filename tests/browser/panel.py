@@ -38,8 +38,9 @@ def reset_lab(page) -> None:
     }""")
 
 
-def run_command(page, command: str, args: dict | None = None):
-    return page.evaluate("([id, args]) => window.jupyterapp.commands.execute(id, args)", [command, args or {}])
+def run_command(page, command: str, args: dict | None = None) -> None:
+    """Starts a command without waiting for it: one that opens a dialog ends only when it closes."""
+    page.evaluate("([id, args]) => { void window.jupyterapp.commands.execute(id, args); }", [command, args or {}])
 
 
 def open_notebook(page, path: str) -> None:

@@ -49,7 +49,7 @@ def test_every_view_in_both_themes(page, lab_server: LabServer, notebook: str, t
     page.keyboard.press("Escape")
 
     sidebar.locator('[data-command="jupyter-mlops:schedule"]').click()
-    page.locator(f"{DIALOG} .jp-mlops-run-form").wait_for()
+    save_when_asked(page)
     page.locator(f'{DIALOG} label:has(input[name="jp-mlops-backend"][value="docker"])').click()
     page.wait_for_function("() => document.querySelectorAll('.jp-Dialog .jp-mlops-next-fires li').length === 3")
     screenshot(page, "schedule-dialog", theme)
