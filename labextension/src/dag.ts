@@ -12,8 +12,3 @@ export function depths(steps: Step[]): Record<string, number> {
   }
   return depth;
 }
-
-/** The steps that run after `name`. */
-export function dependents(steps: Step[], name: string): string[] {
-  return steps.filter(step => step.after.includes(name)).map(step => step.name);
-}

@@ -43,10 +43,4 @@ export class LiveFeed {
     on('schedule-removed', ({ id }) => ({ kind: 'schedule-removed', id }));
     this._source = source;
   }
-
-  dispose(): void {
-    this._source?.close();
-    this._source = null;
-    Signal.clearData(this);
-  }
 }

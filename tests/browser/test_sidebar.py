@@ -55,3 +55,15 @@ def test_the_pipeline_follows_edits_and_shows_errors_at_their_cell(page, lab_ser
     sidebar.locator('.jp-mlops-step[data-step="fit"]').wait_for()
     assert step_names(sidebar) == ["prepare", "fit"]
     assert sidebar.locator(".jp-mlops-problems").count() == 0
+
+
+def test_the_tabs_work_from_the_keyboard(page, lab_server: LabServer, notebook: str) -> None:
+    open_notebook(page, notebook)
+    sidebar = show_panel(page)
+    sidebar.locator('[role="tab"][data-tab="pipeline"]').focus()
+    page.keyboard.press("ArrowRight")
+    assert sidebar.locator('[role="tab"][aria-selected="true"]').get_attribute("data-tab") == "runs"
+    assert page.evaluate("() => document.activeElement.dataset.tab") == "runs"
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowLeft")
+    assert sidebar.locator('[role="tab"][aria-selected="true"]').get_attribute("data-tab") == "schedules"
