@@ -33,7 +33,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         env = {**os.environ, "JUPYTER_MLOPS_HOME": str(Path(scratch) / "home")}
         mlops = [str(bin_dir / "jupyter-mlops"), "run", args.notebook]
-        papermill = [str(bin_dir / "papermill"), "--no-progress-bar", args.notebook, str(Path(scratch) / "out.ipynb")]
+        # Both run the kernel in the notebook's folder (jupyter-mlops does by default).
+        papermill = [str(bin_dir / "papermill"), "--no-progress-bar", "--cwd", str(Path(args.notebook).parent),
+                     args.notebook, str(Path(scratch) / "out.ipynb")]
         timed(mlops, env), timed(papermill, env)  # warm the file cache and the store
         times: dict[str, list[float]] = {"jupyter-mlops run": [], "papermill": []}
         for _ in range(args.n):
