@@ -47,3 +47,12 @@ def write_notebook(tmp_path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # pytest-timeout's default signal method cannot interrupt Playwright's sync API (its event
+    # loop swallows the alarm), so a hung browser test would stall the whole run: there the
+    # thread method is used, which dumps every stack and ends the run instead.
+    for item in items:
+        if "tests/browser/" in item.nodeid:
+            item.add_marker(pytest.mark.timeout(600, method="thread"))
