@@ -4,6 +4,10 @@
 import { requestAPI } from './request';
 import {
   BackendState,
+  Batch,
+  BatchPage,
+  BatchResults,
+  BatchSpec,
   CronPreview,
   LogChunk,
   PipelineReport,
@@ -94,4 +98,22 @@ export function scheduleAction(id: string, action: ScheduleAction): Promise<unkn
 
 export function previewCron(cron: string, timezone: string): Promise<CronPreview> {
   return requestAPI('schedules/preview', {}, { cron, timezone });
+}
+
+/** Batches, newest first; of one notebook when `notebook` is given. */
+export function listBatches(notebook: string | null, limit = 50): Promise<BatchPage> {
+  return requestAPI('batches', {}, { notebook, limit });
+}
+
+export function startBatch(spec: BatchSpec): Promise<Batch> {
+  return requestAPI('batches', json('POST', spec));
+}
+
+export function cancelBatch(id: string): Promise<Batch> {
+  return requestAPI(`batches/${encodeURIComponent(id)}/cancel`, json('POST'));
+}
+
+/** The results table, sorted by a column (rows without a value last) or in the batch's order. */
+export function batchResults(id: string, sort: string | null, descending: boolean): Promise<BatchResults> {
+  return requestAPI(`batches/${encodeURIComponent(id)}/results`, {}, { sort, descending: sort ? descending : null });
 }

@@ -6,6 +6,8 @@ export namespace CommandIDs {
   export const markParameters = 'jupyter-mlops:mark-parameters';
   export const runNow = 'jupyter-mlops:run';
   export const schedule = 'jupyter-mlops:schedule';
+  export const batch = 'jupyter-mlops:batch';
+  export const cancelBatch = 'jupyter-mlops:cancel-batch';
   export const openOutput = 'jupyter-mlops:open-output';
   export const showLog = 'jupyter-mlops:show-log';
   export const cancelRun = 'jupyter-mlops:cancel-run';

@@ -2,17 +2,18 @@
  * The server's live stream of run and schedule changes (`GET events`, server-sent events), so
  * the panel updates without polling. Protocol (jupyter_mlops/server/handlers/events.py): `ready`
  * once the server knows the current state — lists (re)loaded after it miss nothing, also after
- * a reconnect — then `run`, `schedule` and `schedule-removed` as they happen.
+ * a reconnect — then `run`, `batch`, `schedule` and `schedule-removed` as they happen.
  */
 import { ServerConnection } from '@jupyterlab/services';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { Run, Schedule } from './types';
+import { Batch, Run, Schedule } from './types';
 import { apiUrl } from './url';
 
 export type Change =
   | { kind: 'ready' }
   | { kind: 'run'; run: Run }
+  | { kind: 'batch'; batch: Batch }
   | { kind: 'schedule'; schedule: Schedule }
   | { kind: 'schedule-removed'; id: string };
 
@@ -39,6 +40,7 @@ export class LiveFeed {
       );
     on('ready', () => ({ kind: 'ready' }));
     on('run', run => ({ kind: 'run', run }));
+    on('batch', batch => ({ kind: 'batch', batch }));
     on('schedule', schedule => ({ kind: 'schedule', schedule }));
     on('schedule-removed', ({ id }) => ({ kind: 'schedule-removed', id }));
     this._source = source;

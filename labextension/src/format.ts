@@ -1,7 +1,7 @@
 /**
  * How times, durations and progress read in the panel. Pure, so jest tests it directly.
  */
-import { Run, StepResult } from './types';
+import { StepResult } from './types';
 
 /** `0.4 s`, `12 s`, `3 min 5 s`, `2 h 10 min`. */
 export function formatDuration(seconds: number | null): string {
@@ -21,13 +21,13 @@ export function formatDuration(seconds: number | null): string {
   return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
 }
 
-/** A run's duration so far (running) or in total, from its timestamps. */
-export function runDuration(run: Run, now: Date): number | null {
-  if (!run.started_at) {
+/** A run's or batch's duration so far (running) or in total, from its timestamps. */
+export function elapsed(record: { started_at: string | null; ended_at: string | null }, now: Date): number | null {
+  if (!record.started_at) {
     return null;
   }
-  const end = run.ended_at ? new Date(run.ended_at) : now;
-  return (end.getTime() - new Date(run.started_at).getTime()) / 1000;
+  const end = record.ended_at ? new Date(record.ended_at) : now;
+  return (end.getTime() - new Date(record.started_at).getTime()) / 1000;
 }
 
 /** `in 5 min`, `3 h ago`, relative to `now`. */
@@ -66,6 +66,18 @@ export function stepProgress(steps: StepResult[]): string {
   return `${done}/${steps.length} steps`;
 }
 
-export function isFinished(run: Run): boolean {
-  return run.status !== 'queued' && run.status !== 'running';
+/** Whether a run or batch can no longer change. */
+export function isFinished(record: { status: string }): boolean {
+  return record.status !== 'queued' && record.status !== 'running';
+}
+
+/** A batch's runs by status, most advanced first: `40 succeeded · 2 failed · 6 queued`. */
+export function formatCounts(counts: Record<string, number>): string {
+  const order = ['succeeded', 'failed', 'timed_out', 'lost', 'cancelled', 'running', 'queued'];
+  const rank = (status: string) => (order.includes(status) ? order.indexOf(status) : order.length);
+  return Object.entries(counts)
+    .filter(([, count]) => count > 0)
+    .sort(([a], [b]) => rank(a) - rank(b))
+    .map(([status, count]) => `${count} ${status.replace('_', ' ')}`)
+    .join(' · ');
 }

@@ -1,16 +1,18 @@
 /**
  * React hooks that follow JupyterLab state: the active notebook, its pipeline as it is edited,
- * and the live lists of runs and schedules.
+ * and the live lists of runs, batches and schedules.
  */
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { useCallback, useEffect, useState } from 'react';
 
-import { listRuns, listSchedules, pipelineOf } from './api';
+import { batchResults, listBatches, listRuns, listSchedules, pipelineOf } from './api';
 import { Change, LiveFeed } from './feed';
-import { PipelineReport, Run, Schedule } from './types';
+import { Batch, BatchResults, PipelineReport, Run, Schedule } from './types';
 
 /** Pipeline edits are re-parsed on the server this long after the last keystroke. */
 const PIPELINE_DEBOUNCE_MS = 400;
+/** A batch's results are re-read this long after the last change to one of its runs. */
+const RESULTS_DEBOUNCE_MS = 300;
 
 /** The tracker's current notebook (the last one that had focus) and its path, followed through renames. */
 export function useActiveNotebook(tracker: INotebookTracker): {
@@ -84,38 +86,116 @@ export function usePipeline(panel: NotebookPanel | null): {
   return { report, error };
 }
 
-/** Runs of one notebook (or all when `path` is null), newest first, kept current by the live feed. */
-export function useRuns(feed: LiveFeed, path: string | null): { runs: Run[]; error: string | null } {
-  const [runs, setRuns] = useState<Run[]>([]);
+/**
+ * A list of records, newest first, loaded by `load` and kept current by the live feed: a record
+ * that `changed` picks out of a change replaces its old version (or is added).
+ */
+function useLiveList<T extends { id: string; created_at: string }>(
+  feed: LiveFeed,
+  load: () => Promise<T[]>,
+  changed: (change: Change) => T | null
+): { items: T[]; error: string | null } {
+  const [items, setItems] = useState<T[]>([]);
   const [error, setError] = useState<string | null>(null);
-  const reload = useCallback(() => {
-    listRuns(path)
-      .then(page => {
-        setRuns(page.runs);
-        setError(null);
-      })
-      .catch(reason => setError((reason as Error).message));
-  }, [path]);
   useEffect(() => {
+    let current = true; // answers for a list no longer shown (e.g. another notebook) are dropped
+    const reload = () =>
+      load().then(
+        list => {
+          if (current) {
+            setItems(list);
+            setError(null);
+          }
+        },
+        reason => current && setError((reason as Error).message)
+      );
     reload();
     const onChange = (_: unknown, change: Change) => {
+      const item = change.kind === 'ready' ? null : changed(change);
       if (change.kind === 'ready') {
         reload();
-      } else if (change.kind === 'run' && (path === null || change.run.path === path)) {
-        const run = change.run;
-        setRuns(current =>
-          [run, ...current.filter(other => other.id !== run.id)].sort((a, b) =>
-            b.created_at.localeCompare(a.created_at)
-          )
+      } else if (item !== null) {
+        setItems(list =>
+          [item, ...list.filter(other => other.id !== item.id)].sort((a, b) => b.created_at.localeCompare(a.created_at))
         );
       }
     };
     feed.changed.connect(onChange);
     return () => {
+      current = false;
       feed.changed.disconnect(onChange);
     };
-  }, [feed, path, reload]);
-  return { runs, error };
+  }, [feed, load, changed]);
+  return { items, error };
+}
+
+/** Runs of one notebook (or all when `path` is null), newest first, kept current by the live feed. */
+export function useRuns(feed: LiveFeed, path: string | null): { runs: Run[]; error: string | null } {
+  const load = useCallback(() => listRuns(path).then(page => page.runs), [path]);
+  const changed = useCallback(
+    (change: Change) => (change.kind === 'run' && (path === null || change.run.path === path) ? change.run : null),
+    [path]
+  );
+  const { items, error } = useLiveList(feed, load, changed);
+  return { runs: items, error };
+}
+
+/** Batches of one notebook (or all when `path` is null), newest first, kept current by the live feed. */
+export function useBatches(feed: LiveFeed, path: string | null): { batches: Batch[]; error: string | null } {
+  const load = useCallback(() => listBatches(path).then(page => page.batches), [path]);
+  const changed = useCallback(
+    (change: Change) =>
+      change.kind === 'batch' && (path === null || change.batch.path === path) ? change.batch : null,
+    [path]
+  );
+  const { items, error } = useLiveList(feed, load, changed);
+  return { batches: items, error };
+}
+
+/** A batch's results table, sorted as asked, re-read shortly after any of its runs changes. */
+export function useBatchResults(
+  feed: LiveFeed,
+  batchId: string,
+  sort: string | null,
+  descending: boolean
+): { results: BatchResults | null; error: string | null } {
+  const [results, setResults] = useState<BatchResults | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    let latest = 0;
+    let timer: number | undefined;
+    const reload = () => {
+      const asked = ++latest;
+      batchResults(batchId, sort, descending).then(
+        table => {
+          if (asked === latest) {
+            setResults(table);
+            setError(null);
+          }
+        },
+        reason => asked === latest && setError((reason as Error).message)
+      );
+    };
+    reload();
+    const onChange = (_: unknown, change: Change) => {
+      const concerned =
+        change.kind === 'ready' ||
+        (change.kind === 'run' && change.run.batch_id === batchId) ||
+        (change.kind === 'batch' && change.batch.id === batchId);
+      if (concerned) {
+        // A batch finishes many runs in a burst: one read after the burst, not one per run.
+        window.clearTimeout(timer);
+        timer = window.setTimeout(reload, RESULTS_DEBOUNCE_MS);
+      }
+    };
+    feed.changed.connect(onChange);
+    return () => {
+      latest++;
+      window.clearTimeout(timer);
+      feed.changed.disconnect(onChange);
+    };
+  }, [feed, batchId, sort, descending]);
+  return { results, error };
 }
 
 /** Every schedule, kept current by the live feed. */

@@ -21,7 +21,8 @@ const PALETTE = [
   CommandIDs.removeStep,
   CommandIDs.markParameters,
   CommandIDs.runNow,
-  CommandIDs.schedule
+  CommandIDs.schedule,
+  CommandIDs.batch
 ];
 
 const plugin: JupyterFrontEndPlugin<void> = {
@@ -56,7 +57,16 @@ const plugin: JupyterFrontEndPlugin<void> = {
       execute: () => app.shell.activateById(sidebar.id)
     });
     addCellCommands(app, tracker);
-    addRunCommands(app, { tracker, defaults, rendermime, editorServices });
+    addRunCommands(app, {
+      tracker,
+      defaults,
+      rendermime,
+      editorServices,
+      showBatch: id => {
+        sidebar.showBatch(id);
+        app.shell.activateById(sidebar.id);
+      }
+    });
     addScheduleCommands(app, defaults);
     palette && PALETTE.forEach(command => palette.addItem({ command, category: 'MLOps' }));
   }

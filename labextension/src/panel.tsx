@@ -1,9 +1,11 @@
 import { INotebookTracker } from '@jupyterlab/notebook';
-import { historyIcon, ReactWidget, runIcon } from '@jupyterlab/ui-components';
+import { historyIcon, ReactWidget, runIcon, tableRowsIcon } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
-import React, { useState } from 'react';
+import { ISignal, Signal } from '@lumino/signaling';
+import React, { useEffect, useState } from 'react';
 
 import { CommandIDs } from './commandIds';
+import { BatchesView } from './components/BatchesView';
 import { CommandButton } from './components/CommandButton';
 import { PipelineView } from './components/PipelineView';
 import { RunsView } from './components/RunsView';
@@ -16,6 +18,7 @@ import { fileName } from './paths';
 const TABS = [
   { id: 'pipeline', label: 'Pipeline' },
   { id: 'runs', label: 'Runs' },
+  { id: 'batches', label: 'Batches' },
   { id: 'schedules', label: 'Schedules' }
 ] as const;
 type Tab = (typeof TABS)[number]['id'];
@@ -50,10 +53,28 @@ function Tabs(props: { current: Tab; onChange: (tab: Tab) => void }): JSX.Elemen
   );
 }
 
-function MLOpsPanel(props: { tracker: INotebookTracker; feed: LiveFeed; commands: CommandRegistry }): JSX.Element {
+function MLOpsPanel(props: {
+  tracker: INotebookTracker;
+  feed: LiveFeed;
+  commands: CommandRegistry;
+  batchShown: ISignal<MLOpsSidebar, string>;
+  /** A batch asked for before the panel was first drawn. */
+  initialBatch: string | null;
+}): JSX.Element {
   const { panel, path } = useActiveNotebook(props.tracker);
   const { report, error } = usePipeline(panel);
-  const [tab, setTab] = useState<Tab>('pipeline');
+  const [tab, setTab] = useState<Tab>(props.initialBatch ? 'batches' : 'pipeline');
+  const [openBatch, setOpenBatch] = useState<string | null>(props.initialBatch);
+  useEffect(() => {
+    const show = (_: unknown, id: string) => {
+      setTab('batches');
+      setOpenBatch(id);
+    };
+    props.batchShown.connect(show);
+    return () => {
+      props.batchShown.disconnect(show);
+    };
+  }, [props.batchShown]);
   return (
     <div className="jp-mlops-panel">
       <h2 className="jp-mlops-title">MLOps pipeline</h2>
@@ -64,6 +85,12 @@ function MLOpsPanel(props: { tracker: INotebookTracker; feed: LiveFeed; commands
           </div>
           <CommandButton commands={props.commands} command={CommandIDs.runNow} icon={runIcon} text="Run now" />
           <CommandButton commands={props.commands} command={CommandIDs.schedule} icon={historyIcon} text="Schedule…" />
+          <CommandButton
+            commands={props.commands}
+            command={CommandIDs.batch}
+            icon={tableRowsIcon}
+            text="Batch…"
+          />
         </div>
       ) : (
         <p className="jp-mlops-empty">Open a notebook to see its pipeline.</p>
@@ -72,6 +99,15 @@ function MLOpsPanel(props: { tracker: INotebookTracker; feed: LiveFeed; commands
       <div className="jp-mlops-tab-panel" role="tabpanel" aria-label={tab}>
         {tab === 'pipeline' && panel && <PipelineView panel={panel} report={report} error={error} />}
         {tab === 'runs' && <RunsView feed={props.feed} path={path} commands={props.commands} />}
+        {tab === 'batches' && (
+          <BatchesView
+            feed={props.feed}
+            path={path}
+            commands={props.commands}
+            openBatch={openBatch}
+            onOpen={setOpenBatch}
+          />
+        )}
         {tab === 'schedules' && <SchedulesView feed={props.feed} commands={props.commands} />}
       </div>
     </div>
@@ -80,6 +116,9 @@ function MLOpsPanel(props: { tracker: INotebookTracker; feed: LiveFeed; commands
 
 /** The left sidebar widget. */
 export class MLOpsSidebar extends ReactWidget {
+  private readonly _batchShown = new Signal<this, string>(this);
+  private _lastBatchShown: string | null = null;
+
   constructor(
     private readonly tracker: INotebookTracker,
     private readonly feed: LiveFeed,
@@ -92,7 +131,21 @@ export class MLOpsSidebar extends ReactWidget {
     this.title.caption = 'MLOps pipeline';
   }
 
+  /** Opens the Batches tab on one batch (e.g. the one just started). */
+  showBatch(id: string): void {
+    this._lastBatchShown = id;
+    this._batchShown.emit(id);
+  }
+
   protected render(): JSX.Element {
-    return <MLOpsPanel tracker={this.tracker} feed={this.feed} commands={this.commands} />;
+    return (
+      <MLOpsPanel
+        tracker={this.tracker}
+        feed={this.feed}
+        commands={this.commands}
+        batchShown={this._batchShown}
+        initialBatch={this._lastBatchShown}
+      />
+    );
   }
 }

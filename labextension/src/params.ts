@@ -76,3 +76,68 @@ export function collectParameters(
   }
   return { values, errors };
 }
+
+export type ParsedAxis = { values: unknown[]; error: null } | { values: null; error: string };
+
+/**
+ * The values of a batch axis, as `jupyter-mlops batch -p NAME v1,v2` reads them: text
+ * parameters split on commas and stay text; others read the whole as a JSON list, so
+ * `0.1, 0.2`, `true, false` and `[1, 2], [3]` (two list values) all work. Each value is then
+ * checked like a single input of the parameter's type.
+ */
+export function parseAxis(type: ParameterType, text: string): ParsedAxis {
+  if (text.trim() === '') {
+    return { values: null, error: 'give at least one value' };
+  }
+  let values: unknown[];
+  if (type === 'str') {
+    values = text.split(',').map(part => part.trim());
+  } else {
+    try {
+      values = JSON.parse(`[${text}]`);
+    } catch {
+      return { values: null, error: 'must be values separated by commas, each valid JSON' };
+    }
+  }
+  for (const [index, value] of values.entries()) {
+    const parsed = type === 'str' ? ok(value) : parseValue(type, JSON.stringify(value));
+    if (parsed.error !== null) {
+      return { values: null, error: values.length > 1 ? `value ${index + 1} ${parsed.error}` : parsed.error };
+    }
+  }
+  return { values, error: null };
+}
+
+/**
+ * A batch's axes: each parameter whose text the user changed from its default, with its
+ * values, or the errors by name. Unchanged parameters keep the notebook's default in every run,
+ * so the results table shows only what varies.
+ */
+export function collectAxes(
+  parameters: Parameter[],
+  texts: Record<string, string>
+): { axes: Record<string, unknown[]>; errors: Record<string, string> } {
+  const axes: Record<string, unknown[]> = {};
+  const errors: Record<string, string> = {};
+  for (const parameter of parameters) {
+    const text = texts[parameter.name];
+    if (text === undefined || text === formatValue(parameter.type, parameter.default)) {
+      continue;
+    }
+    const parsed = parseAxis(parameter.type, text);
+    if (parsed.error !== null) {
+      errors[parameter.name] = parsed.error;
+    } else {
+      axes[parameter.name] = parsed.values;
+    }
+  }
+  return { axes, errors };
+}
+
+/** Every combination of the axes' values (the last axis varies fastest, as in the CLI); one empty set without axes. */
+export function expandGrid(axes: Record<string, unknown[]>): Record<string, unknown>[] {
+  return Object.entries(axes).reduce<Record<string, unknown>[]>(
+    (points, [name, values]) => points.flatMap(point => values.map(value => ({ ...point, [name]: value }))),
+    [{}]
+  );
+}

@@ -1,17 +1,18 @@
 /**
- * Commands on a notebook's runs: run now, schedule, and on one run (argument `id`) open its
- * output notebook, show its log, cancel, re-run; compare two (`left`, `right`).
+ * Commands on a notebook's runs: run now, schedule, batch, and on one run (argument `id`) open
+ * its output notebook, show its log, cancel, re-run; compare two (`left`, `right`); cancel a
+ * batch (argument `id`).
  */
 import { JupyterFrontEnd } from '@jupyterlab/application';
 import { Dialog, MainAreaWidget, showDialog, showErrorMessage } from '@jupyterlab/apputils';
 import { IEditorServices } from '@jupyterlab/codeeditor';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
-import { historyIcon, ReactWidget, runIcon } from '@jupyterlab/ui-components';
+import { historyIcon, ReactWidget, runIcon, tableRowsIcon } from '@jupyterlab/ui-components';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import React from 'react';
 
-import { cancelRun, getRun, startRun } from './api';
+import { cancelBatch, cancelRun, getRun, startRun } from './api';
 import { CommandIDs } from './commandIds';
 import { CompareTable } from './components/CompareTable';
 import { logWidget } from './components/LogView';
@@ -25,6 +26,8 @@ export interface RunCommandsContext {
   defaults: () => Defaults;
   rendermime: IRenderMimeRegistry;
   editorServices: IEditorServices;
+  /** Shows a batch's progress and results in the panel. */
+  showBatch: (id: string) => void;
 }
 
 /** Runs an action, showing its error (the server's message) instead of losing it in the console. */
@@ -82,6 +85,27 @@ export function addRunCommands(app: JupyterFrontEnd, context: RunCommandsContext
         panel && reporting('Schedule not created', () => runOrSchedule(panel, 'schedule', context.defaults()))
       );
     }
+  });
+
+  commands.addCommand(CommandIDs.batch, {
+    label: 'Run Pipeline as a Batch…',
+    caption: 'Run this notebook once per combination of parameter values, then compare the results',
+    icon: tableRowsIcon,
+    isEnabled: hasNotebook,
+    execute: async () => {
+      const panel = context.tracker.currentWidget;
+      const batch =
+        panel && (await reporting('Batch failed to start', () => runOrSchedule(panel, 'batch', context.defaults())));
+      if (batch) {
+        context.showBatch(batch.id);
+      }
+    }
+  });
+
+  commands.addCommand(CommandIDs.cancelBatch, {
+    label: 'Cancel Batch',
+    caption: 'Stop the batch: finished runs are kept, the others are cancelled',
+    execute: args => reporting('Cancel failed', () => cancelBatch(idOf(args)))
   });
 
   /** Opens a view of one run (argument `id`) in the main area, once per run and kind. */

@@ -1,17 +1,18 @@
 /**
- * Opening the Run / Schedule dialog for a notebook: save it first (after asking), read its
- * pipeline and the backends, pre-fill from the settings, then start the run or create the schedule.
+ * Opening the Run / Schedule / Batch dialog for a notebook: save it first (after asking), read
+ * its pipeline and the backends, pre-fill from the settings, then start the run, create the
+ * schedule or start the batch.
  */
 import { Dialog, showDialog, showErrorMessage } from '@jupyterlab/apputils';
 import { NotebookPanel } from '@jupyterlab/notebook';
 
-import { createSchedule, listBackends, pipelineAt, startRun, updateSchedule } from './api';
+import { createSchedule, listBackends, pipelineAt, startBatch, startRun, updateSchedule } from './api';
 import { RunDraft, RunForm, RunValue } from './components/RunForm';
 import { PRESETS } from './cron';
 import { askForm } from './form';
 import { formatValue } from './params';
 import { Defaults } from './settings';
-import { Run, Schedule } from './types';
+import { Batch, Run, Schedule } from './types';
 
 /** Saves unsaved edits after asking: a run executes the file on disk. False when the user declines. */
 export async function savedFirst(panel: NotebookPanel): Promise<boolean> {
@@ -58,7 +59,9 @@ async function initialDraft(
     timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
     catchUp: 'once',
     overlap: 'skip',
-    retries: 0
+    retries: 0,
+    parallel: null,
+    failFast: false
   };
 }
 
@@ -66,12 +69,18 @@ async function ask(draft: RunDraft, title: string, accept: string): Promise<RunV
   return askForm<RunDraft, RunValue>({ title, accept, form: RunForm, draft });
 }
 
-/** "Run now" and "Schedule…" on an open notebook; the run or schedule made, or null. */
+const TITLES: Record<RunDraft['mode'], { title: string; accept: string }> = {
+  run: { title: 'Run', accept: 'Run now' },
+  schedule: { title: 'Schedule', accept: 'Create schedule' },
+  batch: { title: 'Batch', accept: 'Start batch' }
+};
+
+/** "Run now", "Schedule…" and "Batch…" on an open notebook; the run, schedule or batch made, or null. */
 export async function runOrSchedule(
   panel: NotebookPanel,
   mode: RunDraft['mode'],
   defaults: Defaults
-): Promise<Run | Schedule | null> {
+): Promise<Run | Schedule | Batch | null> {
   if (!(await savedFirst(panel))) {
     return null;
   }
@@ -80,15 +89,17 @@ export async function runOrSchedule(
   if (draft === null) {
     return null;
   }
-  const value = await ask(
-    draft,
-    mode === 'run' ? `Run ${path}` : `Schedule ${path}`,
-    mode === 'run' ? 'Run now' : 'Create schedule'
-  );
-  if (value === null) {
-    return null;
+  const value = await ask(draft, `${TITLES[mode].title} ${path}`, TITLES[mode].accept);
+  switch (value?.mode) {
+    case 'run':
+      return startRun(value.request);
+    case 'schedule':
+      return createSchedule(value.spec);
+    case 'batch':
+      return startBatch(value.spec);
+    default:
+      return null;
   }
-  return value.mode === 'run' ? startRun(value.request) : createSchedule(value.spec);
 }
 
 /** "Edit" on a schedule: the same dialog, filled with the schedule's own values. */

@@ -69,6 +69,7 @@ export interface Run {
   status: RunStatus;
   trigger: 'manual' | 'schedule' | 'batch' | 'rerun';
   schedule_id: string | null;
+  batch_id: string | null;
   backend: string;
   parameters: Record<string, unknown>;
   steps_selected: string[] | null;
@@ -129,4 +130,57 @@ export interface Schedule extends ScheduleSpec {
 export interface CronPreview {
   description: string;
   next: string[];
+}
+
+export type BatchStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+/** What a batch runs: the body of `POST batches` (batch/model.py BatchSpec). */
+export interface BatchSpec {
+  notebook: string;
+  /** One parameter set per run, in order. */
+  points: Record<string, unknown>[];
+  steps: string[] | null;
+  backend: string;
+  /** Runs at once; null lets the server use its number of cores. */
+  parallel: number | null;
+  fail_fast: boolean;
+}
+
+export interface Batch {
+  id: string;
+  notebook: string;
+  /** The notebook relative to the server root; null outside it. */
+  path: string | null;
+  status: BatchStatus;
+  spec: BatchSpec;
+  run_ids: string[];
+  parallel: number;
+  created_at: string;
+  started_at: string | null;
+  ended_at: string | null;
+  error: string | null;
+  /** Runs by status. */
+  counts: Record<string, number>;
+}
+
+export interface BatchPage {
+  batches: Batch[];
+  total: number;
+}
+
+export interface ResultRow {
+  run_id: string;
+  status: RunStatus;
+  duration: number | null;
+  parameters: Record<string, unknown>;
+  metrics: Record<string, unknown>;
+  error: string | null;
+}
+
+/** Parameters × metrics × status × duration, one row per run (`GET batches/{id}/results`). */
+export interface BatchResults {
+  batch_id: string;
+  parameters: string[];
+  metrics: string[];
+  rows: ResultRow[];
 }

@@ -1,4 +1,4 @@
-import { formatDuration, formatInstant, formatRelative, runDuration, stepProgress } from '../format';
+import { formatCounts, formatDuration, formatInstant, formatRelative, elapsed, stepProgress } from '../format';
 import { Run } from '../types';
 
 describe('formatDuration', () => {
@@ -30,7 +30,7 @@ describe('runs', () => {
     ]
   } as unknown as Run;
   it('measures a running run up to now', () => {
-    expect(runDuration(run, new Date('2026-01-01T12:00:30Z'))).toBe(30);
+    expect(elapsed(run, new Date('2026-01-01T12:00:30Z'))).toBe(30);
   });
   it('counts finished steps', () => {
     expect(stepProgress(run.steps)).toBe('1/2 steps');
@@ -43,5 +43,14 @@ describe('formatInstant', () => {
     expect(text).toMatch(/15:00|3:00/);
     expect(text).toMatch(/GMT\+9|JST/);
     expect(formatInstant('2026-01-05T06:00:00Z')).toMatch(/2026/);
+  });
+});
+
+describe('formatCounts', () => {
+  it('lists statuses with runs, most advanced first', () => {
+    expect(formatCounts({ queued: 6, succeeded: 40, failed: 2, running: 0, timed_out: 1 })).toBe(
+      '40 succeeded · 2 failed · 1 timed out · 6 queued'
+    );
+    expect(formatCounts({})).toBe('');
   });
 });

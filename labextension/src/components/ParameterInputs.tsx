@@ -1,13 +1,17 @@
 import { InputGroup } from '@jupyterlab/ui-components';
 import React from 'react';
 
-import { formatValue, parseValue } from '../params';
+import { formatValue, parseAxis, parseValue } from '../params';
 import { Parameter } from '../types';
 
-/** One typed input per parameter of the parameters cell, with what is wrong under it. */
+/**
+ * One typed input per parameter of the parameters cell, with what is wrong under it; with
+ * `axes`, each takes a list of values separated by commas (a batch's grid).
+ */
 export function ParameterInputs(props: {
   parameters: Parameter[];
   texts: Record<string, string>;
+  axes?: boolean;
   onChange: (name: string, text: string) => void;
 }): JSX.Element {
   if (props.parameters.length === 0) {
@@ -17,14 +21,15 @@ export function ParameterInputs(props: {
     <div className="jp-mlops-parameters">
       {props.parameters.map(parameter => {
         const text = props.texts[parameter.name] ?? formatValue(parameter.type, parameter.default);
-        const { error } = parseValue(parameter.type, text);
+        const { error } = props.axes ? parseAxis(parameter.type, text) : parseValue(parameter.type, text);
+        const numeric = !props.axes && (parameter.type === 'int' || parameter.type === 'float');
         const id = `jp-mlops-parameter-${parameter.name}`;
         return (
           <div key={parameter.name} className="jp-mlops-parameter" data-parameter={parameter.name}>
             <label htmlFor={id}>
               {parameter.name} <span className="jp-mlops-type">{parameter.type}</span>
             </label>
-            {parameter.type === 'bool' ? (
+            {parameter.type === 'bool' && !props.axes ? (
               <input
                 id={id}
                 type="checkbox"
@@ -34,8 +39,8 @@ export function ParameterInputs(props: {
             ) : (
               <InputGroup
                 id={id}
-                type={parameter.type === 'int' || parameter.type === 'float' ? 'number' : 'text'}
-                step={parameter.type === 'float' ? 'any' : undefined}
+                type={numeric ? 'number' : 'text'}
+                step={numeric && parameter.type === 'float' ? 'any' : undefined}
                 value={text}
                 aria-invalid={error !== null}
                 onChange={event => props.onChange(parameter.name, (event.target as HTMLInputElement).value)}

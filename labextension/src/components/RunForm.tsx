@@ -1,20 +1,21 @@
 /**
- * The one dialog for "Run now" and "Schedule…": parameters (typed, pre-filled from the
- * parameters cell), steps, backend and image, and for a schedule the cron, its preview and
- * the policies.
+ * The one dialog for "Run now", "Schedule…" and "Batch…": parameters (typed, pre-filled from
+ * the parameters cell; for a batch, lists of values whose every combination runs), steps,
+ * backend and image, for a schedule the cron, its preview and the policies, and for a batch
+ * how many runs at once and whether the first failure stops it.
  */
 import { HTMLSelect } from '@jupyterlab/ui-components';
 import React, { useEffect, useState } from 'react';
 
 import { StartRun } from '../api';
 import { FormProps } from '../form';
-import { collectParameters } from '../params';
-import { BackendState, CatchUp, Overlap, Parameter, ScheduleSpec } from '../types';
+import { collectAxes, collectParameters, expandGrid } from '../params';
+import { BackendState, BatchSpec, CatchUp, Overlap, Parameter, ScheduleSpec } from '../types';
 import { ParameterInputs } from './ParameterInputs';
 import { CronPicker, useCronPreview } from './CronPicker';
 
 export interface RunDraft {
-  mode: 'run' | 'schedule';
+  mode: 'run' | 'schedule' | 'batch';
   path: string;
   parameters: Parameter[];
   /** Input text by parameter name; a parameter missing here shows its default. */
@@ -31,18 +32,50 @@ export interface RunDraft {
   catchUp: CatchUp;
   overlap: Overlap;
   retries: number;
+  /** Batch runs at once; null: as many as the server has cores. */
+  parallel: number | null;
+  failFast: boolean;
 }
 
-export type RunValue = { mode: 'run'; request: StartRun } | { mode: 'schedule'; spec: ScheduleSpec };
+export type RunValue =
+  | { mode: 'run'; request: StartRun }
+  | { mode: 'schedule'; spec: ScheduleSpec }
+  | { mode: 'batch'; spec: BatchSpec };
+
+/** The parameter sets a batch draft runs, or null while an axis is not valid. */
+function batchPoints(draft: RunDraft): Record<string, unknown>[] | null {
+  const { axes, errors } = collectAxes(draft.parameters, draft.texts);
+  return Object.keys(errors).length > 0 ? null : expandGrid(axes);
+}
 
 function valueOf(draft: RunDraft, cronOk: boolean): RunValue | null {
+  if (draft.steps.length === 0) {
+    return null;
+  }
+  const steps = draft.steps.length === draft.allSteps.length ? null : draft.steps;
+  if (draft.mode === 'batch') {
+    const points = batchPoints(draft);
+    return points === null
+      ? null
+      : {
+          mode: 'batch',
+          spec: {
+            notebook: draft.path,
+            points,
+            steps,
+            backend: draft.backend,
+            parallel: draft.parallel,
+            fail_fast: draft.failFast
+          }
+        };
+  }
   const { values, errors } = collectParameters(draft.parameters, draft.texts);
-  if (Object.keys(errors).length > 0 || draft.steps.length === 0) {
+  if (Object.keys(errors).length > 0) {
     return null;
   }
   const common = {
     parameters: values,
-    steps: draft.steps.length === draft.allSteps.length ? null : draft.steps,
+    steps,
     backend: draft.backend,
     image: draft.image || null
   };
@@ -66,6 +99,18 @@ function valueOf(draft: RunDraft, cronOk: boolean): RunValue | null {
   };
 }
 
+/** How many runs the grid makes, or why it makes none. */
+function BatchSize({ points }: { points: Record<string, unknown>[] | null }): JSX.Element {
+  const varied = points !== null && Object.keys(points[0]).length > 0;
+  return (
+    <div className="jp-mlops-hint" aria-live="polite">
+      Give a parameter several values, separated by commas: every combination runs.{' '}
+      {points === null ? '' : <strong>{points.length} run{points.length === 1 ? '' : 's'}</strong>}
+      {points !== null && !varied ? ' with the defaults.' : ''}
+    </div>
+  );
+}
+
 export function RunForm(props: FormProps<RunDraft, RunValue>): JSX.Element {
   const [draft, setDraft] = useState(props.draft);
   const preview = useCronPreview(draft.mode === 'schedule' ? draft.cron : null, draft.timezone);
@@ -80,9 +125,11 @@ export function RunForm(props: FormProps<RunDraft, RunValue>): JSX.Element {
     <div className="jp-mlops-run-form">
       <section aria-label="Parameters">
         <h3 className="jp-mlops-form-heading">Parameters</h3>
+        {draft.mode === 'batch' && <BatchSize points={batchPoints(draft)} />}
         <ParameterInputs
           parameters={draft.parameters}
           texts={draft.texts}
+          axes={draft.mode === 'batch'}
           onChange={(name, text) => update({ texts: { ...draft.texts, [name]: text } })}
         />
       </section>
@@ -128,7 +175,7 @@ export function RunForm(props: FormProps<RunDraft, RunValue>): JSX.Element {
       </fieldset>
       {backend && !backend.available && <div className="jp-mlops-field-error">{backend.detail}</div>}
 
-      {draft.backend !== 'local' && (
+      {draft.backend !== 'local' && draft.mode !== 'batch' && (
         <label className="jp-mlops-field">
           <span>Image</span>
           <HTMLSelect
@@ -144,6 +191,35 @@ export function RunForm(props: FormProps<RunDraft, RunValue>): JSX.Element {
             ))}
           </HTMLSelect>
         </label>
+      )}
+
+      {draft.mode === 'batch' && (
+        <fieldset className="jp-mlops-fieldset">
+          <legend>Batch</legend>
+          <label className="jp-mlops-field">
+            <span>Runs at once</span>
+            <input
+              className="jp-mlops-number"
+              type="number"
+              min={1}
+              placeholder="cores"
+              aria-label="Runs at once"
+              value={draft.parallel ?? ''}
+              onChange={event => {
+                const count = Math.floor(Number(event.target.value));
+                update({ parallel: event.target.value === '' || count < 1 ? null : count });
+              }}
+            />
+          </label>
+          <label className="jp-mlops-check">
+            <input
+              type="checkbox"
+              checked={draft.failFast}
+              onChange={event => update({ failFast: event.target.checked })}
+            />
+            Stop at the first run that does not succeed
+          </label>
+        </fieldset>
       )}
 
       {draft.mode === 'schedule' && (

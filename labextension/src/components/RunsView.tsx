@@ -1,13 +1,14 @@
-import { HTMLSelect, launchIcon, listIcon, refreshIcon, stopIcon } from '@jupyterlab/ui-components';
+import { launchIcon, listIcon, refreshIcon, stopIcon } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
 import React, { useState } from 'react';
 
 import { CommandIDs } from '../commandIds';
 import { LiveFeed } from '../feed';
-import { formatDuration, formatRelative, isFinished, runDuration, stepProgress } from '../format';
+import { formatDuration, formatRelative, isFinished, elapsed, stepProgress } from '../format';
 import { useNow, useRuns } from '../hooks';
 import { Run } from '../types';
 import { CommandButton } from './CommandButton';
+import { Scope, ScopeSelect } from './ScopeSelect';
 
 function StepChips({ run }: { run: Run }): JSX.Element {
   return (
@@ -53,7 +54,7 @@ function RunRow(props: {
         <span className="jp-mlops-when" title={run.created_at}>
           {formatRelative(run.created_at, props.now)}
         </span>
-        <span className="jp-mlops-duration">{formatDuration(runDuration(run, props.now))}</span>
+        <span className="jp-mlops-duration">{formatDuration(elapsed(run, props.now))}</span>
       </div>
       {props.showNotebook && <div className="jp-mlops-run-notebook">{run.path ?? run.notebook}</div>}
       <div className="jp-mlops-run-meta">
@@ -80,7 +81,7 @@ function RunRow(props: {
 
 /** Runs of the notebook (or all runs), live, with their actions and a two-run comparison. */
 export function RunsView(props: { feed: LiveFeed; path: string | null; commands: CommandRegistry }): JSX.Element {
-  const [scope, setScope] = useState<'notebook' | 'all'>('notebook');
+  const [scope, setScope] = useState<Scope>('notebook');
   const path = scope === 'notebook' ? props.path : null;
   const { runs, error } = useRuns(props.feed, path);
   const [selected, setSelected] = useState<string[]>([]);
@@ -89,14 +90,7 @@ export function RunsView(props: { feed: LiveFeed; path: string | null; commands:
   return (
     <div className="jp-mlops-runs">
       <div className="jp-mlops-runs-bar">
-        <HTMLSelect
-          aria-label="Which runs"
-          value={scope}
-          onChange={event => setScope(event.target.value as 'notebook' | 'all')}
-        >
-          <option value="notebook">This notebook</option>
-          <option value="all">All notebooks</option>
-        </HTMLSelect>
+        <ScopeSelect label="Which runs" scope={scope} onChange={setScope} />
         {chosen.length === 2 && (
           <CommandButton
             commands={props.commands}
