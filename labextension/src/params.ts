@@ -89,21 +89,25 @@ export function parseAxis(type: ParameterType, text: string): ParsedAxis {
   if (text.trim() === '') {
     return { values: null, error: 'give at least one value' };
   }
-  let values: unknown[];
+  // Each part is read as one input would be: from the JSON list's items, else from the text
+  // between commas (so a bad part is named, as the CLI names it).
+  let parts: string[];
   if (type === 'str') {
-    values = text.split(',').map(part => part.trim());
+    parts = text.split(',').map(part => part.trim());
   } else {
     try {
-      values = JSON.parse(`[${text}]`);
+      parts = (JSON.parse(`[${text}]`) as unknown[]).map(value => JSON.stringify(value));
     } catch {
-      return { values: null, error: 'must be values separated by commas, each valid JSON' };
+      parts = text.split(',').map(part => part.trim());
     }
   }
-  for (const [index, value] of values.entries()) {
-    const parsed = type === 'str' ? ok(value) : parseValue(type, JSON.stringify(value));
+  const values: unknown[] = [];
+  for (const [index, part] of parts.entries()) {
+    const parsed = parseValue(type, part);
     if (parsed.error !== null) {
-      return { values: null, error: values.length > 1 ? `value ${index + 1} ${parsed.error}` : parsed.error };
+      return { values: null, error: parts.length > 1 ? `value ${index + 1} ${parsed.error}` : parsed.error };
     }
+    values.push(parsed.value);
   }
   return { values, error: null };
 }

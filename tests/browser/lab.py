@@ -150,6 +150,8 @@ def set_theme(page, theme: str) -> None:
     page.evaluate("theme => window.jupyterapp.commands.execute('apputils:change-theme', {theme})",
                   theme)
     page.wait_for_selector(f'body[data-jp-theme-name="{theme}"]', state="attached")
+    # JupyterLab covers the page with its splash screen while the new theme's CSS loads.
+    page.wait_for_selector("#jupyterlab-splash", state="detached")
 
 
 def screenshot(page, name: str, theme: str) -> Path:

@@ -44,6 +44,7 @@ export function MetricChart(props: { results: BatchResults; commands: CommandReg
         </HTMLSelect>
       </figcaption>
       <svg
+        className="jp-mlops-plot"
         viewBox={`0 0 ${BOX.width} ${BOX.height}`}
         role="img"
         aria-label={`${metric} by ${parameter}: ${chart.points.length} runs`}
