@@ -30,7 +30,13 @@ def _create_batches_table(connection: Connection) -> None:
     connection.exec_driver_sql("CREATE INDEX batches_by_created ON batches (created_at)")
 
 
-db.register_migrations("batches", [_create_batches_table])
+def _index_batches_by_notebook_and_status(connection: Connection) -> None:
+    # The panel lists one notebook's batches; the event feed follows the unfinished ones.
+    connection.exec_driver_sql("CREATE INDEX batches_by_notebook ON batches (notebook, created_at)")
+    connection.exec_driver_sql("CREATE INDEX batches_by_status ON batches (status, created_at)")
+
+
+db.register_migrations("batches", [_create_batches_table, _index_batches_by_notebook_and_status])
 
 
 def batch_dir(batch_id: str) -> Path:
@@ -88,11 +94,16 @@ def update_batch(batch_id: str, change: Callable[[Batch], None]) -> Batch:
         return _with_counts(connection, batch)
 
 
-def list_batches(*, limit: int = 50, offset: int = 0) -> tuple[list[Batch], int]:
-    """A page of batches, newest first, and the total count."""
+def list_batches(*, notebook: str | None = None, status: str | None = None, limit: int = 50,
+                 offset: int = 0) -> tuple[list[Batch], int]:
+    """A page of batches, newest first, and the total count matching the filters.
+
+    `notebook` is an absolute path, as recorded.
+    """
+    where, values = db.where_equal({"notebook": notebook, "status": status})
     with db.reading() as connection:
-        total = connection.execute(text("SELECT count(*) FROM batches")).scalar_one()
+        total = connection.execute(text(f"SELECT count(*) FROM batches {where}"), values).scalar_one()
         rows = connection.execute(text(
-            "SELECT record FROM batches ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset"),
-            {"limit": limit, "offset": offset}).all()
+            f"SELECT record FROM batches {where} ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset"),
+            {**values, "limit": limit, "offset": offset}).all()
         return [_with_counts(connection, Batch.model_validate_json(r[0])) for r in rows], total

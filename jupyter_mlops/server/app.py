@@ -6,8 +6,9 @@ from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bool, Float, Int
 
 from ..schedule.loop import SchedulerLoop
-from .changes import RunChanges, ScheduleChanges
+from .changes import ScheduleChanges, batch_changes, run_changes
 from .feed import ChangeFeed
+from .handlers.batches import batch_out
 from .handlers.runs import run_out
 from .handlers.schedules import schedule_out
 from .paths import PathResolver
@@ -31,7 +32,7 @@ class MLOps(ExtensionApp):
     ).tag(config=True)
 
     events_poll_interval = Float(
-        0.5, help="Seconds between two looks at the store for run and schedule changes to push to the event "
+        0.5, help="Seconds between two looks at the store for run, batch and schedule changes to push to the event "
                   "streams (a look is two stat calls unless something was written).",
     ).tag(config=True)
 
@@ -44,7 +45,8 @@ class MLOps(ExtensionApp):
     def initialize_settings(self) -> None:
         contents = self.serverapp.contents_manager
         paths = PathResolver(self.serverapp.root_dir, allow_hidden=contents.allow_hidden)
-        self.feed = ChangeFeed([RunChanges(lambda run: run_out(run, paths).model_dump_json()),
+        self.feed = ChangeFeed([run_changes(lambda run: run_out(run, paths).model_dump_json()),
+                                batch_changes(lambda batch: batch_out(batch, paths).model_dump_json()),
                                 ScheduleChanges(lambda schedule: schedule_out(schedule, paths).model_dump_json())],
                                interval=self.events_poll_interval, full_check_every=5.0)
         self.settings.update(mlops_paths=paths, mlops_feed=self.feed, mlops_keepalive=self.events_keepalive)

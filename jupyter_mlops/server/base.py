@@ -34,6 +34,13 @@ def protected(method: Callable) -> Callable:
     return web.authenticated(authorized(method))
 
 
+def _cache_buster(name: str, given: list[bytes]) -> bool:
+    """JupyterLab's request helper may append a bare timestamp (`?1732712345678`) to a GET so no cache
+    answers it: a key of digits with an empty value. Only that exact form is ignored; any other
+    unknown key still fails validation."""
+    return name.isascii() and name.isdigit() and given == [b""]
+
+
 class MLOpsHandler(APIHandler):
     auth_resource = AUTH_RESOURCE
 
@@ -66,7 +73,7 @@ class MLOpsHandler(APIHandler):
         """The query string validated by `model`; each parameter may be given once."""
         values: dict[str, str] = {}
         for name, given in self.request.query_arguments.items():
-            if name in _AUTH_QUERY:
+            if name in _AUTH_QUERY or _cache_buster(name, given):
                 continue
             if len(given) > 1:
                 raise ApiError(400, "ValidationError", f"query field {name!r} is given {len(given)} times",

@@ -1,4 +1,4 @@
-"""One watcher of the store per server, fanning run and schedule changes out to event streams.
+"""One watcher of the store per server, fanning run, batch and schedule changes out to event streams.
 
 Runs change in other processes (workers, the CLI, a scheduler), so the server learns of
 changes by looking, not by being told. Looking is cheap: each tick compares the store

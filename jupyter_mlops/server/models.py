@@ -112,9 +112,17 @@ class Backends(BaseModel):
 # -- batches ----------------------------------------------------------------------------------
 
 
+class BatchesQuery(PageQuery):
+    notebook: str | None = Field(default=None, description="Only this notebook's batches (path relative to the root)")
+
+
+class BatchOut(Batch):
+    path: str | None = Field(description="The notebook's path relative to the server root; null outside it")
+
+
 class BatchPage(BaseModel):
-    batches: list[Batch]
-    total: int
+    batches: list[BatchOut]
+    total: int = Field(description="Batches matching the filters, over all pages")
     limit: int
     offset: int
 

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from ..batch.model import Batch, BatchResults, BatchSpec
+from ..batch.model import BatchResults, BatchSpec
 from ..schedule.model import ScheduleSpec
 from . import models
 from .base import API_PREFIX
@@ -75,19 +75,22 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "Resume from the next cron time", reply=models.ScheduleOut, errors=(404,)),
     ("/schedules/{schedule_id}/run", "post"): Operation(
         "Start one run of the schedule now", reply=models.RunOut, status=201, errors=(400, 404)),
-    ("/batches", "get"): Operation("Batches, newest first, with run counts by status", query=models.PageQuery,
-                                   reply=models.BatchPage),
+    ("/batches", "get"): Operation(
+        "Batches, newest first, with run counts by status, optionally one notebook's", query=models.BatchesQuery,
+        reply=models.BatchPage, errors=(400, 403)),
     ("/batches", "post"): Operation(
         "Start a batch: one run per parameter set (`notebook` relative to the server root)", body=BatchSpec,
-        reply=Batch, status=201, errors=(400, 403, 404)),
-    ("/batches/{batch_id}", "get"): Operation("One batch", reply=Batch, errors=(404,)),
+        reply=models.BatchOut, status=201, errors=(400, 403, 404)),
+    ("/batches/{batch_id}", "get"): Operation("One batch with its run counts by status", reply=models.BatchOut,
+                                              errors=(404,)),
     ("/batches/{batch_id}/results", "get"): Operation(
         "Parameters × metrics × status × duration, one row per run", query=models.ResultsQuery,
         reply=BatchResults, errors=(400, 404)),
     ("/backends", "get"): Operation("Where runs can execute, and whether each can now", reply=models.Backends,
                                     errors=()),
     ("/events", "get"): Operation(
-        "Server-sent events: `ready`, then `run`, `schedule` and `schedule-removed` as they change",
+        "Server-sent events: `ready`, then `run` (RunOut), `batch` (BatchOut), `schedule` (ScheduleOut) and "
+        "`schedule-removed` (`{id}`) as they change",
         media="text/event-stream", errors=()),
 }
 

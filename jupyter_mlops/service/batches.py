@@ -50,9 +50,15 @@ def _launch_worker(batch: Batch) -> None:
                          stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
-def list_batches(*, limit: int = 50, offset: int = 0) -> tuple[list[Batch], int]:
-    """A page of batches, newest first, with their run counts by status, and the total."""
-    return batch_store.list_batches(limit=limit, offset=offset)
+def list_batches(*, notebook: str | None = None, status: str | None = None, limit: int = 50,
+                 offset: int = 0) -> tuple[list[Batch], int]:
+    """A page of batches, newest first, with their run counts by status, and the total.
+
+    `notebook` keeps one notebook's batches (any path to it); `status` those in that state.
+    """
+    if notebook is not None:
+        notebook = str(Path(notebook).resolve())
+    return batch_store.list_batches(notebook=notebook, status=status, limit=limit, offset=offset)
 
 
 def get_batch(batch_id: str) -> Batch:

@@ -104,6 +104,16 @@ def reading() -> Iterator[Connection]:
             yield connection
 
 
+def where_equal(filters: dict[str, object]) -> tuple[str, dict[str, object]]:
+    """`WHERE a = :a AND …` over the filters that are not None (all of them: ""), and its values.
+
+    Keys are column names written by the caller, never taken from a request.
+    """
+    given = {column: value for column, value in filters.items() if value is not None}
+    clause = " AND ".join(f"{column} = :{column}" for column in given)
+    return (f"WHERE {clause}" if clause else ""), given
+
+
 def reset_engines() -> None:
     """Forget cached engines (tests switch JUPYTER_MLOPS_HOME between cases)."""
     with _lock:

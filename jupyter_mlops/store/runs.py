@@ -119,18 +119,13 @@ def worker_pid(run_id: str) -> int | None:
 def list_runs(*, notebook: str | None = None, status: str | None = None, schedule_id: str | None = None,
               batch_id: str | None = None, limit: int = 50, offset: int = 0) -> tuple[list[Run], int]:
     """A page of runs, newest first, and the total count matching the filters."""
-    filters, values = [], {"limit": limit, "offset": offset}
-    for column, value in (("notebook", notebook), ("status", status), ("schedule_id", schedule_id),
-                          ("batch_id", batch_id)):
-        if value is not None:
-            filters.append(f"{column} = :{column}")
-            values[column] = value
-    where = f"WHERE {' AND '.join(filters)}" if filters else ""
+    where, values = db.where_equal({"notebook": notebook, "status": status, "schedule_id": schedule_id,
+                                    "batch_id": batch_id})
     with db.reading() as connection:
         total = connection.execute(text(f"SELECT count(*) FROM runs {where}"), values).scalar_one()
         rows = connection.execute(text(
             f"SELECT record FROM runs {where} ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset"),
-            values).all()
+            {**values, "limit": limit, "offset": offset}).all()
     return [Run.model_validate_json(r[0]) for r in rows], total
 
 

@@ -2,31 +2,42 @@
 
 from __future__ import annotations
 
-from ...batch.model import BatchSpec
+from ...batch.model import Batch, BatchSpec
 from ...service import batches as service
 from ..base import MLOpsHandler, protected
-from ..models import BatchPage, PageQuery, ResultsQuery
+from ..models import BatchesQuery, BatchOut, BatchPage, ResultsQuery
+from ..paths import PathResolver
+
+
+def batch_out(batch: Batch, paths: PathResolver) -> BatchOut:
+    # Validated when read from the store (counts included): constructing skips a second validation.
+    return BatchOut.model_construct(**dict(batch), path=paths.relative(batch.notebook))
 
 
 class BatchesHandler(MLOpsHandler):
     @protected
     async def get(self) -> None:
-        query = self.query(PageQuery)
-        batches, total = await self.call(service.list_batches, limit=query.limit, offset=query.offset)
-        self.reply(BatchPage(batches=batches, total=total, limit=query.limit, offset=query.offset))
+        query = self.query(BatchesQuery)
+        notebook = None
+        if query.notebook:  # batches of a deleted notebook can still be listed: it need not exist
+            notebook = str(self.paths.resolve(query.notebook, must_exist=False, field="notebook"))
+        batches, total = await self.call(service.list_batches, notebook=notebook, limit=query.limit,
+                                         offset=query.offset)
+        self.reply(BatchPage(batches=[batch_out(b, self.paths) for b in batches], total=total, limit=query.limit,
+                             offset=query.offset))
 
     @protected
     async def post(self) -> None:
         """`notebook` is a path relative to the server root; the batch runs in a worker of its own."""
         spec = self.body(BatchSpec)
         spec = spec.model_copy(update={"notebook": str(self.paths.resolve(spec.notebook, field="notebook"))})
-        self.reply(await self.call(service.start_batch, spec), status=201)
+        self.reply(batch_out(await self.call(service.start_batch, spec), self.paths), status=201)
 
 
 class BatchHandler(MLOpsHandler):
     @protected
     async def get(self, batch_id: str) -> None:
-        self.reply(await self.call(service.get_batch, batch_id))
+        self.reply(batch_out(await self.call(service.get_batch, batch_id), self.paths))
 
 
 class BatchResultsHandler(MLOpsHandler):

@@ -1,9 +1,12 @@
-"""`GET events`: a server-sent-events stream of run and schedule changes.
+"""`GET events`: a server-sent-events stream of run, batch and schedule changes.
 
 Protocol: the stream first sends `ready` once the server knows the current state; a client
-that (re)loads its lists after `ready` misses nothing. Then `run` (a run record, as
-`GET runs/{id}` returns it), `schedule` (a schedule record) and `schedule-removed`
-(`{"id": ...}`) as they happen. Comment lines keep idle connections open through proxies.
+that (re)loads its lists after `ready` misses nothing. Then, as they happen:
+- `run`: a run record, as `GET runs/{id}` returns it (new, or changed: status, steps…);
+- `batch`: a batch record, as `GET batches/{id}` returns it (new, or changed: status, run
+  counts by status, ended_at, error);
+- `schedule`: a schedule record; `schedule-removed`: `{"id": ...}`.
+Comment lines keep idle connections open through proxies.
 """
 
 from __future__ import annotations
