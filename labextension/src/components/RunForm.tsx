@@ -11,6 +11,7 @@ import { StartRun } from '../api';
 import { FormProps } from '../form';
 import { collectAxes, collectParameters, expandGrid } from '../params';
 import { BackendState, BatchSpec, CatchUp, Overlap, Parameter, ScheduleSpec } from '../types';
+import { CheckList } from './CheckList';
 import { ParameterInputs } from './ParameterInputs';
 import { CronPicker, useCronPreview } from './CronPicker';
 
@@ -137,22 +138,7 @@ export function RunForm(props: FormProps<RunDraft, RunValue>): JSX.Element {
       {draft.allSteps.length > 1 && (
         <fieldset className="jp-mlops-fieldset">
           <legend>Steps (with what they depend on)</legend>
-          {draft.allSteps.map(name => (
-            <label key={name} className="jp-mlops-check">
-              <input
-                type="checkbox"
-                checked={draft.steps.includes(name)}
-                onChange={event =>
-                  update({
-                    steps: event.target.checked
-                      ? draft.allSteps.filter(other => other === name || draft.steps.includes(other))
-                      : draft.steps.filter(other => other !== name)
-                  })
-                }
-              />
-              {name}
-            </label>
-          ))}
+          <CheckList choices={draft.allSteps} chosen={draft.steps} onChange={steps => update({ steps })} />
           {draft.steps.length === 0 && <div className="jp-mlops-field-error">Choose at least one step.</div>}
         </fieldset>
       )}

@@ -3,6 +3,7 @@ import React, { useEffect, useState } from 'react';
 
 import { FormProps } from '../form';
 import { afterOption, stepNameProblem } from '../mlstep';
+import { CheckList } from './CheckList';
 
 export interface StepDraft {
   name: string;
@@ -42,22 +43,7 @@ export function StepForm(props: FormProps<StepDraft, StepValue>): JSX.Element {
       <fieldset className="jp-mlops-fieldset">
         <legend>Runs after</legend>
         {draft.above.length === 0 && <div className="jp-mlops-hint">No step above this cell.</div>}
-        {draft.above.map(name => (
-          <label key={name} className="jp-mlops-check">
-            <input
-              type="checkbox"
-              checked={draft.after.includes(name)}
-              onChange={event =>
-                update({
-                  after: event.target.checked
-                    ? draft.above.filter(other => other === name || draft.after.includes(other))
-                    : draft.after.filter(other => other !== name)
-                })
-              }
-            />
-            {name}
-          </label>
-        ))}
+        <CheckList choices={draft.above} chosen={draft.after} onChange={after => update({ after })} />
       </fieldset>
     </div>
   );
