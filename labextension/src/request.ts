@@ -18,9 +18,7 @@ export async function requestAPI<T>(
   const url = apiUrl(settings.baseUrl, endpoint, query);
   let response: Response;
   try {
-    // 'no-cache' revalidates every time, like JupyterLab's default 'no-store', without the
-    // timestamp it appends to GET URLs, which the API's strict query validation refuses.
-    response = await ServerConnection.makeRequest(url, { cache: 'no-cache', ...init }, settings);
+    response = await ServerConnection.makeRequest(url, init, settings);
   } catch (error) {
     throw new ServerConnection.NetworkError(error as TypeError);
   }

@@ -13,6 +13,7 @@ from .panel import ACCEPT, DIALOG, api, open_notebook, show_panel, show_tab
 from .test_runs import save_when_asked
 
 BATCH_TIMEOUT_MS = 240_000
+BATCH_BUTTON = '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Toolbar-item[data-jp-item-name="mlops-batch"]'
 
 
 @pytest.fixture
@@ -113,19 +114,26 @@ def test_batch_from_the_panel_shows_its_chart_and_results(page, lab_server: LabS
 
 
 def test_cancel_a_batch_from_the_panel(page, lab_server: LabServer, scored_notebook: str) -> None:
-    # One quick run, then one that sleeps long enough to be cancelled while it runs.
-    started = api(lab_server, "batches", "POST", {
-        "notebook": scored_notebook, "points": [{"nap": 0.0}, {"nap": 120.0}, {"nap": 0.0}], "parallel": 1})
+    # From the notebook's toolbar this time: one quick run, then one that sleeps long enough to be
+    # cancelled while it runs, then another that never starts.
     open_notebook(page, scored_notebook)
-    sidebar = show_tab(page, "batches")
-    item = sidebar.locator(f'.jp-mlops-run[data-batch="{started["id"]}"]')
-    item.wait_for()
-    item.locator(".jp-mlops-open-batch").click()
-    batch = sidebar.locator(f'.jp-mlops-batch[data-batch="{started["id"]}"]')
+    page.click(BATCH_BUTTON)
+    save_when_asked(page)
+    page.locator(f'{DIALOG} [data-parameter="nap"] input').fill("0, 120, 0")
+    page.locator(f'{DIALOG} input[aria-label="Runs at once"]').fill("1")
+    page.click(ACCEPT)
+    page.locator(DIALOG).wait_for(state="detached")
+
+    sidebar = show_panel(page)
+    batch = sidebar.locator(".jp-mlops-batch")
+    batch.wait_for()
+    batch_id = batch.get_attribute("data-batch")
     # Cancel once the slow run is under way (the quick one has succeeded).
     batch.locator(".jp-mlops-progress", has_text="1 succeeded").wait_for(timeout=BATCH_TIMEOUT_MS)
     batch.locator('[data-command="jupyter-mlops:cancel-batch"]').click()
     sidebar.locator('.jp-mlops-batch[data-status="cancelled"]').wait_for(timeout=60_000)
     assert batch.locator('[data-command="jupyter-mlops:cancel-batch"]').count() == 0
-    statuses = [row["status"] for row in api(lab_server, f"batches/{started['id']}/results")["rows"]]
+    statuses = [row["status"] for row in api(lab_server, f"batches/{batch_id}/results")["rows"]]
     assert statuses[0] == "succeeded" and "succeeded" not in statuses[1:], statuses
+    # The table says the same, live.
+    sidebar.locator('.jp-mlops-results tbody tr[data-status="cancelled"]').first.wait_for()
