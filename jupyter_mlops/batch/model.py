@@ -16,7 +16,7 @@ class BatchStatus(str, Enum):
     queued = "queued"
     running = "running"
     succeeded = "succeeded"  # every run succeeded
-    failed = "failed"  # at least one run did not succeed
+    failed = "failed"  # at least one run did not succeed, or its worker died before finishing it (see error)
     cancelled = "cancelled"  # stopped by the user, or by --fail-fast after a failure
 
     @property

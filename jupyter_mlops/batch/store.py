@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import Connection, text
 
 from ..errors import BatchNotFoundError
-from ..store import db
+from ..store import db, workers
 from ..store import runs as run_store
 from .model import Batch, BatchSpec, BatchStatus
 
@@ -36,7 +36,14 @@ def _index_batches_by_notebook_and_status(connection: Connection) -> None:
     connection.exec_driver_sql("CREATE INDEX batches_by_status ON batches (status, created_at)")
 
 
-db.register_migrations("batches", [_create_batches_table, _index_batches_by_notebook_and_status])
+def _add_worker(connection: Connection) -> None:
+    # The process executing the batch (a worker, or the CLI in the foreground) and its start time,
+    # so that it can be cancelled, and a batch whose worker died found (see store.workers).
+    connection.exec_driver_sql("ALTER TABLE batches ADD COLUMN worker_pid INTEGER")
+    connection.exec_driver_sql("ALTER TABLE batches ADD COLUMN worker_started INTEGER")
+
+
+db.register_migrations("batches", [_create_batches_table, _index_batches_by_notebook_and_status, _add_worker])
 
 
 def batch_dir(batch_id: str) -> Path:
@@ -83,15 +90,24 @@ def get_batch(batch_id: str) -> Batch:
 
 def update_batch(batch_id: str, change: Callable[[Batch], None]) -> Batch:
     """Apply `change` to the current record inside one write transaction."""
-    with db.transaction() as connection:
-        row = connection.execute(text("SELECT record FROM batches WHERE id = :id"), {"id": batch_id}).first()
-        if row is None:
-            raise BatchNotFoundError(f"no batch with id {batch_id!r}")
-        batch = Batch.model_validate_json(row[0])
+    missing = BatchNotFoundError(f"no batch with id {batch_id!r}")
+    with db.updating("batches", batch_id, Batch, _status_and_record, missing) as (connection, batch):
         change(batch)
-        connection.execute(text("UPDATE batches SET status = :status, record = :record WHERE id = :id"),
-                           {"id": batch_id, "status": batch.status.value, "record": _record_json(batch)})
         return _with_counts(connection, batch)
+
+
+def _status_and_record(batch: Batch) -> dict[str, object]:
+    return {"status": batch.status.value, "record": _record_json(batch)}
+
+
+def set_worker(batch_id: str, pid: int) -> None:
+    """Record the process executing the batch, with its start time."""
+    workers.record("batches", batch_id, pid)
+
+
+def worker(batch_id: str) -> tuple[int | None, int | None]:
+    """The pid and start time of the process recorded as executing the batch (see `workers.alive`)."""
+    return workers.recorded("batches", batch_id, BatchNotFoundError(f"no batch with id {batch_id!r}"))
 
 
 def list_batches(*, notebook: str | None = None, status: str | None = None, limit: int = 50,

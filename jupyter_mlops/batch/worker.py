@@ -1,7 +1,7 @@
 """`python -m jupyter_mlops.batch.worker BATCH_ID`: execute a recorded batch in its own process.
 
 The REST API starts batches this way, so a batch outlives no request and crashes nothing;
-SIGTERM cancels it like Ctrl-C does on the command line.
+SIGTERM (what `cancel_batch` sends) cancels it like Ctrl-C does on the command line.
 """
 
 from __future__ import annotations
@@ -9,18 +9,23 @@ from __future__ import annotations
 import signal
 import sys
 
-from .runner import run_batch
-
 
 def _interrupt(_signum, _frame) -> None:
     raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
-    batch_id = (argv or sys.argv[1:])[0]
+    # The handler goes in before the heavy imports: a cancel may come while the worker starts.
     signal.signal(signal.SIGTERM, _interrupt)
+    from .model import BatchStatus
+    from .runner import run_batch
+    from .store import get_batch
+
+    batch_id = (argv or sys.argv[1:])[0]
+    if get_batch(batch_id).status == BatchStatus.cancelled:
+        return 1  # cancelled before this worker got to it: nothing to run
     batch = run_batch(batch_id)
-    return 0 if batch.status.value == "succeeded" else 1
+    return 0 if batch.status == BatchStatus.succeeded else 1
 
 
 if __name__ == "__main__":

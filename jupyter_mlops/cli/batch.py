@@ -1,4 +1,5 @@
-"""`jupyter-mlops batch NB ...` runs a notebook over a parameter grid; `batch show ID` its results."""
+"""`jupyter-mlops batch NB ...` runs a notebook over a parameter grid; `batch show ID` its results,
+`batch list` the recent ones, `batch cancel ID` stops one."""
 
 from __future__ import annotations
 
@@ -13,13 +14,13 @@ from ..batch.grid import grid_points
 from ..batch.model import Batch, BatchResults, BatchSpec
 from ..batch.results import cell, columns, to_csv, to_json
 from ..run.model import Run, RunStatus
-from ..service.batches import batch_results, get_batch, list_batches, start_batch
+from ..service.batches import batch_results, cancel_batch, get_batch, list_batches, start_batch
 from ..service.runs import get_pipeline
 from .common import echo_json, example, format_duration
 
 
 class _NotebookByDefault(click.Group):
-    """`batch NB ...` means `batch run NB ...`; `batch show|list` are subcommands."""
+    """`batch NB ...` means `batch run NB ...`; `batch show|list|cancel` are subcommands."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
@@ -30,7 +31,8 @@ class _NotebookByDefault(click.Group):
 @click.group("batch", cls=_NotebookByDefault, epilog=example("""
 jupyter-mlops batch train.ipynb -p learning_rate 0.05,0.1,0.2 -p max_depth 3,5 --parallel 2
 jupyter-mlops batch train.ipynb --grid grid.yaml --fail-fast
-jupyter-mlops batch show batch-20260101-120000-abc123 --sort accuracy --desc --format csv -o results.csv"""))
+jupyter-mlops batch show batch-20260101-120000-abc123 --sort accuracy --desc --format csv -o results.csv
+jupyter-mlops batch cancel batch-20260101-120000-abc123"""))
 def batch_group() -> None:
     """Run a notebook over a grid of parameters (each point an ordinary run), and see the results."""
 
@@ -156,3 +158,18 @@ def list_command(limit: int, as_json: bool) -> None:
     for batch in batches:
         click.echo(_summary(batch))
     click.echo(f"{len(batches)} of {total} batches", err=True)
+
+
+@batch_group.command("cancel", epilog=example("jupyter-mlops batch cancel BATCH_ID"))
+@click.argument("batch_id")
+def cancel_command(batch_id: str) -> None:
+    """Stop a queued or running batch, started from the panel or by `batch` in another shell.
+
+    Finished runs are kept, running ones stopped (no kernel or container left), the rest cancelled.
+    """
+    batch = cancel_batch(batch_id)
+    if batch.status.finished:
+        click.echo(_summary(batch))
+    else:
+        click.echo(f"batch {batch.id}: its process was asked to stop; `jupyter-mlops batch show {batch.id}` "
+                   "shows the outcome")

@@ -8,29 +8,14 @@ died (killed, out of memory, machine stopped) never recorded a result; its run i
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from ..run.model import Run, RunStatus
 from ..store import runs as run_store
+from ..store import workers
 
 
 def worker_alive(run_id: str) -> bool:
     """Whether the worker recorded for this run still runs it (a reused pid does not count)."""
-    pid = run_store.worker_pid(run_id)
-    if pid is None:
-        return False
-    try:
-        # The worker's command line names the run; an exited (zombie) process has none.
-        return run_id.encode() in Path(f"/proc/{pid}/cmdline").read_bytes()
-    except FileNotFoundError:
-        return False
-    except OSError:  # no /proc (macOS): fall back to "some process has this pid"
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        return True
+    return workers.alive(*run_store.worker(run_id))
 
 
 def mark_lost(run_id: str) -> Run:

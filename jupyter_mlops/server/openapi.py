@@ -83,6 +83,9 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         reply=models.BatchOut, status=201, errors=(400, 403, 404)),
     ("/batches/{batch_id}", "get"): Operation("One batch with its run counts by status", reply=models.BatchOut,
                                               errors=(404,)),
+    ("/batches/{batch_id}/cancel", "post"): Operation(
+        "Cancel a queued or running batch: finished runs are kept, the others cancelled (a running batch's "
+        "worker records it `cancelled` shortly after)", reply=models.BatchOut, status=202, errors=(404, 409)),
     ("/batches/{batch_id}/results", "get"): Operation(
         "Parameters × metrics × status × duration, one row per run", query=models.ResultsQuery,
         reply=BatchResults, errors=(400, 404)),

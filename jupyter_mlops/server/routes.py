@@ -12,7 +12,7 @@ from jupyter_server.utils import url_path_join
 
 from .base import API_PREFIX, MLOpsHandler
 from .handlers.backends import BackendsHandler
-from .handlers.batches import BatchesHandler, BatchHandler, BatchResultsHandler
+from .handlers.batches import BatchesHandler, BatchHandler, BatchResultsHandler, CancelBatchHandler
 from .handlers.events import EventsHandler
 from .handlers.openapi import OpenAPIHandler
 from .handlers.pipeline import PipelineHandler
@@ -37,6 +37,7 @@ ROUTES: list[tuple[str, type[MLOpsHandler]]] = [
     ("/schedules/{schedule_id}/run", RunScheduleNowHandler),
     ("/batches", BatchesHandler),
     ("/batches/{batch_id}", BatchHandler),
+    ("/batches/{batch_id}/cancel", CancelBatchHandler),
     ("/batches/{batch_id}/results", BatchResultsHandler),
     ("/backends", BackendsHandler),
     ("/events", EventsHandler),

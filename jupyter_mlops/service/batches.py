@@ -1,18 +1,30 @@
-"""User-facing actions on batches: one function each, shared by the CLI and the REST API."""
+"""User-facing actions on batches: one function each, shared by the CLI and the REST API.
+
+A batch executes in one process, recorded with the batch: a worker of its own when started
+here without `wait` (the API, the widgets), or the CLI in the foreground. Reading a batch
+notices when that process died without finishing it, and records the batch failed then.
+"""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from ..batch import store as batch_store
 from ..batch.grid import check_points
-from ..batch.model import Batch, BatchResults, BatchSpec
+from ..batch.model import Batch, BatchResults, BatchSpec, BatchStatus
 from ..batch.results import results_table, sort_rows
 from ..batch.runner import BatchProgress, default_parallel, run_batch
-from ..run.model import RunSpec
-from .runs import get_pipeline, queue_run
+from ..errors import RunStateError
+from ..run.model import Run, RunSpec, RunStatus
+from ..schedule.reconcile import mark_lost
+from ..store import runs as run_store
+from ..store import workers
+from .runs import cancel_run, get_pipeline, queue_run
 
 
 def start_batch(spec: BatchSpec, *, wait: bool = False, on_progress: BatchProgress | None = None) -> Batch:
@@ -29,6 +41,8 @@ def start_batch(spec: BatchSpec, *, wait: bool = False, on_progress: BatchProgre
     points = check_points(pipeline, spec.points, "batch")
     spec = spec.model_copy(update={"notebook": notebook, "points": points})
     batch = batch_store.create_batch(spec, parallel=spec.parallel or default_parallel())
+    if wait:  # this process executes it: `cancel_batch` from another shell signals it
+        batch_store.set_worker(batch.id, os.getpid())
     run_ids = [queue_run(RunSpec(notebook=notebook, parameters=point, steps=spec.steps, backend=spec.backend,
                                  timeout=spec.timeout, trigger="batch"), batch_id=batch.id).id
                for point in points]
@@ -46,8 +60,84 @@ def start_batch(spec: BatchSpec, *, wait: bool = False, on_progress: BatchProgre
 def _launch_worker(batch: Batch) -> None:
     log_dir = batch_store.batch_dir(batch.id)
     with open(log_dir / "worker.log", "ab") as log:
-        subprocess.Popen([sys.executable, "-m", "jupyter_mlops.batch.worker", batch.id],
-                         stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen([sys.executable, "-m", "jupyter_mlops.batch.worker", batch.id],
+                                   stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    batch_store.set_worker(batch.id, process.pid)
+    # Nothing else waits for the worker: reap it when it ends, so a long-lived server collects no zombies.
+    threading.Thread(target=process.wait, name=f"mlops-reap-{batch.id}", daemon=True).start()
+
+
+def cancel_batch(batch_id: str) -> Batch:
+    """Stop a queued or running batch: finished runs are kept, the others cancelled.
+
+    A running batch's worker (or the CLI running it in the foreground) is sent SIGTERM and
+    records the outcome itself, as on Ctrl-C; the record returned may still say `running`. A
+    batch not started yet, or whose worker is gone, is recorded cancelled here at once.
+    """
+    batch = batch_store.get_batch(batch_id)  # not reconciled: a dead worker's batch is cancelled, not failed
+    if batch.status.finished:
+        raise RunStateError(f"batch {batch_id} has already finished ({batch.status.value}); nothing to cancel")
+    if batch.status == BatchStatus.queued:
+        # Recorded first, so a worker still starting up finds the batch cancelled and runs nothing.
+        batch = _end_unfinished(batch_id, BatchStatus.cancelled, "cancelled by the user before it started",
+                                stop_runs=True)
+    if workers.terminate(*batch_store.worker(batch_id)) or batch.status.finished:
+        return get_batch(batch_id)
+    return _end_unfinished(batch_id, BatchStatus.cancelled, "cancelled by the user; its worker had already exited",
+                           stop_runs=True)
+
+
+def _reconciled(batch: Batch) -> Batch:
+    """The batch, finished now if its worker died (kill -9, out of memory, machine stopped) while it ran.
+
+    Costs a look at /proc for unfinished batches only. A batch with no worker recorded yet is
+    being started (the worker's pid is recorded right after it is launched) and is left alone.
+    """
+    if batch.status.finished:
+        return batch
+    pid, started = batch_store.worker(batch.id)
+    if pid is None or workers.alive(pid, started):
+        return batch
+    return _end_unfinished(batch.id, BatchStatus.failed,
+                           f"its worker process (pid {pid}) ended without finishing the batch (killed, out of "
+                           "memory, or the machine stopped)", stop_runs=False)
+
+
+def _end_unfinished(batch_id: str, status: BatchStatus, reason: str, *, stop_runs: bool) -> Batch:
+    """Record a batch that nobody will finish as `status`, with its unfinished runs: a queued run
+    cancelled, a running run lost when its executing process is gone. A run in a worker of its own
+    that still runs (docker, unpooled kernels) finishes by itself, or is cancelled with `stop_runs`."""
+    batch_pid = batch_store.worker(batch_id)[0]
+    for run_id in batch_store.get_batch(batch_id).run_ids:
+        run = run_store.get_run(run_id)
+        if run.status == RunStatus.queued:
+            run_store.update_run(run_id, _not_started(reason))
+        elif not run.status.finished:
+            pid, started = run_store.worker(run_id)
+            if pid != batch_pid and workers.alive(pid, started):
+                if stop_runs:
+                    cancel_run(run_id)
+            else:
+                mark_lost(run_id)
+
+    def ended(record: Batch) -> None:
+        if not record.status.finished:  # its worker may have finished it meanwhile
+            record.status = status
+            record.error = reason
+            record.ended_at = run_store.now()
+
+    return batch_store.update_batch(batch_id, ended)
+
+
+def _not_started(reason: str) -> Callable[[Run], None]:
+    def cancelled(record: Run) -> None:
+        if record.status == RunStatus.queued:
+            record.status = RunStatus.cancelled
+            record.error = f"not started: {reason}"
+            record.ended_at = run_store.now()
+
+    return cancelled
 
 
 def list_batches(*, notebook: str | None = None, status: str | None = None, limit: int = 50,
@@ -58,11 +148,13 @@ def list_batches(*, notebook: str | None = None, status: str | None = None, limi
     """
     if notebook is not None:
         notebook = str(Path(notebook).resolve())
-    return batch_store.list_batches(notebook=notebook, status=status, limit=limit, offset=offset)
+    batches, total = batch_store.list_batches(notebook=notebook, status=status, limit=limit, offset=offset)
+    return [_reconciled(batch) for batch in batches], total
 
 
 def get_batch(batch_id: str) -> Batch:
-    return batch_store.get_batch(batch_id)
+    """One batch, with its run counts by status."""
+    return _reconciled(batch_store.get_batch(batch_id))
 
 
 def batch_results(batch_id: str, *, sort: str | None = None, descending: bool = False) -> BatchResults:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +18,7 @@ from ..run.executor import INPUT_NOTEBOOK, ProgressCallback, execute_run
 from ..run.model import Run, RunSpec, RunStatus
 from ..run.prepare import prepare_notebook
 from ..store import runs as run_store
+from ..store import workers
 
 
 def get_pipeline(notebook: str | os.PathLike | NotebookNode, *, name: str | None = None) -> Pipeline:
@@ -103,13 +103,9 @@ def cancel_run(run_id: str) -> Run:
             record.ended_at = run_store.now()
 
     run = run_store.update_run(run_id, cancel_if_queued)
-    pid = run_store.worker_pid(run_id)
-    if pid is not None:
-        try:
-            os.kill(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            if not run.status.finished:
-                return _mark_worker_gone(run_id)
+    pid, started = run_store.worker(run_id)
+    if pid is not None and not workers.terminate(pid, started) and not run.status.finished:
+        return _mark_worker_gone(run_id)
     return run
 
 

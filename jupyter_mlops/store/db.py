@@ -13,10 +13,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from typing import TypeVar
+
 from jupyter_core.paths import jupyter_data_dir
+from pydantic import BaseModel
 from sqlalchemy import Connection, Engine, create_engine, event, text
 
 Migration = Callable[[Connection], None]
+Record = TypeVar("Record", bound=BaseModel)
 
 #: component name → its migrations in order; version N means the first N have run.
 _MIGRATIONS: dict[str, list[Migration]] = {}
@@ -102,6 +106,26 @@ def reading() -> Iterator[Connection]:
     with engine().connect().execution_options(mlops_read=True) as connection:
         with connection.begin():
             yield connection
+
+
+@contextmanager
+def updating(table: str, record_id: str, model: type[Record], columns: Callable[[Record], dict[str, object]],
+             missing: Exception) -> Iterator[tuple[Connection, Record]]:
+    """Read-modify-write of one row's `record` (JSON of `model`) in one write transaction.
+
+    The block changes the yielded record; on leaving it, the row's `columns(record)` are written
+    (the record's JSON among them). Raises `missing` when there is no such row; an exception in
+    the block writes nothing. Since writers take the lock at BEGIN, no concurrent change is lost.
+    """
+    with transaction() as connection:
+        row = connection.execute(text(f"SELECT record FROM {table} WHERE id = :id"), {"id": record_id}).first()
+        if row is None:
+            raise missing
+        record = model.model_validate_json(row[0])
+        yield connection, record
+        values = columns(record)
+        assignments = ", ".join(f"{column} = :{column}" for column in values)
+        connection.execute(text(f"UPDATE {table} SET {assignments} WHERE id = :id"), {**values, "id": record_id})
 
 
 def where_equal(filters: dict[str, object]) -> tuple[str, dict[str, object]]:

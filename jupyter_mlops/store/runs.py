@@ -16,7 +16,7 @@ from sqlalchemy import Connection, text
 
 from ..errors import RunNotFoundError
 from ..run.model import Run, RunSpec, RunStatus
-from . import db
+from . import db, workers
 
 
 def _create_runs_table(connection: Connection) -> None:
@@ -40,7 +40,12 @@ def _create_runs_table(connection: Connection) -> None:
     connection.exec_driver_sql("CREATE INDEX runs_by_batch ON runs (batch_id, created_at)")
 
 
-db.register_migrations("runs", [_create_runs_table])
+def _add_worker_started(connection: Connection) -> None:
+    # With the pid, the worker's start time: a recycled pid is then not taken for the worker.
+    connection.exec_driver_sql("ALTER TABLE runs ADD COLUMN worker_started INTEGER")
+
+
+db.register_migrations("runs", [_create_runs_table, _add_worker_started])
 
 
 def runs_root() -> Path:
@@ -89,31 +94,31 @@ def get_run(run_id: str) -> Run:
 
 def update_run(run_id: str, change: Callable[[Run], None]) -> Run:
     """Apply `change` to the current record inside one write transaction."""
-    with db.transaction() as connection:
-        row = connection.execute(text("SELECT record FROM runs WHERE id = :id"), {"id": run_id}).first()
-        if row is None:
-            raise RunNotFoundError(f"no run with id {run_id!r}")
-        run = Run.model_validate_json(row[0])
+    missing = RunNotFoundError(f"no run with id {run_id!r}")
+    with db.updating("runs", run_id, Run, _status_and_record, missing) as (_, run):
         change(run)
-        connection.execute(text("UPDATE runs SET status = :status, record = :record WHERE id = :id"),
-                           {"id": run_id, "status": run.status.value, "record": run.model_dump_json()})
     if run.status.finished:
         # A copy next to the output notebook, so a run folder explains itself without the db.
         Path(run.run_dir, "record.json").write_text(run.model_dump_json(indent=2))
     return run
 
 
+def _status_and_record(run: Run) -> dict[str, object]:
+    return {"status": run.status.value, "record": run.model_dump_json()}
+
+
 def set_worker_pid(run_id: str, pid: int | None) -> None:
-    with db.transaction() as connection:
-        connection.execute(text("UPDATE runs SET worker_pid = :pid WHERE id = :id"), {"id": run_id, "pid": pid})
+    """Record the process executing the run (None: none now), with its start time."""
+    workers.record("runs", run_id, pid)
 
 
 def worker_pid(run_id: str) -> int | None:
-    with db.reading() as connection:
-        row = connection.execute(text("SELECT worker_pid FROM runs WHERE id = :id"), {"id": run_id}).first()
-    if row is None:
-        raise RunNotFoundError(f"no run with id {run_id!r}")
-    return row[0]
+    return worker(run_id)[0]
+
+
+def worker(run_id: str) -> tuple[int | None, int | None]:
+    """The pid and start time of the process recorded as executing the run (see `workers.alive`)."""
+    return workers.recorded("runs", run_id, RunNotFoundError(f"no run with id {run_id!r}"))
 
 
 def list_runs(*, notebook: str | None = None, status: str | None = None, schedule_id: str | None = None,

@@ -1,13 +1,19 @@
-"""`jupyter-mlops batch NB ...` and `batch show ID`."""
+"""`jupyter-mlops batch NB ...`, `batch show ID`, `batch list` and `batch cancel ID`."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import time
 
 from click.testing import CliRunner
 
+from jupyter_mlops.batch import store as batch_store
+from jupyter_mlops.batch.model import BatchStatus
 from jupyter_mlops.cli import main
-from jupyter_mlops.service.batches import list_batches
+from jupyter_mlops.service.batches import get_batch, list_batches
 
 
 def test_batch_then_show_sorted_and_exported(write_notebook, tmp_path):
@@ -46,3 +52,29 @@ def test_a_wrong_value_is_refused_before_anything_runs(write_notebook):
     assert result.exit_code == 1
     assert "GridError: grid axis 'depth': parameter 'depth' expects int" in result.output
     assert list_batches()[1] == 0
+
+
+def test_batch_cancel_from_another_shell_stops_a_foreground_batch(write_notebook, mlops_home):
+    notebook = write_notebook([("seconds = 0.0", ["parameters"]), "import time\ntime.sleep(seconds)"])
+    cli = subprocess.Popen([sys.executable, "-m", "jupyter_mlops.cli", "batch", str(notebook),
+                            "-p", "seconds", "0,60,60", "--parallel", "1"],
+                           env={**os.environ, "JUPYTER_MLOPS_HOME": str(mlops_home)},
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not (batches := list_batches()[0]) or batches[0].counts != {"succeeded": 1, "running": 1, "queued": 1}:
+            assert time.monotonic() < deadline and cli.poll() is None, "the batch never got going"
+            time.sleep(0.2)
+        assert batch_store.worker(batches[0].id)[0] == cli.pid  # the foreground CLI recorded itself
+
+        cancelled = CliRunner().invoke(main, ["batch", "cancel", batches[0].id])
+        assert cancelled.exit_code == 0 and "asked to stop" in cancelled.stdout, cancelled.output
+        _, stderr = cli.communicate(timeout=60)
+    finally:
+        cli.kill()
+    assert cli.returncode == 1 and "cancelled" in stderr
+    batch = get_batch(batches[0].id)
+    assert batch.status == BatchStatus.cancelled and batch.counts == {"succeeded": 1, "cancelled": 2}
+
+    again = CliRunner().invoke(main, ["batch", "cancel", batch.id])
+    assert again.exit_code != 0 and "has already finished (cancelled)" in again.output

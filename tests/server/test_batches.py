@@ -6,6 +6,7 @@ import asyncio
 import time
 
 import nbformat
+import psutil
 
 from jupyter_mlops.batch import store as batch_store
 from jupyter_mlops.batch.model import BatchSpec
@@ -83,3 +84,49 @@ async def test_list_filters_by_notebook_and_names_each_notebook_by_its_path(api,
     assert none["total"] == 0 and none["batches"] == []
     status, error = await api("GET", "batches", notebook="../outside.ipynb")
     assert status == 403 and error["field"] == "notebook"
+
+
+SLEEPER = [("seconds = 0.0", ["parameters"]), "import time\ntime.sleep(seconds)"]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+async def test_cancel_a_running_batch_keeps_finished_runs_and_leaves_no_kernel(api, notebook):
+    status, batch = await api("POST", "batches", {"notebook": notebook(SLEEPER, name="sleep.ipynb"), "parallel": 2,
+                                                  "points": [{"seconds": s} for s in (0.0, 60.0, 60.0, 60.0)]})
+    assert status == 201
+    worker, _ = batch_store.worker(batch["id"])
+    descendants: set[int] = set()
+    deadline = time.monotonic() + 120
+    while batch["counts"] != {"succeeded": 1, "running": 2, "queued": 1}:
+        assert time.monotonic() < deadline and batch["status"] in ("queued", "running"), batch
+        descendants |= {p.pid for p in psutil.Process(worker).children(recursive=True)}
+        await asyncio.sleep(0.2)
+        _, batch = await api("GET", f"batches/{batch['id']}")
+    assert len(descendants) >= 2  # the fork server and the running kernels
+
+    status, cancelled = await api("POST", f"batches/{batch['id']}/cancel")
+    assert status == 202 and cancelled["id"] == batch["id"] and cancelled["path"] == "sleep.ipynb"
+    deadline = time.monotonic() + 45
+    while cancelled["status"] == "running" and time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
+        _, cancelled = await api("GET", f"batches/{batch['id']}")
+    assert cancelled["status"] == "cancelled" and cancelled["error"] == "cancelled by the user", cancelled
+    assert cancelled["counts"] == {"succeeded": 1, "cancelled": 3}
+    _, runs = await api("GET", "runs", batch_id=batch["id"])
+    kept = [r for r in runs["runs"] if r["status"] == "succeeded"]
+    assert [r["parameters"] for r in kept] == [{"seconds": 0.0}]
+    notebook_status, _ = await api("GET", f"runs/{kept[0]['id']}/notebook")
+    assert notebook_status == 200
+    await asyncio.sleep(1)  # the worker exits once it has recorded the batch
+    assert [pid for pid in descendants | {worker} if _alive(pid)] == []
+
+    status, error = await api("POST", f"batches/{batch['id']}/cancel")
+    assert status == 409 and "has already finished (cancelled)" in error["message"], error
+    status, error = await api("POST", "batches/nope/cancel")
+    assert status == 404 and error["error"] == "BatchNotFoundError"

@@ -1,4 +1,4 @@
-"""Batches: list, start (one run per parameter set), read one, and its results table."""
+"""Batches: list, start (one run per parameter set), read one, cancel, and its results table."""
 
 from __future__ import annotations
 
@@ -38,6 +38,13 @@ class BatchHandler(MLOpsHandler):
     @protected
     async def get(self, batch_id: str) -> None:
         self.reply(batch_out(await self.call(service.get_batch, batch_id), self.paths))
+
+
+class CancelBatchHandler(MLOpsHandler):
+    @protected
+    async def post(self, batch_id: str) -> None:
+        """202: a running batch's worker is signalled and records it cancelled shortly after."""
+        self.reply(batch_out(await self.call(service.cancel_batch, batch_id), self.paths), status=202)
 
 
 class BatchResultsHandler(MLOpsHandler):
