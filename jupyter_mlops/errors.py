@@ -184,3 +184,7 @@ class BatchError(MLOpsError):
 
 class BatchNotFoundError(MLOpsError):
     pass
+
+
+class BatchStateError(BatchError):
+    """An action that does not fit the batch's state, e.g. cancelling a finished batch."""

@@ -12,8 +12,8 @@ from typing import Any
 from pydantic import ValidationError
 from tornado.web import HTTPError
 
-from ..errors import (BatchNotFoundError, MLOpsError, PipelineError, RunNotFoundError, RunStateError,
-                      ScheduleNotFoundError)
+from ..errors import (BatchNotFoundError, BatchStateError, MLOpsError, PipelineError, RunNotFoundError,
+                      RunStateError, ScheduleNotFoundError)
 
 
 class ApiError(HTTPError):
@@ -30,6 +30,7 @@ _STATUS: dict[type[MLOpsError], int] = {
     ScheduleNotFoundError: 404,
     BatchNotFoundError: 404,
     RunStateError: 409,
+    BatchStateError: 409,
 }
 
 

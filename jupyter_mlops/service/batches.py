@@ -19,7 +19,7 @@ from ..batch.grid import check_points
 from ..batch.model import Batch, BatchResults, BatchSpec, BatchStatus
 from ..batch.results import results_table, sort_rows
 from ..batch.runner import BatchProgress, default_parallel, run_batch
-from ..errors import RunStateError
+from ..errors import BatchStateError
 from ..run.model import Run, RunSpec, RunStatus
 from ..schedule.reconcile import mark_lost
 from ..store import runs as run_store
@@ -77,7 +77,7 @@ def cancel_batch(batch_id: str) -> Batch:
     """
     batch = batch_store.get_batch(batch_id)  # not reconciled: a dead worker's batch is cancelled, not failed
     if batch.status.finished:
-        raise RunStateError(f"batch {batch_id} has already finished ({batch.status.value}); nothing to cancel")
+        raise BatchStateError(f"batch {batch_id} has already finished ({batch.status.value}); nothing to cancel")
     if batch.status == BatchStatus.queued:
         # Recorded first, so a worker still starting up finds the batch cancelled and runs nothing.
         batch = _end_unfinished(batch_id, BatchStatus.cancelled, "cancelled by the user before it started",

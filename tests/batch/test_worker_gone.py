@@ -12,7 +12,7 @@ import pytest
 
 from jupyter_mlops.batch import store as batch_store
 from jupyter_mlops.batch.model import BatchSpec, BatchStatus
-from jupyter_mlops.errors import RunStateError
+from jupyter_mlops.errors import BatchStateError
 from jupyter_mlops.run.model import RunStatus
 from jupyter_mlops.service.batches import cancel_batch, get_batch, list_batches, start_batch
 from jupyter_mlops.service.runs import list_runs
@@ -66,7 +66,7 @@ def test_a_killed_worker_leaves_no_batch_running(write_notebook, how):
         lost = runs[RunStatus.lost]
         assert f"worker process (pid {worker}) ended without recording a result" in lost.error
         assert runs[RunStatus.cancelled].error.startswith("not started: ")
-        with pytest.raises(RunStateError, match="has already finished"):
+        with pytest.raises(BatchStateError, match="has already finished"):
             cancel_batch(batch_id)
     finally:
         _kill(descendants)

@@ -127,6 +127,7 @@ async def test_cancel_a_running_batch_keeps_finished_runs_and_leaves_no_kernel(a
     assert [pid for pid in descendants | {worker} if _alive(pid)] == []
 
     status, error = await api("POST", f"batches/{batch['id']}/cancel")
-    assert status == 409 and "has already finished (cancelled)" in error["message"], error
+    assert status == 409 and error["error"] == "BatchStateError", error
+    assert "has already finished (cancelled)" in error["message"], error
     status, error = await api("POST", "batches/nope/cancel")
     assert status == 404 and error["error"] == "BatchNotFoundError"

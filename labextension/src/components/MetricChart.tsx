@@ -7,7 +7,7 @@ import { CommandIDs } from '../commandIds';
 import { BatchResults } from '../types';
 
 /** The plot's size in SVG units; it scales to the sidebar's width. */
-const BOX = { width: 280, height: 170, left: 36, bottom: 22, pad: 8 };
+const BOX = { width: 280, height: 170, left: 36, bottom: 22, pad: 12 };
 
 /** One metric against one parameter, a dot per run (click: its output notebook), the mean as a line. */
 export function MetricChart(props: { results: BatchResults; commands: CommandRegistry }): JSX.Element | null {
