@@ -1,4 +1,5 @@
-"""**Batch**: values per parameter (a grid, as `jupyter-mlops batch -p NAME v1,v2`), then progress, then results."""
+"""**Batch**: values per parameter (a grid, as `jupyter-mlops batch -p NAME v1,v2`), then progress (and
+cancel), then results."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from ..batch.runner import default_parallel
 from ..cli.common import format_duration
 from ..errors import MLOpsError
 from ..pipeline.model import Pipeline
-from ..service.batches import batch_results, get_batch, start_batch
+from ..service.batches import batch_results, cancel_batch, get_batch, start_batch
 from .feedback import Feedback
 from .ticker import Ticker
 
@@ -56,6 +57,7 @@ class BatchView(widgets.VBox):
                                                style=_STYLE)
         self.fail_fast = widgets.Checkbox(description="Stop at the first run that fails", indent=False)
         self.button = widgets.Button(description="Start batch", button_style="primary", icon="th")
+        self.cancel_button = widgets.Button(description="Cancel batch", icon="stop", layout={"display": "none"})
         self.feedback = Feedback()
         self.progress = widgets.IntProgress(value=0, min=0, max=1, layout={"visibility": "hidden"})
         self.status = widgets.HTML()
@@ -63,9 +65,11 @@ class BatchView(widgets.VBox):
         self.batch: Batch | None = None
         self.ticker = Ticker(self.refresh, interval)
         self.button.on_click(lambda _button: self.start())
+        self.cancel_button.on_click(lambda _button: self.cancel())
         hint = widgets.HTML("<small>Comma-separated values per parameter; the batch runs every combination.</small>")
-        super().__init__([hint, *self.axes.values(), self.parallel, self.fail_fast, self.button, self.feedback,
-                          self.progress, self.status, self.results])
+        super().__init__([hint, *self.axes.values(), self.parallel, self.fail_fast,
+                          widgets.HBox([self.button, self.cancel_button]), self.feedback, self.progress, self.status,
+                          self.results])
 
     def start(self) -> Batch | None:
         """Expand the grid and start the batch in a worker process of its own, as the CLI would."""
@@ -86,9 +90,20 @@ class BatchView(widgets.VBox):
         self.progress.layout.visibility = "visible"
         self.results.value = ""
         self.on_started(batch)
+        self.cancel_button.layout.display = None
         if self.refresh():
             self.ticker.start()
         return batch
+
+    def cancel(self) -> None:
+        """Stop the batch shown: its finished runs are kept, the others cancelled (the ticker shows the end)."""
+        try:
+            cancel_batch(self.batch.id)
+        except MLOpsError as error:  # e.g. it finished meanwhile
+            self.feedback.error(error)
+            return
+        self.feedback.ok(f"Cancelling batch {self.batch.id}…")
+        self.ticker.start()
 
     def refresh(self) -> bool:
         """Show the progress, then the results table once the batch has ended; True while it runs."""
@@ -98,5 +113,6 @@ class BatchView(widgets.VBox):
         self.status.value = html.escape(progress_text(self.batch))
         if not self.batch.status.finished:
             return True
+        self.cancel_button.layout.display = "none"
         self.results.value = results_html(batch_results(self.batch.id))
         return False
