@@ -81,6 +81,21 @@ def record_started(schedule_id: str, fire_time: float, run_id: str, now: float) 
                                                  run_id=run_id, detail="run now"), now)
 
 
+def unlinked_queued_runs(schedule_id: str) -> list[str]:
+    """The schedule's queued runs that no fire links to and no worker executes: what a scheduler
+    that stopped between recording a run and linking it to its fire left behind.
+
+    (A run-now links its run just after launching the worker, whose pid is recorded first, so
+    it is never taken for one.)
+    """
+    with db.reading() as connection:
+        rows = connection.execute(text(
+            "SELECT id FROM runs WHERE schedule_id = :id AND status = 'queued' AND worker_pid IS NULL"
+            " AND id NOT IN (SELECT run_id FROM schedule_fires WHERE schedule_id = :id AND run_id IS NOT NULL)"),
+            {"id": schedule_id}).all()
+    return [row[0] for row in rows]
+
+
 def drop_waiting(schedule_id: str, reason: str, now: float) -> None:
     """Fires queued for a schedule that is being paused: they do not run on resume, long after."""
     with db.transaction() as connection:

@@ -147,11 +147,14 @@ class SchedulerLoop:
         return max(0.0, min(wake_at) - now)
 
     def _take_over(self, now: float) -> None:
-        """A new active scheduler: fires another left half-started are started again."""
+        """A new active scheduler: fires another left half-started are started again, and a run
+        such a fire had recorded but not launched is cancelled (the restarted fire makes its own)."""
         for fire in fires.in_state(fires.STARTING):
             if fire.run_id is None:
                 fires.transition(self.holder, now, fire.id, fires.STARTING, fires.WAITING,
                                  detail="restarted: the previous scheduler stopped while starting it")
+                for run_id in fires.unlinked_queued_runs(fire.schedule_id):
+                    self._abandon(run_id, "the previous scheduler stopped while starting it")
 
     # -- firing ------------------------------------------------------------------------------
 
@@ -197,21 +200,23 @@ class SchedulerLoop:
         try:
             fires.transition(self.holder, now, fire.id, fires.STARTING, fires.STARTED, run_id=run.id)
         except LeaseLostError:
-            self._abandon(run)
+            # Another scheduler took over while this one was starting the run: it starts the
+            # fire again, so this run record must not stay queued forever.
+            self._abandon(run.id, "the scheduler lost its lease while starting it")
             raise
         process = launch_worker(run.id)
         threading.Thread(target=self._await_worker, args=(process,), daemon=True).start()
         log.info("schedule %s started run %s", schedule.name, run.id)
 
-    def _abandon(self, run: Run) -> None:
-        # Another scheduler took over while this one was starting the run: it starts the fire
-        # again, so this run record must not stay queued forever.
+    def _abandon(self, run_id: str, reason: str) -> None:
+        """Record a run that will never be launched as cancelled, saying why."""
         def cancelled(record: Run) -> None:
-            record.status = RunStatus.cancelled
-            record.error = "not started: the scheduler lost its lease while starting it"
-            record.ended_at = run_store.now()
+            if record.status == RunStatus.queued:
+                record.status = RunStatus.cancelled
+                record.error = f"not started: {reason}"
+                record.ended_at = run_store.now()
 
-        run_store.update_run(run.id, cancelled)
+        run_store.update_run(run_id, cancelled)
 
     def _await_worker(self, process: subprocess.Popen) -> None:
         process.wait()  # also reaps it

@@ -202,3 +202,34 @@ def test_run_now_is_followed_by_the_active_scheduler(sleeper, clock):
     quiet_loop(clock).tick()  # follows both; retention keeps the last one
     assert [run.id for run in schedule_runs(schedule.id)] == [second.id]
     assert states(schedule.id) == [("done", 0), ("done", 0)]
+
+
+class SchedulerDied(Exception):
+    """Stands for the scheduler process dying at one precise point."""
+
+
+def test_a_run_recorded_by_a_scheduler_that_died_before_launching_it_is_cancelled(sleeper, clock, monkeypatch):
+    schedule = add(sleeper, parameters={"seconds": 0.2})
+    dead = SchedulerLoop(clock=clock, heartbeat=1, lease_ttl=10)
+    clock.current = schedule.next_fire_at
+    real_transition = fires.transition
+
+    def dies_before_linking_the_run(holder, now, fire_id, old, new, **options):
+        if new == fires.STARTED:
+            raise SchedulerDied
+        return real_transition(holder, now, fire_id, old, new, **options)
+
+    monkeypatch.setattr(fires, "transition", dies_before_linking_the_run)
+    with pytest.raises(SchedulerDied):
+        dead.tick()
+    monkeypatch.setattr(fires, "transition", real_transition)
+    [orphan] = schedule_runs(schedule.id)
+    assert orphan.status == RunStatus.queued
+
+    clock.advance(30)  # the dead scheduler's lease runs out: another takes over
+    SchedulerLoop(clock=clock, heartbeat=1, lease_ttl=10).tick()
+    orphan = get_run(orphan.id)
+    assert orphan.status == RunStatus.cancelled
+    assert orphan.error == "not started: the previous scheduler stopped while starting it"
+    [restarted] = [run for run in schedule_runs(schedule.id) if run.id != orphan.id]
+    assert wait_finished(restarted.id).status == RunStatus.succeeded
