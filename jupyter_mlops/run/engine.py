@@ -132,13 +132,15 @@ class StepAwareClient(PapermillNotebookClient):
         """Tell a Python kernel which run it executes (safeguards compare with the previous run).
 
         Set through the kernel rather than at its start: batches hand us kernels started ahead
-        of the run they will serve.
+        of the run they will serve. Not waited for: the kernel executes requests in order, so
+        this runs before the first cell, and nbclient skips replies and outputs to requests
+        other than the cell's own.
         """
         language = self.nb.metadata.get("kernelspec", {}).get("language")
         if language not in (None, "python"):
             return
         code = f"import os as _o; _o.environ[{RUN_CONTEXT_ENV!r}] = {json.dumps(context)!r}; del _o"
-        self.wait_for_reply(self.kc.execute(code, silent=True, store_history=False))
+        self.kc.execute(code, silent=True, store_history=False)
 
     def _execute_cells(self, indices: list[int], check: bool = False) -> dict[str, str] | None:
         """Run cells in order; on failure say how it failed: error, check, timeout, exit or dead kernel.
