@@ -12,6 +12,7 @@ from nbformat import NotebookNode
 #: fork server's), heaviest first: the debugger (debugpy), the shell, and the %%mlstep
 #: extension that the environment's ipython_kernel_config.json loads into each kernel.
 ALWAYS = ["ipykernel.debugger", "ipykernel.ipkernel", "IPython.core.completerlib", "psutil", "tornado.queues",
+          "tornado.platform.asyncio",
           "jupyter_mlops.magics"]
 
 

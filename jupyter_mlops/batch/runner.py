@@ -30,7 +30,7 @@ from ..run.model import Run, RunStatus
 from ..service.runs import launch_worker
 from ..store import runs as run_store
 from . import store
-from .kernels import KernelPool, forkable_spec
+from .kernels import KernelPool, PooledKernelManager, forkable_spec
 from .model import Batch, BatchStatus
 from .preload import modules_to_preload
 
@@ -119,11 +119,15 @@ class _Execution:
     def _execute(self, run_id: str) -> Run:
         if self.pool is None:
             return self._execute_in_worker(run_id)
-        kernel = None
+        taken = []
+
+        def take_kernel() -> PooledKernelManager:
+            taken.append(self.pool.take())
+            return taken[-1]
+
         try:
-            kernel = self.pool.take()
-            return execute_run(run_id, kernel_manager=kernel, save_each_cell=False)
-        except Exception as error:  # the kernel could not start, the store failed…: this run only
+            return execute_run(run_id, take_kernel=take_kernel, save_each_cell=False)
+        except Exception as error:  # the store failed…: this run only
             message = f"{type(error).__name__}: {error}"
 
             def failed(record: Run) -> None:
@@ -133,7 +137,7 @@ class _Execution:
 
             return run_store.update_run(run_id, failed)
         finally:
-            if kernel is not None:
+            for kernel in taken:
                 self.pool.discard(kernel)
 
 

@@ -28,11 +28,13 @@ class _NoLongerQueued(Exception):
     """Raised inside the claiming transaction so that it rolls back."""
 
 
-def execute_run(run_id: str, on_progress: ProgressCallback | None = None, *, kernel_manager: Any = None,
-                save_each_cell: bool = True) -> Run:
+def execute_run(run_id: str, on_progress: ProgressCallback | None = None, *,
+                take_kernel: Callable[[], Any] | None = None, save_each_cell: bool = True) -> Run:
     """Run a queued run to its end. Ctrl-C / SIGTERM (KeyboardInterrupt) records it cancelled.
 
-    `kernel_manager` and `save_each_cell`: see `Execution` (batches use them).
+    `take_kernel` returns the `Execution.kernel_manager` to use; it is called once the run is
+    recorded running, just before it executes, so that the kernel can finish starting while
+    the run prepares (batches take kernels from their pool). `save_each_cell`: see `Execution`.
     """
     run = run_store.get_run(run_id)
     spec = run.spec
@@ -44,8 +46,7 @@ def execute_run(run_id: str, on_progress: ProgressCallback | None = None, *, ker
         cwd=Path(spec.cwd) if spec.cwd else None, kernel_name=spec.kernel_name,
         execution_timeout=spec.execution_timeout, run_timeout=spec.timeout, log_output=spec.log_output,
         image=spec.image, network=spec.network, cpus=spec.cpus, memory=spec.memory,
-        writable_source=spec.writable_source, kernel_manager=kernel_manager,
-        save_each_cell=save_each_cell)
+        writable_source=spec.writable_source, save_each_cell=save_each_cell)
     backend = get_backend(run.backend)
     prepared = nbformat.read(execution.input_notebook, as_version=4)
     lineage = start_lineage(run, prepared)  # before the write lock: hashing data files takes time
@@ -81,6 +82,11 @@ def execute_run(run_id: str, on_progress: ProgressCallback | None = None, *, ker
             on_progress(updated)
 
     try:
+        if take_kernel is not None:
+            try:
+                execution.kernel_manager = take_kernel()
+            except Exception as error:  # the kernel could not start: this run fails, with the reason
+                return _finish(run_id, execution, status=RunStatus.failed, error=f"{type(error).__name__}: {error}")
         result = backend.execute(execution, on_step_event)
     except KeyboardInterrupt:
         return _finish(run_id, execution, status=RunStatus.cancelled, error="cancelled by the user")
