@@ -1,9 +1,9 @@
 """The environment a run's kernel ran in, captured once and shared between runs.
 
 A local environment is keyed by `sys.prefix` and a hash of the installed distributions'
-folder names (which carry name and version), so the key is cheap to compute on every run;
-the full package list is read only the first time a key is seen and stored in the
-`environments` table. A container run's environment is its image id.
+folder names (which carry name and version), so the key is cheap to compute on every run
+(a folder is listed again only when its mtime changed); the full package list is read only
+the first time a key is seen and stored in the `environments` table. A container run's environment is its image id.
 """
 
 from __future__ import annotations
@@ -20,23 +20,33 @@ from .model import Environment
 _DIST_SUFFIXES = (".dist-info", ".egg-info")
 
 
+#: sys.path folder → (its mtime, the distribution folders in it): installing, upgrading or
+#: removing a distribution adds or removes such a folder, which changes the folder's mtime.
+_listings: dict[str, tuple[int, list[str]]] = {}
+
+
+def _listing(folder: str) -> list[str]:
+    try:
+        mtime = os.stat(folder).st_mtime_ns
+        known = _listings.get(folder)
+        if known is None or known[0] != mtime:
+            known = _listings[folder] = (mtime, [name for name in os.listdir(folder) if name.endswith(_DIST_SUFFIXES)])
+    except OSError:
+        return []
+    return known[1]
+
+
 def _distribution_entries() -> list[str]:
-    entries: set[str] = set()
-    for folder in sys.path:
-        try:
-            names = os.listdir(folder or ".")
-        except OSError:
-            continue
-        entries.update(name for name in names if name.endswith(_DIST_SUFFIXES))
-    return sorted(entries)
+    return sorted({name for folder in sys.path for name in _listing(folder or ".")})
 
 
 def _packages() -> dict[str, str]:
     packages: dict[str, str] = {}
     for dist in importlib.metadata.distributions():
-        name = dist.metadata["Name"]
+        metadata = dist.metadata  # parsed on each access: once for name and version
+        name = metadata["Name"]
         if name:
-            packages.setdefault(name.lower(), dist.version)  # the first on sys.path is the one imported
+            packages.setdefault(name.lower(), metadata["Version"])  # the first on sys.path is the one imported
     return dict(sorted(packages.items()))
 
 

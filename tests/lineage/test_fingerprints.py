@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from jupyter_mlops.lineage import environment, fingerprints
+from jupyter_mlops.lineage import environment, fingerprints, source
 from jupyter_mlops.lineage.source import git_state, notebook_hash
 from jupyter_mlops.store import db
 
@@ -72,6 +73,59 @@ def test_git_commit_and_dirty_flag(tmp_path):
     assert not git_state(tmp_path).dirty  # outputs a run writes next to the notebook are not code changes
     (tmp_path / "nb.ipynb").write_text('{"changed": 1}')
     assert git_state(tmp_path).dirty
+
+
+def test_git_state_is_asked_again_only_when_something_git_sees_changed(tmp_path, monkeypatch):
+    def edit(text):
+        # Dated a little earlier: git does not trust (and rewrites its index for) a file changed
+        # in the same second as its index, so the cache would only settle a second later.
+        (tmp_path / "nb.ipynb").write_text(text)
+        earlier = time.time() - 10
+        os.utime(tmp_path / "nb.ipynb", (earlier, earlier))
+
+    git = ["git", "-C", str(tmp_path), "-c", "user.email=t@t", "-c", "user.name=t"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    edit("{}")
+    subprocess.run([*git, "add", "nb.ipynb"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "first"], check=True)
+    asked = []
+    real = source._ask_git
+    monkeypatch.setattr(source, "_ask_git", lambda folder: asked.append(folder) or real(folder))
+
+    def state():
+        """The state, then asked again: by then from the cache (git may rewrite its index while
+        answering, so the first answer after a change is not always kept)."""
+        answer = git_state(tmp_path)
+        count = len(asked)
+        assert git_state(tmp_path) == answer and len(asked) <= count + 1
+        count = len(asked)
+        assert git_state(tmp_path) == answer and len(asked) == count  # nothing changed: git is not run
+        return answer
+
+    first = state()
+    asked.clear()
+    (tmp_path / "out.csv").write_text("untracked output")
+    assert git_state(tmp_path) == first and not asked
+    edit("{ }")
+    assert state().dirty
+    subprocess.run([*git, "commit", "-q", "-am", "second"], check=True)  # the branch moves
+    committed = state()
+    head = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    assert committed.commit == head != first.commit and not committed.dirty
+    edit("{ }")  # the same bytes again: a new mtime, still clean
+    asked.clear()
+    assert not state().dirty and asked
+    subprocess.run([*git, "checkout", "-q", "-b", "topic"], check=True)
+    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "on topic"], check=True)  # HEAD names another branch
+    assert state().commit != committed.commit
+
+
+def test_a_distribution_installed_while_the_process_runs_is_a_new_environment(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(tmp_path))
+    before = environment.local_environment()
+    assert environment.local_environment() == before
+    (tmp_path / "newpkg-1.0.dist-info").mkdir()
+    assert environment.local_environment().id != before.id
 
 
 def test_local_environment_is_captured_once_and_shared(monkeypatch):
