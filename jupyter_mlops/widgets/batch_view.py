@@ -16,7 +16,9 @@ from ..batch.runner import default_parallel
 from ..cli.common import format_duration
 from ..errors import MLOpsError
 from ..pipeline.model import Pipeline
+from ..server.models import BackendState
 from ..service.batches import batch_results, cancel_batch, get_batch, start_batch
+from .backend_choice import BackendChoice
 from .feedback import Feedback
 from .ticker import Ticker
 
@@ -45,8 +47,8 @@ def progress_text(batch: Batch) -> str:
 
 
 class BatchView(widgets.VBox):
-    def __init__(self, notebook: str, pipeline: Pipeline, on_started: Callable[[Batch], None], *,
-                 interval: float = 1.0) -> None:
+    def __init__(self, notebook: str, pipeline: Pipeline, backends: list[BackendState],
+                 on_started: Callable[[Batch], None], *, interval: float = 1.0) -> None:
         self.notebook = notebook
         self.on_started = on_started
         self.pipeline = pipeline
@@ -56,6 +58,7 @@ class BatchView(widgets.VBox):
         self.parallel = widgets.BoundedIntText(value=default_parallel(), min=1, max=64, description="Runs at once",
                                                style=_STYLE)
         self.fail_fast = widgets.Checkbox(description="Stop at the first run that fails", indent=False)
+        self.backend = BackendChoice(backends, images=False)  # BatchSpec has no image: the backend's default
         self.button = widgets.Button(description="Start batch", button_style="primary", icon="th")
         self.cancel_button = widgets.Button(description="Cancel batch", icon="stop", layout={"display": "none"})
         self.feedback = Feedback()
@@ -67,7 +70,7 @@ class BatchView(widgets.VBox):
         self.button.on_click(lambda _button: self.start())
         self.cancel_button.on_click(lambda _button: self.cancel())
         hint = widgets.HTML("<small>Comma-separated values per parameter; the batch runs every combination.</small>")
-        super().__init__([hint, *self.axes.values(), self.parallel, self.fail_fast,
+        super().__init__([hint, *self.axes.values(), self.parallel, self.fail_fast, self.backend,
                           widgets.HBox([self.button, self.cancel_button]), self.feedback, self.progress, self.status,
                           self.results])
 
@@ -80,7 +83,7 @@ class BatchView(widgets.VBox):
         try:
             points = grid_points(self.pipeline, axes=axes)
             batch = start_batch(BatchSpec(notebook=self.notebook, points=points, parallel=self.parallel.value,
-                                          fail_fast=self.fail_fast.value))
+                                          fail_fast=self.fail_fast.value, **self.backend.values()))
         except MLOpsError as error:
             self.feedback.error(error)
             return None

@@ -10,6 +10,7 @@ import ipywidgets as widgets
 
 from ..errors import MLOpsError
 from ..service.runs import get_pipeline
+from .backend_choice import list_backends
 from .batch_view import BatchView
 from .feedback import Feedback
 from .location import find_server, kernel_notebook_path
@@ -51,9 +52,10 @@ class MLOpsPanel(widgets.VBox):
             self.tabs.children = []
             return
         self.feedback.clear()
-        self.run_form = RunForm(self.notebook, pipeline, on_started=lambda _run: self.runs.follow())
-        self.schedule_form = ScheduleForm(self.notebook, pipeline)
-        self.batch_view = BatchView(self.notebook, pipeline, on_started=lambda _batch: self.runs.follow())
+        backends = list_backends()  # asked again on Reload, e.g. once the Docker engine is started
+        self.run_form = RunForm(self.notebook, pipeline, backends, on_started=lambda _run: self.runs.follow())
+        self.schedule_form = ScheduleForm(self.notebook, pipeline, backends)
+        self.batch_view = BatchView(self.notebook, pipeline, backends, on_started=lambda _batch: self.runs.follow())
         self.tabs.children = [PipelineView(pipeline), self.run_form, self.schedule_form, self.batch_view]
         self.tabs.titles = TABS
         self.runs.follow()

@@ -10,9 +10,13 @@ import ipywidgets as widgets
 from ..errors import MLOpsError
 from ..pipeline.model import Pipeline
 from ..run.model import Run, RunSpec
+from ..server.models import BackendState
 from ..service.runs import start_run
+from .backend_choice import BackendChoice
 from .feedback import Feedback
 from .fields import ParametersForm
+
+STEPS_HINT = "<small>No step selected: the whole pipeline runs.</small>"
 
 
 class StepsChoice(widgets.SelectMultiple):
@@ -28,19 +32,21 @@ class StepsChoice(widgets.SelectMultiple):
 
 
 class RunForm(widgets.VBox):
-    def __init__(self, notebook: str, pipeline: Pipeline, on_started: Callable[[Run], None]) -> None:
+    def __init__(self, notebook: str, pipeline: Pipeline, backends: list[BackendState],
+                 on_started: Callable[[Run], None]) -> None:
         self.notebook = notebook
         self.on_started = on_started
         self.parameters = ParametersForm(pipeline.parameters)
         self.steps = StepsChoice(pipeline)
+        self.backend = BackendChoice(backends)
         self.output_copy = widgets.Text(description="Save a copy to", style={"description_width": "140px"},
                                         placeholder="optional, e.g. result-out.ipynb (relative to the notebook)",
                                         layout={"width": "560px"})
         self.button = widgets.Button(description="Run now", button_style="primary", icon="play")
         self.feedback = Feedback()
         self.button.on_click(lambda _button: self.run())
-        hint = widgets.HTML("<small>No step selected: the whole pipeline runs.</small>")
-        super().__init__([self.parameters, self.steps, hint, self.output_copy, self.button, self.feedback])
+        super().__init__([self.parameters, self.steps, widgets.HTML(STEPS_HINT), self.backend, self.output_copy,
+                          self.button, self.feedback])
 
     def _output_copy(self) -> str | None:
         """papermill's output path; a relative one is taken from the notebook's folder, where the user sees it
@@ -54,7 +60,8 @@ class RunForm(widgets.VBox):
         """Start a run in a worker process of its own (as `jupyter-mlops run` would), and return its record."""
         try:
             run = start_run(RunSpec(notebook=self.notebook, parameters=self.parameters.values(),
-                                    steps=self.steps.selected(), output_path=self._output_copy()))
+                                    steps=self.steps.selected(), output_path=self._output_copy(),
+                                    **self.backend.values()))
         except MLOpsError as error:
             self.feedback.error(error)
             return None

@@ -1,4 +1,6 @@
-"""**Schedule**: a cron with its plain-language preview and next fire times, a timezone, and the parameters."""
+"""**Schedule**: a cron with its plain-language preview and next fire times, a timezone, the parameters, the
+steps and backend each fire runs, and the policies (overlap, catch-up, retries) — worded as in the JupyterLab
+dialog."""
 
 from __future__ import annotations
 
@@ -12,12 +14,19 @@ from ..errors import MLOpsError
 from ..pipeline.model import Pipeline
 from ..schedule.cron import zone
 from ..schedule.model import Schedule
+from ..server.models import BackendState
 from ..service.schedules import add_schedule, list_schedules, preview_cron
+from .backend_choice import BackendChoice
 from .feedback import Feedback, error_html
 from .fields import ParametersForm
+from .run_form import STEPS_HINT, StepsChoice
 
 _STYLE = {"description_width": "140px"}
+_POLICY_STYLE = {"description_width": "220px"}  # room for the policies' questions
 _PREVIEW_COUNT = 3
+# (label, ScheduleSpec value), the labels read after their question, as in the JupyterLab dialog.
+OVERLAP_CHOICES = [("skip this fire", "skip"), ("queue it", "queue"), ("run both", "allow")]
+CATCH_UP_CHOICES = [("run the latest once", "once"), ("run each", "all"), ("skip them", "skip")]
 
 
 def _when(schedule: Schedule) -> str:
@@ -38,7 +47,7 @@ def schedules_html(schedules: list[Schedule]) -> str:
 
 
 class ScheduleForm(widgets.VBox):
-    def __init__(self, notebook: str, pipeline: Pipeline) -> None:
+    def __init__(self, notebook: str, pipeline: Pipeline, backends: list[BackendState]) -> None:
         self.notebook = notebook
         self.name = widgets.Text(description="Name", placeholder=Path(notebook).stem, style=_STYLE)
         self.cron = widgets.Text(value="0 3 * * *", description="Cron", placeholder="minute hour day month weekday",
@@ -47,14 +56,24 @@ class ScheduleForm(widgets.VBox):
                                          description="Timezone", ensure_option=False, style=_STYLE)
         self.preview = widgets.HTML()
         self.parameters = ParametersForm(pipeline.parameters)
+        self.steps = StepsChoice(pipeline)
+        self.backend = BackendChoice(backends)
+        self.overlap = widgets.Dropdown(options=OVERLAP_CHOICES, value="skip",
+                                        description="If the previous run still runs", style=_POLICY_STYLE)
+        self.catch_up = widgets.Dropdown(options=CATCH_UP_CHOICES, value="once",
+                                         description="Fires missed while no scheduler ran", style=_POLICY_STYLE)
+        self.retries = widgets.BoundedIntText(value=0, min=0, max=10, description="Retries after a failure",
+                                              style=_POLICY_STYLE)
         self.button = widgets.Button(description="Add schedule", button_style="primary", icon="clock-o")
         self.feedback = Feedback()
         self.schedules = widgets.HTML()
         self.cron.observe(lambda _change: self.update_preview(), names="value")
         self.timezone.observe(lambda _change: self.update_preview(), names="value")
         self.button.on_click(lambda _button: self.add())
-        super().__init__([self.name, self.cron, self.timezone, self.preview, self.parameters, self.button,
-                          self.feedback, widgets.HTML("<b>Schedules of this notebook</b>"), self.schedules])
+        super().__init__([self.name, self.cron, self.timezone, self.preview, self.parameters, self.steps,
+                          widgets.HTML(STEPS_HINT), self.backend, widgets.HTML("<b>Policies</b>"), self.overlap,
+                          self.catch_up, self.retries, self.button, self.feedback,
+                          widgets.HTML("<b>Schedules of this notebook</b>"), self.schedules])
         self.update_preview()
         self.show_schedules()
 
@@ -77,7 +96,9 @@ class ScheduleForm(widgets.VBox):
             # A dict, not a ScheduleSpec: the service turns what pydantic refuses into one ScheduleError.
             schedule = add_schedule({"notebook": self.notebook, "name": self.name.value.strip() or None,
                                      "cron": self.cron.value, "timezone": self.timezone.value,
-                                     "parameters": self.parameters.values()})
+                                     "parameters": self.parameters.values(), "steps": self.steps.selected(),
+                                     **self.backend.values(), "overlap": self.overlap.value,
+                                     "catch_up": self.catch_up.value, "retries": self.retries.value})
         except MLOpsError as error:
             self.feedback.error(error)
             return None
