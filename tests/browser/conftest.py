@@ -1,4 +1,5 @@
-"""Fixtures for real-browser tests: a real `jupyter lab` and Debian's Chromium driven by Playwright.
+"""Fixtures for real-browser tests: a real `jupyter lab` (and `jupyter notebook`, Notebook 7) and Debian's Chromium
+driven by Playwright.
 
 One JupyterLab server per session (start-up costs seconds); each test gets a fresh browser
 context and opens JupyterLab with `?reset`, so no layout carries over between tests.
@@ -6,6 +7,7 @@ context and opens JupyterLab with `?reset`, so no layout carries over between te
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import sys
 from collections.abc import Iterator
@@ -118,12 +120,41 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     return report
 
 
+def _keep_failure_screenshot(page, request: pytest.FixtureRequest) -> None:
+    if getattr(request.node, "call_failed", False):
+        FAILURES.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(FAILURES / f"{request.node.name}.png"))
+
+
 @pytest.fixture
 def page(_lab_page, request: pytest.FixtureRequest):
     """The module's JupyterLab page, left as a test found it: no document, dialog or kernel open.
     A failed test leaves a screenshot of the page under test-artifacts/screenshots/failures/."""
     yield _lab_page
-    if getattr(request.node, "call_failed", False):
-        FAILURES.mkdir(parents=True, exist_ok=True)
-        _lab_page.screenshot(path=str(FAILURES / f"{request.node.name}.png"))
+    _keep_failure_screenshot(_lab_page, request)
     reset_lab(_lab_page)
+
+
+@pytest.fixture(scope="package")
+def notebook7_server(tmp_path_factory: pytest.TempPathFactory, lab_root: Path) -> Iterator[LabServer]:
+    """A real `jupyter notebook` (Notebook 7) over the same root dir as the lab server, with its own store."""
+    if importlib.util.find_spec("notebook") is None:
+        _skip_loudly("Notebook 7 is not installed; pip install -e '.[test]' (it needs notebook>=7)")
+    labextension = ensure_labextension_built()
+    workdir = tmp_path_factory.mktemp("notebook7-server")
+    mlops_home = tmp_path_factory.mktemp("notebook7-mlops-home")
+    server = start_lab(workdir, lab_root, mlops_home, labextension, app="notebook")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def notebook7_page(browser, notebook7_server: LabServer, request: pytest.FixtureRequest):
+    """A fresh browser context for one Notebook 7 test: each notebook opens in a page of its own,
+    as Notebook 7 opens every document in its own tab. Failures leave a screenshot, as `page` does."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    notebook_page = context.new_page()
+    notebook_page.set_default_timeout(60_000)
+    yield notebook_page
+    _keep_failure_screenshot(notebook_page, request)
+    context.close()

@@ -91,13 +91,19 @@ class LabServer:
             self.process.wait()
 
 
+# The frontends a test can start: `jupyter <app>` is `python -m <module>`, configured as <config class>.
+APPS = {"lab": ("jupyterlab", "LabApp"), "notebook": ("notebook", "JupyterNotebookApp")}
+
+
 def start_lab(workdir: Path, root_dir: Path, mlops_home: Path, labextension: Path,
-              timeout: float = 120.0) -> LabServer:
-    """Start `jupyter lab` on loopback with a real token, and wait until it answers.
+              timeout: float = 120.0, app: str = "lab") -> LabServer:
+    """Start `jupyter lab` (or another frontend of APPS, e.g. `notebook` for Notebook 7) on
+    loopback with a real token, and wait until it answers.
 
     Configuration, settings and workspaces live under `workdir`, so nothing of the
     developer's own JupyterLab leaks in; `labextension` is served ahead of any installed copy.
     """
+    module, app_class = APPS[app]
     config_dir = workdir / "config"
     settings_dir = workdir / "settings"
     # The news and update checks would reach outside loopback and pop a toast over the panel.
@@ -117,16 +123,16 @@ def start_lab(workdir: Path, root_dir: Path, mlops_home: Path, labextension: Pat
         "JUPYTER_RUNTIME_DIR": str(workdir / "runtime"),
         "JUPYTER_MLOPS_HOME": str(mlops_home),
     }
-    log_file = workdir / "jupyter-lab.log"
+    log_file = workdir / f"jupyter-{app}.log"
     command = [
-        sys.executable, "-m", "jupyterlab",
+        sys.executable, "-m", module,
         "--no-browser", "--allow-root",
         "--ip=127.0.0.1", f"--port={port}", "--port-retries=0",
         f"--IdentityProvider.token={token}",
         f"--ServerApp.root_dir={root_dir}",
-        f"--LabApp.extra_labextensions_path={extensions_dir}",
+        f"--{app_class}.extra_labextensions_path={extensions_dir}",
         # Tests run commands through window.jupyterapp (e.g. to switch themes).
-        "--LabApp.expose_app_in_browser=True",
+        f"--{app_class}.expose_app_in_browser=True",
     ]
     with log_file.open("wb") as log:
         process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -135,14 +141,14 @@ def start_lab(workdir: Path, root_dir: Path, mlops_home: Path, labextension: Pat
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"jupyter lab exited with {process.returncode}:\n{server.log_tail()}")
+            raise RuntimeError(f"jupyter {app} exited with {process.returncode}:\n{server.log_tail()}")
         try:
             with urllib.request.urlopen(f"{server.url}api/status?token={token}", timeout=2):
                 return server
         except (urllib.error.URLError, ConnectionError):
             time.sleep(0.25)
     server.stop()
-    raise RuntimeError(f"jupyter lab did not answer within {timeout:.0f} s:\n{server.log_tail()}")
+    raise RuntimeError(f"jupyter {app} did not answer within {timeout:.0f} s:\n{server.log_tail()}")
 
 
 def set_theme(page, theme: str) -> None:
