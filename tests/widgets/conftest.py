@@ -25,3 +25,27 @@ def pipeline_notebook(write_notebook) -> Path:
         "score = sum(data) * alpha + len(layers) + options['a']\nrecord('score', score)",
     ])
 
+
+
+@pytest.fixture
+def docker_ready(pytestconfig) -> str:
+    """The base image's tag, when the panel finds the docker backend available (scripts/setup-docker.sh);
+    otherwise the test skips loudly, on the terminal and not only in the summary."""
+    from jupyter_mlops.run.backends.docker_engine import BASE_IMAGE
+    from jupyter_mlops.widgets.backend_choice import list_backends
+
+    docker = {state.name: state for state in list_backends()}["docker"]
+    if not docker.available or BASE_IMAGE not in docker.images:
+        message = f"DOCKER WIDGET TEST SKIPPED — {docker.detail}"
+        reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"\n!!! {message}", red=True, bold=True)
+        pytest.skip(message)
+    return BASE_IMAGE
+
+
+@pytest.fixture
+def readable_notebook(pipeline_notebook: Path) -> Path:
+    """pipeline_notebook in a folder a container's non-root user can read (tmp_path is 0700)."""
+    pipeline_notebook.parent.chmod(0o755)
+    return pipeline_notebook
