@@ -15,6 +15,7 @@ from ..batch.model import Batch
 from ..pipeline import Pipeline
 from ..run.model import Run, RunStatus
 from ..schedule.model import Schedule, ScheduleSpec
+from ..service.backends import BackendState
 
 
 class Request(BaseModel):
@@ -96,13 +97,6 @@ class LogChunk(BaseModel):
 
 
 # -- backends ---------------------------------------------------------------------------------
-
-
-class BackendState(BaseModel):
-    name: str
-    available: bool
-    detail: str = Field(description="Why it is not available, or its state when it is")
-    images: list[str] = Field(default_factory=list, description="Images a run can choose (container backends)")
 
 
 class Backends(BaseModel):

@@ -7,10 +7,7 @@ import html
 
 import ipywidgets as widgets
 
-# The one function that asks every backend whether it can run now (and for its images); it lives with the
-# `GET backends` handler, so the widgets read the very list the JupyterLab dialog shows.
-from ..server.handlers.backends import backend_states
-from ..server.models import BackendState
+from ..service.backends import BackendState, backend_states
 
 _STYLE = {"description_width": "140px"}
 DEFAULT_BACKEND = "local"
@@ -18,7 +15,7 @@ DEFAULT_BACKEND = "local"
 
 def list_backends() -> list[BackendState]:
     """Every registered backend with its availability, asked once per panel (asking docker takes a moment)."""
-    return backend_states().backends
+    return backend_states()
 
 
 def _unavailable_html(states: list[BackendState]) -> str:

@@ -16,7 +16,7 @@ from ..batch.runner import default_parallel
 from ..cli.common import format_duration
 from ..errors import MLOpsError
 from ..pipeline.model import Pipeline
-from ..server.models import BackendState
+from ..service.backends import BackendState
 from ..service.batches import batch_results, cancel_batch, get_batch, start_batch
 from .backend_choice import BackendChoice
 from .feedback import Feedback

@@ -10,7 +10,7 @@ import ipywidgets as widgets
 from ..errors import MLOpsError
 from ..pipeline.model import Pipeline
 from ..run.model import Run, RunSpec
-from ..server.models import BackendState
+from ..service.backends import BackendState
 from ..service.runs import start_run
 from .backend_choice import BackendChoice
 from .feedback import Feedback

@@ -14,7 +14,7 @@ from ..errors import MLOpsError
 from ..pipeline.model import Pipeline
 from ..schedule.cron import zone
 from ..schedule.model import Schedule
-from ..server.models import BackendState
+from ..service.backends import BackendState
 from ..service.schedules import add_schedule, list_schedules, preview_cron
 from .backend_choice import BackendChoice
 from .feedback import Feedback, error_html

@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-from ...run.backends import backend_names, get_backend
+from ...service.backends import backend_states
 from ..base import MLOpsHandler, protected
-from ..models import BackendState, Backends
-
-
-def backend_states() -> Backends:
-    states = []
-    for name in backend_names():
-        backend = get_backend(name)
-        available, detail = backend.availability()
-        states.append(BackendState(name=name, available=available, detail=detail,
-                                   images=backend.images() if available else []))
-    return Backends(backends=states)
+from ..models import Backends
 
 
 class BackendsHandler(MLOpsHandler):
     @protected
     async def get(self) -> None:
-        self.reply(await self.call(backend_states))
+        self.reply(Backends(backends=await self.call(backend_states)))
