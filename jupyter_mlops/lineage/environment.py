@@ -3,7 +3,8 @@
 A local environment is keyed by `sys.prefix` and a hash of the installed distributions'
 folder names (which carry name and version), so the key is cheap to compute on every run
 (a folder is listed again only when its mtime changed); the full package list is read only
-the first time a key is seen and stored in the `environments` table. A container run's environment is its image id.
+the first time a key is seen and stored in the `environments` table. A container run's
+environment is its image id.
 """
 
 from __future__ import annotations
