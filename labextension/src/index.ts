@@ -31,7 +31,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
   autoStart: true,
   requires: [INotebookTracker, IRenderMimeRegistry, IEditorServices],
   optional: [ICommandPalette, ILayoutRestorer, ISettingRegistry],
-  activate: async (
+  activate: (
     app: JupyterFrontEnd,
     tracker: INotebookTracker,
     rendermime: IRenderMimeRegistry,
@@ -47,8 +47,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
     // Reopens the panel after a reload if it was open.
     restorer?.add(sidebar, sidebar.id);
 
-    // Without the settings (e.g. a failed load) the dialog falls back to the schema's defaults.
-    const settings = settingRegistry ? await settingRegistry.load(PLUGIN_ID).catch(() => null) : null;
+    // Commands are added before anything is awaited: a toolbar drawn meanwhile (Notebook 7 may
+    // open the notebook while plugins still activate) renders no button for a missing command.
+    // Until the settings load, or if they fail to, the dialogs use the schema's defaults.
+    let settings: ISettingRegistry.ISettings | null = null;
     const defaults = () => readDefaults(settings);
 
     app.commands.addCommand(CommandIDs.showPanel, {
@@ -69,6 +71,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
     addScheduleCommands(app, defaults);
     palette && PALETTE.forEach(command => palette.addItem({ command, category: 'MLOps' }));
+    void settingRegistry
+      ?.load(PLUGIN_ID)
+      .then(loaded => (settings = loaded))
+      .catch(() => undefined);
   }
 };
 

@@ -44,19 +44,28 @@ const idOf = (args: ReadonlyPartialJSONObject) => String(args.id ?? '');
 
 type RunView = (run: Run) => Promise<MainAreaWidget>;
 
-/** Shows a main-area widget under `id`, or brings the one already open to the front. */
-function openOnce(app: JupyterFrontEnd, id: string, make: () => Promise<MainAreaWidget>): Promise<void> {
+/**
+ * Shows a view under `id` in the main area, or brings the one already open to the front.
+ * Notebook 7's notebook page keeps its one main widget and ignores others: there the view opens
+ * in a dialog over the notebook.
+ */
+async function openOnce(app: JupyterFrontEnd, id: string, make: () => Promise<MainAreaWidget>): Promise<void> {
   for (const widget of app.shell.widgets('main')) {
     if (widget.id === id) {
       app.shell.activateById(id);
-      return Promise.resolve();
+      return;
     }
   }
-  return make().then(widget => {
-    widget.id = id;
-    app.shell.add(widget, 'main');
+  const widget = await make();
+  widget.id = id;
+  app.shell.add(widget, 'main');
+  if (widget.isAttached) {
     app.shell.activateById(widget.id);
-  });
+    return;
+  }
+  widget.addClass('jp-mlops-dialog-view');
+  await showDialog({ title: widget.title.label, body: widget, buttons: [Dialog.okButton({ label: 'Close' })] });
+  widget.dispose(); // a log view stops following the run
 }
 
 export function addRunCommands(app: JupyterFrontEnd, context: RunCommandsContext): void {

@@ -109,9 +109,11 @@ def start_lab(workdir: Path, root_dir: Path, mlops_home: Path, labextension: Pat
     # The news and update checks would reach outside loopback and pop a toast over the panel.
     _write_json(settings_dir / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings",
                 {"fetchNews": "false", "checkForUpdates": False})
-    extensions_dir = workdir / "labextensions"
-    extensions_dir.mkdir(parents=True, exist_ok=True)
-    (extensions_dir / "jupyter-mlops").symlink_to(labextension, target_is_directory=True)
+    # First on JUPYTER_PATH, so this build wins over a copy `pip install` left in the environment
+    # (Notebook 7 prefers that copy to one on its extra_labextensions_path).
+    data_dir = workdir / "data"
+    (data_dir / "labextensions").mkdir(parents=True, exist_ok=True)
+    (data_dir / "labextensions" / "jupyter-mlops").symlink_to(labextension, target_is_directory=True)
 
     port = free_port()
     token = secrets.token_hex(24)
@@ -121,6 +123,7 @@ def start_lab(workdir: Path, root_dir: Path, mlops_home: Path, labextension: Pat
         "JUPYTERLAB_SETTINGS_DIR": str(settings_dir),
         "JUPYTERLAB_WORKSPACES_DIR": str(workdir / "workspaces"),
         "JUPYTER_RUNTIME_DIR": str(workdir / "runtime"),
+        "JUPYTER_PATH": os.pathsep.join(filter(None, [str(data_dir), os.environ.get("JUPYTER_PATH")])),
         "JUPYTER_MLOPS_HOME": str(mlops_home),
     }
     log_file = workdir / f"jupyter-{app}.log"
@@ -130,7 +133,6 @@ def start_lab(workdir: Path, root_dir: Path, mlops_home: Path, labextension: Pat
         "--ip=127.0.0.1", f"--port={port}", "--port-retries=0",
         f"--IdentityProvider.token={token}",
         f"--ServerApp.root_dir={root_dir}",
-        f"--{app_class}.extra_labextensions_path={extensions_dir}",
         # Tests run commands through window.jupyterapp (e.g. to switch themes).
         f"--{app_class}.expose_app_in_browser=True",
     ]

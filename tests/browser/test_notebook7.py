@@ -70,6 +70,18 @@ def test_toolbar_run_followed_in_the_panel(notebook7_page, notebook7_server: Lab
     record = api(notebook7_server, f"runs/{run.get_attribute('data-run')}")
     assert (record["path"], record["status"], record["parameters"]) == (notebook, "succeeded", {"alpha": 3})
 
+    # The page's main area holds only the notebook: the run's output notebook and log open in dialogs.
+    run.locator('[data-command="jupyter-mlops:open-output"]').click()
+    output = page.locator(f"{DIALOG} .jp-mlops-output-notebook")
+    output.wait_for()
+    assert "# Parameters\nalpha = 3" in output.inner_text()
+    page.click(ACCEPT)
+    page.locator(DIALOG).wait_for(state="detached")
+    run.locator('[data-command="jupyter-mlops:show-log"]').click()
+    page.locator(f"{DIALOG} .jp-mlops-log-text").filter(has_text="train").wait_for()
+    page.click(ACCEPT)
+    page.locator(DIALOG).wait_for(state="detached")
+
 
 def test_show_panel_command_and_cell_commands(notebook7_page, notebook7_server: LabServer, notebook: str) -> None:
     page = notebook7_page
