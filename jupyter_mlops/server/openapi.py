@@ -89,6 +89,9 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("/batches/{batch_id}/results", "get"): Operation(
         "Parameters × metrics × status × duration, one row per run", query=models.ResultsQuery,
         reply=BatchResults, errors=(400, 404)),
+    ("/batches/{batch_id}/results.csv", "get"): Operation(
+        "The same table as CSV (parameters, metrics, status, duration, run_id), as a file to save",
+        query=models.ResultsQuery, media="text/csv", errors=(400, 404)),
     ("/backends", "get"): Operation("Where runs can execute, and whether each can now", reply=models.Backends,
                                     errors=()),
     ("/events", "get"): Operation(
@@ -152,7 +155,7 @@ def build_document() -> dict:
             operation["requestBody"] = {"required": True,
                                         "content": _content("application/json", refs[(op.body, "validation")])}
         reply = refs[(op.reply, "serialization")] if op.reply else (
-            {"type": "string"} if op.media == "text/event-stream" else {"type": "object"})
+            {"type": "string"} if op.media.startswith("text/") else {"type": "object"})
         responses = {str(op.status): {"description": op.summary, "content": _content(op.media, reply)}}
         for status in (*op.errors, 403):
             responses[str(status)] = {"description": _STATUS_TEXT[status],

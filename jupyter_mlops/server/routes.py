@@ -12,7 +12,8 @@ from jupyter_server.utils import url_path_join
 
 from .base import API_PREFIX, MLOpsHandler
 from .handlers.backends import BackendsHandler
-from .handlers.batches import BatchesHandler, BatchHandler, BatchResultsHandler, CancelBatchHandler
+from .handlers.batches import (BatchesHandler, BatchHandler, BatchResultsCsvHandler, BatchResultsHandler,
+                               CancelBatchHandler)
 from .handlers.events import EventsHandler
 from .handlers.openapi import OpenAPIHandler
 from .handlers.pipeline import PipelineHandler
@@ -39,6 +40,7 @@ ROUTES: list[tuple[str, type[MLOpsHandler]]] = [
     ("/batches/{batch_id}", BatchHandler),
     ("/batches/{batch_id}/cancel", CancelBatchHandler),
     ("/batches/{batch_id}/results", BatchResultsHandler),
+    ("/batches/{batch_id}/results.csv", BatchResultsCsvHandler),
     ("/backends", BackendsHandler),
     ("/events", EventsHandler),
 ]
@@ -53,5 +55,8 @@ def methods(handler: type[MLOpsHandler]) -> list[str]:
 
 
 def tornado_pattern(path: str) -> str:
-    """`/runs/{run_id}` → `mlops/api/runs/(?P<run_id>[^/]+)` (relative to the base URL)."""
-    return url_path_join(API_PREFIX, re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path))
+    """`/runs/{run_id}` → `mlops/api/runs/(?P<run_id>[^/]+)` (relative to the base URL); the rest
+    is literal (`results.csv`: the dot is no wildcard)."""
+    parts = re.split(r"\{(\w+)\}", path)  # literal, name, literal, name, …, literal
+    return url_path_join(API_PREFIX, "".join(re.escape(part) if index % 2 == 0 else f"(?P<{part}>[^/]+)"
+                                             for index, part in enumerate(parts)))

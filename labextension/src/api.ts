@@ -113,6 +113,12 @@ export function cancelBatch(id: string): Promise<Batch> {
   return requestAPI(`batches/${encodeURIComponent(id)}/cancel`, json('POST'));
 }
 
+/** The results table as CSV text (a row per run: parameters, metrics, status, duration, run_id). */
+export function batchResultsCsv(id: string, sort: string | null, descending: boolean): Promise<string> {
+  const query = { sort, descending: sort ? descending : null };
+  return requestAPI(`batches/${encodeURIComponent(id)}/results.csv`, {}, query);
+}
+
 /** The results table, sorted by a column (rows without a value last) or in the batch's order. */
 export function batchResults(id: string, sort: string | null, descending: boolean): Promise<BatchResults> {
   return requestAPI(`batches/${encodeURIComponent(id)}/results`, {}, { sort, descending: sort ? descending : null });

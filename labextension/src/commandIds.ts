@@ -8,6 +8,7 @@ export namespace CommandIDs {
   export const schedule = 'jupyter-mlops:schedule';
   export const batch = 'jupyter-mlops:batch';
   export const cancelBatch = 'jupyter-mlops:cancel-batch';
+  export const downloadBatchResults = 'jupyter-mlops:download-batch-results';
   export const openOutput = 'jupyter-mlops:open-output';
   export const showLog = 'jupyter-mlops:show-log';
   export const cancelRun = 'jupyter-mlops:cancel-run';

@@ -1,18 +1,18 @@
 /**
  * Commands on a notebook's runs: run now, schedule, batch, and on one run (argument `id`) open
  * its output notebook, show its log, cancel, re-run; compare two (`left`, `right`); cancel a
- * batch (argument `id`).
+ * batch or download its results as CSV (argument `id`; `sort`, `descending`).
  */
 import { JupyterFrontEnd } from '@jupyterlab/application';
 import { Dialog, MainAreaWidget, showDialog, showErrorMessage } from '@jupyterlab/apputils';
 import { IEditorServices } from '@jupyterlab/codeeditor';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
-import { historyIcon, ReactWidget, runIcon, tableRowsIcon } from '@jupyterlab/ui-components';
+import { downloadIcon, historyIcon, ReactWidget, runIcon, tableRowsIcon } from '@jupyterlab/ui-components';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import React from 'react';
 
-import { cancelBatch, cancelRun, getRun, startRun } from './api';
+import { batchResultsCsv, cancelBatch, cancelRun, getRun, startRun } from './api';
 import { CommandIDs } from './commandIds';
 import { CompareTable } from './components/CompareTable';
 import { logWidget } from './components/LogView';
@@ -41,6 +41,16 @@ export async function reporting<T>(title: string, action: () => Promise<T>): Pro
 }
 
 const idOf = (args: ReadonlyPartialJSONObject) => String(args.id ?? '');
+
+/** Hands text to the browser as a file download. */
+function saveFile(text: string, fileName: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = fileName;
+  link.click();
+  URL.revokeObjectURL(url);
+}
 
 type RunView = (run: Run) => Promise<MainAreaWidget>;
 
@@ -115,6 +125,17 @@ export function addRunCommands(app: JupyterFrontEnd, context: RunCommandsContext
     label: 'Cancel Batch',
     caption: 'Stop the batch: finished runs are kept, the others are cancelled',
     execute: args => reporting('Cancel failed', () => cancelBatch(idOf(args)))
+  });
+
+  commands.addCommand(CommandIDs.downloadBatchResults, {
+    label: 'Download Batch Results as CSV',
+    caption: 'The results table as a CSV file, sorted as shown',
+    icon: downloadIcon,
+    execute: args =>
+      reporting('Download failed', async () => {
+        const sort = typeof args.sort === 'string' ? args.sort : null;
+        saveFile(await batchResultsCsv(idOf(args), sort, Boolean(args.descending)), `batch-${idOf(args)}.csv`);
+      })
   });
 
   /** Opens a view of one run (argument `id`) in the main area, once per run and kind. */

@@ -83,6 +83,14 @@ def test_batch_from_the_panel_shows_its_chart_and_results(page, lab_server: LabS
     assert [row[2] for row in rows(sidebar)] == ["20", "10", "5", "2", "1", "0.5"]
     assert sidebar.locator('.jp-mlops-results th[aria-sort="descending"]').inner_text().startswith("score")
 
+    # CSV downloads the table as shown: the same columns, sorted the same way.
+    with page.expect_download() as download:
+        batch.locator('[data-command="jupyter-mlops:download-batch-results"]').click()
+    assert download.value.suggested_filename == f"batch-{batch_id}.csv"
+    lines = Path(download.value.path()).read_text().splitlines()
+    assert lines[0] == "alpha,depth,score,status,duration,run_id"
+    assert [line.split(",")[2] for line in lines[1:]] == ["20.0", "10.0", "5.0", "2.0", "1.0", "0.5"]
+
     # The chart: score by alpha, a dot per run; a larger alpha is further right, a larger score higher.
     chart = sidebar.locator(".jp-mlops-plot")
     assert chart.get_attribute("aria-label") == "score by alpha: 6 runs"

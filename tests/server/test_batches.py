@@ -18,7 +18,7 @@ SCORE = [("alpha = 0.5", ["parameters"]),
          "%%mlstep score\nfrom jupyter_mlops.metrics import record\nrecord('score', alpha * 2)"]
 
 
-async def test_batch_runs_every_point_and_tabulates(api, notebook):
+async def test_batch_runs_every_point_and_tabulates(api, jp_fetch, notebook):
     path = notebook(SCORE, name="grid/score.ipynb")
     status, batch = await api("POST", "batches", {"notebook": path, "points": [{"alpha": 1.0}, {"alpha": 3.0}],
                                                   "parallel": 2})
@@ -33,6 +33,17 @@ async def test_batch_runs_every_point_and_tabulates(api, notebook):
     status, table = await api("GET", f"batches/{batch['id']}/results", sort="score", descending="true")
     assert status == 200 and table["parameters"] == ["alpha"] and table["metrics"] == ["score"]
     assert [row["metrics"]["score"] for row in table["rows"]] == [6.0, 2.0]
+
+    # The same table as a CSV file, sorted the same way.
+    csv = await jp_fetch("mlops", "api", "batches", batch["id"], "results.csv",
+                         params={"sort": "score", "descending": "true"})
+    assert csv.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert csv.headers["Content-Disposition"] == f'attachment; filename="batch-{batch["id"]}.csv"'
+    lines = csv.body.decode().splitlines()
+    assert lines[0] == "alpha,score,status,duration,run_id"
+    assert [line.split(",")[:3] for line in lines[1:]] == [["3.0", "6.0", "succeeded"], ["1.0", "2.0", "succeeded"]]
+    status, error = await api("GET", f"batches/{batch['id']}/results.csv", sort="nope")
+    assert status == 400 and "cannot sort by 'nope'" in error["message"], error
 
     _, page = await api("GET", "batches")
     assert page["total"] == 1 and page["batches"][0]["id"] == batch["id"]

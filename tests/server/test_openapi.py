@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import re
 
 from jupyter_mlops.server.base import API_PREFIX
 from jupyter_mlops.server.handlers.openapi import DOCUMENT
 from jupyter_mlops.server.openapi import OPERATIONS, render
-from jupyter_mlops.server.routes import ROUTES, methods
+from jupyter_mlops.server.routes import ROUTES, methods, tornado_pattern
 
 
 def _routes() -> set[tuple[str, str]]:
@@ -29,7 +28,7 @@ async def test_the_server_registers_exactly_these_routes(jp_serverapp, jp_base_u
     """What tornado actually routes under the API prefix, not just what the list says."""
     rules = [rule for host in jp_serverapp.web_app.default_router.rules for rule in host.target.rules]
     patterns = {rule.matcher.regex.pattern for rule in rules if API_PREFIX in rule.matcher.regex.pattern}
-    expected = {re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", f"{jp_base_url}{API_PREFIX}{path}") for path, _ in ROUTES}
+    expected = {f"{jp_base_url}{tornado_pattern(path)}" for path, _ in ROUTES}
     assert {p.rstrip("$") for p in patterns} == expected
 
 

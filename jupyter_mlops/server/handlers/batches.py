@@ -1,8 +1,9 @@
-"""Batches: list, start (one run per parameter set), read one, cancel, and its results table."""
+"""Batches: list, start (one run per parameter set), read one, cancel, and its results table (JSON or CSV)."""
 
 from __future__ import annotations
 
 from ...batch.model import Batch, BatchSpec
+from ...batch.results import to_csv
 from ...service import batches as service
 from ..base import MLOpsHandler, protected
 from ..models import BatchesQuery, BatchOut, BatchPage, ResultsQuery
@@ -52,3 +53,13 @@ class BatchResultsHandler(MLOpsHandler):
     async def get(self, batch_id: str) -> None:
         query = self.query(ResultsQuery)
         self.reply(await self.call(service.batch_results, batch_id, sort=query.sort, descending=query.descending))
+
+
+class BatchResultsCsvHandler(MLOpsHandler):
+    @protected
+    async def get(self, batch_id: str) -> None:
+        """The same table as `jupyter-mlops batch show ID --format csv`, as a file to save."""
+        query = self.query(ResultsQuery)
+        table = await self.call(service.batch_results, batch_id, sort=query.sort, descending=query.descending)
+        self.set_header("Content-Disposition", f'attachment; filename="batch-{table.batch_id}.csv"')
+        self.finish(to_csv(table), set_content_type="text/csv; charset=utf-8")

@@ -1,4 +1,4 @@
-import { Button, caretLeftIcon, stopIcon } from '@jupyterlab/ui-components';
+import { Button, caretLeftIcon, downloadIcon, stopIcon } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
 import React, { useState } from 'react';
 
@@ -61,6 +61,13 @@ function BatchDetail(props: {
           <caretLeftIcon.react tag="span" className="jp-mlops-button-icon" />
           Batches
         </Button>
+        <CommandButton
+          commands={props.commands}
+          command={CommandIDs.downloadBatchResults}
+          args={{ id: batch.id, sort: sorting.column, descending: sorting.descending }}
+          icon={downloadIcon}
+          text="CSV"
+        />
         {!isFinished(batch) && (
           <CommandButton
             commands={props.commands}
