@@ -10,6 +10,7 @@ import click
 from pydantic import BaseModel
 
 from ..errors import MLOpsError
+from ..startup import skip_iri_format_parsers
 
 
 class MLOpsGroup(click.Group):
@@ -33,6 +34,7 @@ class MLOpsGroup(click.Group):
         return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context) -> Any:
+        skip_iri_format_parsers()  # before a subcommand's imports reach nbformat
         try:
             return super().invoke(ctx)
         except MLOpsError as error:

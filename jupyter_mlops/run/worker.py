@@ -9,6 +9,8 @@ from __future__ import annotations
 import signal
 import sys
 
+from ..startup import skip_iri_format_parsers
+
 
 def _interrupt(_signum, _frame) -> None:
     raise KeyboardInterrupt
@@ -17,6 +19,7 @@ def _interrupt(_signum, _frame) -> None:
 def main(argv: list[str] | None = None) -> int:
     # The handler goes in before the heavy imports: a cancel may come while the worker starts.
     signal.signal(signal.SIGTERM, _interrupt)
+    skip_iri_format_parsers()
     from .executor import execute_run
 
     run_id = (argv or sys.argv[1:])[0]
