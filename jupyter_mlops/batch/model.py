@@ -33,6 +33,8 @@ class BatchSpec(BaseModel):
     points: list[dict[str, Any]] = Field(min_length=1, description="One parameter set per run, in order")
     steps: list[str] | None = Field(default=None, description="Run these steps (and what they need) in every run")
     backend: str = "local"
+    image: str | None = Field(default=None, description="Container image of every run (container backends); "
+                                                        "default: the steps' --image, else the backend's")
     parallel: int | None = Field(default=None, ge=1, description="Runs at once; default: the number of cores")
     fail_fast: bool = Field(default=False, description="Stop the batch at the first run that does not succeed")
     timeout: float | None = Field(default=None, gt=0, description="Whole-run timeout of each run, in seconds")

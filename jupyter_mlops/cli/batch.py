@@ -17,6 +17,7 @@ from ..run.model import Run, RunStatus
 from ..service.batches import batch_results, cancel_batch, get_batch, list_batches, start_batch
 from ..service.runs import get_pipeline
 from .common import echo_json, example, format_duration
+from .container_options import container_fields
 
 
 class _NotebookByDefault(click.Group):
@@ -65,6 +66,8 @@ class _ProgressBar:
               help="JSONL file: one JSON object of parameters per run.")
 @click.option("--parallel", type=click.IntRange(min=1), help="Runs at once [default: the number of cores].")
 @click.option("--backend", default="local", show_default=True, help="Where each run executes.")
+@click.option("--image", help="Container image of every run (container backends; default: the steps' --image, "
+                              "else the configured base image). Never pulled.")
 @click.option("--steps", help="Comma-separated steps to run (with what they depend on) in every run.")
 @click.option("--fail-fast", is_flag=True, help="Start no new run once one has not succeeded.")
 @click.option("--timeout", type=float, help="Seconds allowed for each run.")
@@ -72,16 +75,19 @@ class _ProgressBar:
                                 "[default: those the notebook imports]; '' for none.")
 @click.option("--json", "as_json", is_flag=True, help="Print the batch record and results as JSON.")
 def run_batch_command(notebook: str, grid_file: str | None, axes: tuple[tuple[str, str], ...],
-                      params_list: str | None, parallel: int | None, backend: str, steps: str | None,
+                      params_list: str | None, parallel: int | None, backend: str, image: str | None,
+                      steps: str | None,
                       fail_fast: bool, timeout: float | None, preload: str | None, as_json: bool) -> None:
     """Run NOTEBOOK once per point of a parameter grid.
 
     Exits 0 only when every run succeeded. Ctrl-C cancels: running kernels are stopped,
     finished runs are kept.
     """
+    container_fields(backend, {"image": image})  # refused with the local backend, as for `run`
     points = grid_points(get_pipeline(notebook), grid_file=grid_file, axes=list(axes), params_list=params_list)
     spec = BatchSpec(
-        notebook=notebook, points=points, backend=backend, parallel=parallel, fail_fast=fail_fast, timeout=timeout,
+        notebook=notebook, points=points, backend=backend, image=image, parallel=parallel, fail_fast=fail_fast,
+        timeout=timeout,
         steps=[s.strip() for s in steps.split(",") if s.strip()] if steps else None,
         preload=None if preload is None else [m.strip() for m in preload.split(",") if m.strip()])
     signal.signal(signal.SIGTERM, _sigterm_as_interrupt)

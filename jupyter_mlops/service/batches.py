@@ -44,7 +44,7 @@ def start_batch(spec: BatchSpec, *, wait: bool = False, on_progress: BatchProgre
     if wait:  # this process executes it: `cancel_batch` from another shell signals it
         batch_store.set_worker(batch.id, os.getpid())
     run_ids = [queue_run(RunSpec(notebook=notebook, parameters=point, steps=spec.steps, backend=spec.backend,
-                                 timeout=spec.timeout, trigger="batch"), batch_id=batch.id).id
+                                 image=spec.image, timeout=spec.timeout, trigger="batch"), batch_id=batch.id).id
                for point in points]
 
     def with_runs(record: Batch) -> None:

@@ -25,10 +25,9 @@ def _unavailable_html(states: list[BackendState]) -> str:
 
 class BackendChoice(widgets.VBox):
     """Segmented buttons for the available backends; an unavailable one is a disabled button whose reason is
-    shown below, so it cannot be chosen. The image picker appears for a backend other than `local` when the
-    form has `images` (a batch has none: its runs use the backend's default image)."""
+    shown below, so it cannot be chosen. The image picker appears for a backend other than `local`."""
 
-    def __init__(self, backends: list[BackendState], *, images: bool = True) -> None:
+    def __init__(self, backends: list[BackendState]) -> None:
         self.states = {state.name: state for state in backends}
         available = [state for state in backends if state.available]
         unavailable = [state for state in backends if not state.available]
@@ -39,7 +38,6 @@ class BackendChoice(widgets.VBox):
         self.disabled_buttons = [widgets.Button(description=state.name, tooltip=state.detail, disabled=True)
                                  for state in unavailable]
         self.reasons = widgets.HTML(_unavailable_html(unavailable))
-        self.with_images = images
         self.image = widgets.Dropdown(description="Image", style=_STYLE, layout={"width": "420px"})
         self.backend.observe(lambda _change: self._show_images(), names="value")
         super().__init__([widgets.HBox([self.backend, *self.disabled_buttons]), self.reasons, self.image])
@@ -47,15 +45,12 @@ class BackendChoice(widgets.VBox):
 
     def _show_images(self) -> None:
         state = self.states.get(self.backend.value)
-        shown = self.with_images and state is not None and state.name != DEFAULT_BACKEND
+        shown = state is not None and state.name != DEFAULT_BACKEND
         # "" stands for the backend's default image (None in the spec, as an image left out on the command line).
         self.image.options = [("Backend default", ""), *((image, image) for image in state.images)] if shown else []
         self.image.value = "" if shown else None
         self.image.layout.display = None if shown else "none"
 
     def values(self) -> dict[str, str | None]:
-        """The spec fields for the choice: `backend`, and `image` when the form offers images."""
-        chosen = {"backend": self.backend.value}
-        if self.with_images:
-            chosen["image"] = self.image.value or None
-        return chosen
+        """The spec fields for the choice: `backend` and `image` (None: the backend's default)."""
+        return {"backend": self.backend.value, "image": self.image.value or None}

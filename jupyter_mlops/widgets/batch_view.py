@@ -58,7 +58,7 @@ class BatchView(widgets.VBox):
         self.parallel = widgets.BoundedIntText(value=default_parallel(), min=1, max=64, description="Runs at once",
                                                style=_STYLE)
         self.fail_fast = widgets.Checkbox(description="Stop at the first run that fails", indent=False)
-        self.backend = BackendChoice(backends, images=False)  # BatchSpec has no image: the backend's default
+        self.backend = BackendChoice(backends)
         self.button = widgets.Button(description="Start batch", button_style="primary", icon="th")
         self.cancel_button = widgets.Button(description="Cancel batch", icon="stop", layout={"display": "none"})
         self.feedback = Feedback()

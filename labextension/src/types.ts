@@ -141,6 +141,8 @@ export interface BatchSpec {
   points: Record<string, unknown>[];
   steps: string[] | null;
   backend: string;
+  /** null runs on the steps' --image, else the backend's default image. */
+  image: string | null;
   /** Runs at once; null lets the server use its number of cores. */
   parallel: number | null;
   fail_fast: boolean;

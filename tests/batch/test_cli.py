@@ -53,6 +53,11 @@ def test_a_wrong_value_is_refused_before_anything_runs(write_notebook):
     assert "GridError: grid axis 'depth': parameter 'depth' expects int" in result.output
     assert list_batches()[1] == 0
 
+    local_image = CliRunner().invoke(main, ["batch", str(notebook), "-p", "depth", "1,2", "--image", "some:image"])
+    assert local_image.exit_code == 2
+    assert "--image: only for container backends (e.g. --backend docker)" in local_image.output
+    assert list_batches()[1] == 0
+
 
 def test_batch_cancel_from_another_shell_stops_a_foreground_batch(write_notebook, mlops_home):
     notebook = write_notebook([("seconds = 0.0", ["parameters"]), "import time\ntime.sleep(seconds)"])

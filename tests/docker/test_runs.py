@@ -9,6 +9,7 @@ import nbformat
 import pytest
 
 from jupyter_mlops.batch.model import BatchSpec
+from jupyter_mlops.run.backends.docker_engine import BASE_IMAGE
 from jupyter_mlops.run.model import RunSpec, RunStatus, StepStatus
 from jupyter_mlops.service.batches import start_batch
 from jupyter_mlops.service.runs import get_run, run_notebook
@@ -140,8 +141,10 @@ def test_gpus_are_requested_from_the_engine(notebook, docker_client):
 
 def test_a_batch_runs_its_points_in_parallel_containers(notebook, docker_client):
     path = notebook([("x = 0", ["parameters"]), "%%mlstep square\nfrom jupyter_mlops import record\nrecord('y', x * x)"])
-    batch = start_batch(BatchSpec(notebook=str(path), points=[{"x": 2}, {"x": 3}], backend="docker", parallel=2),
-                        wait=True)
+    batch = start_batch(BatchSpec(notebook=str(path), points=[{"x": 2}, {"x": 3}], backend="docker",
+                                  image=BASE_IMAGE, parallel=2), wait=True)
     runs = [get_run(run_id) for run_id in batch.run_ids]
     assert [(r.status, r.metrics) for r in runs] == [(RunStatus.succeeded, {"y": 4}), (RunStatus.succeeded, {"y": 9})]
+    assert {r.spec.image for r in runs} == {BASE_IMAGE}  # the batch's image reached every run
+    assert all(r.backend_info["image_id"].startswith("sha256:") for r in runs)
     assert all(containers_of(docker_client, r.id) == [] for r in runs)

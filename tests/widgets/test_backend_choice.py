@@ -28,7 +28,7 @@ def test_an_unavailable_backend_is_disabled_with_its_reason_and_cannot_be_chosen
             choice.backend.value = "docker"
         assert choice.image.layout.display == "none"  # local runs take no image
     assert view.run_form.backend.values() == {"backend": "local", "image": None}
-    assert view.batch_view.backend.values() == {"backend": "local"}  # a batch has no image
+    assert view.batch_view.backend.values() == {"backend": "local", "image": None}
 
 
 def test_the_schedule_records_its_steps_backend_and_policies(pipeline_notebook):
@@ -78,16 +78,18 @@ def test_run_now_in_docker_on_the_chosen_image(readable_notebook, docker_ready):
     assert finished.backend_info.get("exit_code") == 0  # a container ran it
 
 
-def test_a_batch_runs_on_the_chosen_backend(readable_notebook, docker_ready):
+def test_a_batch_runs_on_the_chosen_backend_and_image(readable_notebook, docker_ready):
     shown = panel(readable_notebook)
     view = shown.batch_view
     view.backend.backend.value = "docker"
-    assert view.backend.image.layout.display == "none" and view.backend.values() == {"backend": "docker"}
+    view.backend.image.value = docker_ready
+    assert view.backend.values() == {"backend": "docker", "image": docker_ready}
     view.axes["count"].value = "2"
     view.button.click()
-    assert list_batches()[0][0].spec.backend == "docker"
+    assert (list_batches()[0][0].spec.backend, list_batches()[0][0].spec.image) == ("docker", docker_ready)
     view.ticker.join(timeout=180)
     shown.runs.ticker.join(timeout=30)  # no thread outlives the test's store
     batch = get_batch(view.batch.id)
     assert batch.status == BatchStatus.succeeded and batch.counts == {"succeeded": 1}, batch.error
-    assert get_run(batch.run_ids[0]).backend == "docker"
+    run = get_run(batch.run_ids[0])
+    assert (run.backend, run.spec.image) == ("docker", docker_ready)

@@ -65,6 +65,7 @@ function valueOf(draft: RunDraft, cronOk: boolean): RunValue | null {
             points,
             steps,
             backend: draft.backend,
+            image: draft.image || null,
             parallel: draft.parallel,
             fail_fast: draft.failFast
           }
@@ -161,7 +162,7 @@ export function RunForm(props: FormProps<RunDraft, RunValue>): JSX.Element {
       </fieldset>
       {backend && !backend.available && <div className="jp-mlops-field-error">{backend.detail}</div>}
 
-      {draft.backend !== 'local' && draft.mode !== 'batch' && (
+      {draft.backend !== 'local' && (
         <label className="jp-mlops-field">
           <span>Image</span>
           <HTMLSelect
