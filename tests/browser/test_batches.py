@@ -67,7 +67,8 @@ def test_batch_from_the_panel_shows_its_chart_and_results(page, lab_server: LabS
     assert record["parallel"] == 2
     assert record["spec"]["points"] == [
         {"alpha": a, "depth": d} for a in (2, 0.5, 1) for d in (1, 10)]
-    sidebar.locator(".jp-mlops-results tbody tr").nth(5).wait_for()
+    # The table follows shortly after the batch's own record: wait for its every row to be done.
+    sidebar.locator('.jp-mlops-results tbody tr[data-status="succeeded"]').nth(5).wait_for()
     assert "6 succeeded" in batch.locator(".jp-mlops-progress").inner_text()
 
     # The table: a row per run in the grid's order, parameters then the recorded metric.
