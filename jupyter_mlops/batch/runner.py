@@ -86,7 +86,9 @@ class _Execution:
                 return
             run = self._execute(run_id)
             if self.cancelled.is_set() and run.status != RunStatus.succeeded:
-                run = _mark_cancelled(run_id, "cancelled by the user while running")
+                # Its failure came from the cancel (an interrupted kernel): say so.
+                run = run_store.record_cancelled(run_id, "cancelled by the user while running",
+                                                 replacing=set(RunStatus) - {RunStatus.succeeded})
             elif self.batch.spec.fail_fast and run.status != RunStatus.succeeded:
                 self.stop(f"stopped after run {run_id} {run.status.value} (--fail-fast)")
             if self.on_progress:
@@ -141,15 +143,6 @@ class _Execution:
                 self.pool.discard(kernel)
 
 
-def _mark_cancelled(run_id: str, reason: str) -> Run:
-    def cancelled(record: Run) -> None:
-        record.status = RunStatus.cancelled
-        record.error = reason
-        record.ended_at = record.ended_at or run_store.now()
-
-    return run_store.update_run(run_id, cancelled)
-
-
 def run_batch(batch_id: str, on_progress: BatchProgress | None = None) -> Batch:
     """Execute the batch's queued runs and return its finished record.
 
@@ -198,9 +191,9 @@ def _finish(batch_id: str, stop_reason: str | None) -> Batch:
     for run_id in batch.run_ids:
         status = run_store.get_run(run_id).status
         if status == RunStatus.queued:
-            _mark_cancelled(run_id, f"not started: {stop_reason or 'the batch stopped'}")
+            run_store.record_cancelled(run_id, f"not started: {stop_reason or 'the batch stopped'}")
         elif status == RunStatus.running:  # its thread is gone: nothing will finish it now
-            _mark_cancelled(run_id, f"stopped while running: {stop_reason or 'the batch stopped'}")
+            run_store.record_cancelled(run_id, f"stopped while running: {stop_reason or 'the batch stopped'}")
     all_succeeded = all(run_store.get_run(r).status == RunStatus.succeeded for r in batch.run_ids)
 
     def finished(record: Batch) -> None:

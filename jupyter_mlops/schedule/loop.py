@@ -154,7 +154,8 @@ class SchedulerLoop:
                 fires.transition(self.holder, now, fire.id, fires.STARTING, fires.WAITING,
                                  detail="restarted: the previous scheduler stopped while starting it")
                 for run_id in fires.unlinked_queued_runs(fire.schedule_id):
-                    self._abandon(run_id, "the previous scheduler stopped while starting it")
+                    run_store.record_cancelled(run_id, "not started: the previous scheduler stopped while starting it",
+                                               replacing={RunStatus.queued})
 
     # -- firing ------------------------------------------------------------------------------
 
@@ -202,21 +203,12 @@ class SchedulerLoop:
         except LeaseLostError:
             # Another scheduler took over while this one was starting the run: it starts the
             # fire again, so this run record must not stay queued forever.
-            self._abandon(run.id, "the scheduler lost its lease while starting it")
+            run_store.record_cancelled(run.id, "not started: the scheduler lost its lease while starting it",
+                                       replacing={RunStatus.queued})
             raise
         process = launch_worker(run.id)
         threading.Thread(target=self._await_worker, args=(process,), daemon=True).start()
         log.info("schedule %s started run %s", schedule.name, run.id)
-
-    def _abandon(self, run_id: str, reason: str) -> None:
-        """Record a run that will never be launched as cancelled, saying why."""
-        def cancelled(record: Run) -> None:
-            if record.status == RunStatus.queued:
-                record.status = RunStatus.cancelled
-                record.error = f"not started: {reason}"
-                record.ended_at = run_store.now()
-
-        run_store.update_run(run_id, cancelled)
 
     def _await_worker(self, process: subprocess.Popen) -> None:
         process.wait()  # also reaps it

@@ -11,7 +11,6 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
 from pathlib import Path
 
 from ..batch import store as batch_store
@@ -20,7 +19,7 @@ from ..batch.model import Batch, BatchResults, BatchSpec, BatchStatus
 from ..batch.results import results_table, sort_rows
 from ..batch.runner import BatchProgress, default_parallel, run_batch
 from ..errors import BatchStateError
-from ..run.model import Run, RunSpec, RunStatus
+from ..run.model import RunSpec, RunStatus
 from ..schedule.reconcile import mark_lost
 from ..store import runs as run_store
 from ..store import workers
@@ -112,7 +111,7 @@ def _end_unfinished(batch_id: str, status: BatchStatus, reason: str, *, stop_run
     for run_id in batch_store.get_batch(batch_id).run_ids:
         run = run_store.get_run(run_id)
         if run.status == RunStatus.queued:
-            run_store.update_run(run_id, _not_started(reason))
+            run_store.record_cancelled(run_id, f"not started: {reason}", replacing={RunStatus.queued})
         elif not run.status.finished:
             pid, started = run_store.worker(run_id)
             if pid != batch_pid and workers.alive(pid, started):
@@ -128,16 +127,6 @@ def _end_unfinished(batch_id: str, status: BatchStatus, reason: str, *, stop_run
             record.ended_at = run_store.now()
 
     return batch_store.update_batch(batch_id, ended)
-
-
-def _not_started(reason: str) -> Callable[[Run], None]:
-    def cancelled(record: Run) -> None:
-        if record.status == RunStatus.queued:
-            record.status = RunStatus.cancelled
-            record.error = f"not started: {reason}"
-            record.ended_at = run_store.now()
-
-    return cancelled
 
 
 def list_batches(*, notebook: str | None = None, status: str | None = None, limit: int = 50,

@@ -96,27 +96,11 @@ def cancel_run(run_id: str) -> Run:
     if run.status.finished:
         raise RunStateError(f"run {run_id} has already finished ({run.status.value}); nothing to cancel")
 
-    def cancel_if_queued(record: Run) -> None:
-        if record.status == RunStatus.queued:
-            record.status = RunStatus.cancelled
-            record.error = "cancelled before it started"
-            record.ended_at = run_store.now()
-
-    run = run_store.update_run(run_id, cancel_if_queued)
+    run = run_store.record_cancelled(run_id, "cancelled before it started", replacing={RunStatus.queued})
     pid, started = run_store.worker(run_id)
     if pid is not None and not workers.terminate(pid, started) and not run.status.finished:
-        return _mark_worker_gone(run_id)
+        return run_store.record_cancelled(run_id, "cancelled; its worker had already exited")
     return run
-
-
-def _mark_worker_gone(run_id: str) -> Run:
-    def cancelled(record: Run) -> None:
-        if not record.status.finished:
-            record.status = RunStatus.cancelled
-            record.error = "cancelled; its worker had already exited"
-            record.ended_at = run_store.now()
-
-    return run_store.update_run(run_id, cancelled)
 
 
 def read_log(run_id: str, offset: int = 0) -> tuple[str, int]:

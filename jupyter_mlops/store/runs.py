@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -101,6 +101,21 @@ def update_run(run_id: str, change: Callable[[Run], None]) -> Run:
         # A copy next to the output notebook, so a run folder explains itself without the db.
         Path(run.run_dir, "record.json").write_text(run.model_dump_json(indent=2))
     return run
+
+
+UNFINISHED = frozenset({RunStatus.queued, RunStatus.running})
+
+
+def record_cancelled(run_id: str, reason: str, *, replacing: Collection[RunStatus] = UNFINISHED) -> Run:
+    """Record the run cancelled, `reason` as its error, if its status is one of `replacing`
+    (checked in the write transaction: a run that got further meanwhile is left as it is)."""
+    def cancelled(record: Run) -> None:
+        if record.status in replacing:
+            record.status = RunStatus.cancelled
+            record.error = reason
+            record.ended_at = record.ended_at or now()
+
+    return update_run(run_id, cancelled)
 
 
 def _status_and_record(run: Run) -> dict[str, object]:

@@ -113,13 +113,15 @@ export function cancelBatch(id: string): Promise<Batch> {
   return requestAPI(`batches/${encodeURIComponent(id)}/cancel`, json('POST'));
 }
 
+/** The order asked of a results table: by a column (rows without a value last), or the batch's. */
+const resultsOrder = (sort: string | null, descending: boolean) => ({ sort, descending: sort ? descending : null });
+
 /** The results table as CSV text (a row per run: parameters, metrics, status, duration, run_id). */
 export function batchResultsCsv(id: string, sort: string | null, descending: boolean): Promise<string> {
-  const query = { sort, descending: sort ? descending : null };
-  return requestAPI(`batches/${encodeURIComponent(id)}/results.csv`, {}, query);
+  return requestAPI(`batches/${encodeURIComponent(id)}/results.csv`, {}, resultsOrder(sort, descending));
 }
 
-/** The results table, sorted by a column (rows without a value last) or in the batch's order. */
+/** The results table, sorted as asked. */
 export function batchResults(id: string, sort: string | null, descending: boolean): Promise<BatchResults> {
-  return requestAPI(`batches/${encodeURIComponent(id)}/results`, {}, { sort, descending: sort ? descending : null });
+  return requestAPI(`batches/${encodeURIComponent(id)}/results`, {}, resultsOrder(sort, descending));
 }
