@@ -39,7 +39,7 @@ def write_default_notebook(folder: Path) -> Path:
 
 
 def container_cycle(image: str | None) -> float:
-    from jupyter_mlops.run.backends.docker_engine import BASE_IMAGE, connect
+    from jupyter_mlops.run.backends.docker.engine import BASE_IMAGE, connect
 
     client = connect()
     started = time.perf_counter()

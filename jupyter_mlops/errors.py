@@ -11,6 +11,13 @@ class MLOpsError(Exception):
     """Base class of every error jupyter-mlops reports to a user."""
 
 
+# -- settings -------------------------------------------------------------------------------
+
+
+class SettingsError(MLOpsError):
+    """A setting that cannot be used: an unknown name, a value of the wrong type, an unreadable config file."""
+
+
 # -- notebooks ------------------------------------------------------------------------------
 
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from ..config import settings
 from ..schedule.loop import SchedulerLoop
 from ..schedule.model import Schedule
 from ..service import runs as run_service
@@ -218,7 +219,8 @@ def preview_command(cron: str, timezone: str, count: int) -> None:
 
 
 @click.command("scheduler", epilog=example("jupyter-mlops scheduler --max-concurrent-runs 4"))
-@click.option("--max-concurrent-runs", type=click.IntRange(min=1), help="At most this many scheduled runs at once.")
+@click.option("--max-concurrent-runs", type=click.IntRange(min=1),
+              help="At most this many scheduled runs at once [default: the max_concurrent_runs setting].")
 @click.option("--heartbeat", type=float, default=2.0, show_default=True,
               help="Seconds between lease renewals (and checks for other processes' changes).")
 @click.option("--lease-ttl", type=float, default=10.0, show_default=True,
@@ -236,6 +238,8 @@ def scheduler_command(max_concurrent_runs: int | None, heartbeat: float, lease_t
     stopped = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopped.set())
+    if max_concurrent_runs is None:
+        max_concurrent_runs = settings().max_concurrent_runs
     loop = SchedulerLoop(max_concurrent_runs=max_concurrent_runs, heartbeat=heartbeat, lease_ttl=lease_ttl).start()
     click.echo(f"scheduler {loop.holder} running; Ctrl-C stops it", err=True)
     while not stopped.wait(1.0):  # a timed wait lets the signal handlers run promptly

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..run.backends.docker_engine import BASE_IMAGE
-from ..run.backends.docker_images import Say, build_image
+from ..run.backends.docker.engine import BASE_IMAGE
+from ..run.backends.docker.images import Say, build_image
 
 DEFAULT_TAG = "jupyter-mlops-run:latest"
 

@@ -7,7 +7,6 @@ written by an older version is migrated on open, never emptied.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,6 +17,8 @@ from typing import TypeVar
 from jupyter_core.paths import jupyter_data_dir
 from pydantic import BaseModel
 from sqlalchemy import Connection, Engine, create_engine, event, text
+
+from ..config import settings
 
 Migration = Callable[[Connection], None]
 Record = TypeVar("Record", bound=BaseModel)
@@ -37,8 +38,8 @@ def register_migrations(component: str, migrations: list[Migration]) -> None:
 
 
 def home() -> Path:
-    """`$JUPYTER_MLOPS_HOME`, else `<jupyter data dir>/mlops`."""
-    configured = os.environ.get("JUPYTER_MLOPS_HOME")
+    """The `home` setting (`$JUPYTER_MLOPS_HOME`), else `<jupyter data dir>/mlops`."""
+    configured = settings().home
     path = Path(configured) if configured else Path(jupyter_data_dir()) / "mlops"
     path.mkdir(parents=True, exist_ok=True)
     return path

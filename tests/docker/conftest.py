@@ -10,7 +10,7 @@ import docker
 import pytest
 
 from jupyter_mlops.errors import MLOpsError
-from jupyter_mlops.run.backends.docker_engine import BASE_IMAGE, LABEL_RUN, connect, find_image
+from jupyter_mlops.run.backends.docker.engine import BASE_IMAGE, LABEL_RUN, connect, find_image
 from jupyter_mlops.run.model import Run, RunSpec
 from jupyter_mlops.service.runs import run_notebook
 

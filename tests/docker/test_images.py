@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from jupyter_mlops.run.backends.docker_engine import BASE_IMAGE
+from jupyter_mlops.run.backends.docker.engine import BASE_IMAGE
 from jupyter_mlops.run.model import RunStatus
 
 from .conftest import run_in_docker

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from jupyter_mlops.run.backends.docker_engine import LABEL_OWNER, LABEL_RUN
+from jupyter_mlops.run.backends.docker.engine import LABEL_OWNER, LABEL_RUN
 from jupyter_mlops.run.model import RunStatus, StepStatus
 from jupyter_mlops.service.runs import get_run
 

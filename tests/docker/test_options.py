@@ -11,9 +11,8 @@ import pytest
 from jupyter_mlops.errors import BackendError
 from jupyter_mlops.run.backends.base import Execution
 from jupyter_mlops.run.backends.docker import _Lines, _Output
-from jupyter_mlops.run.backends.docker_engine import BASE_IMAGE, _owner_alive, owner_token
-from jupyter_mlops.run.backends.docker_options import (ENV_CPUS, ENV_IMAGE, ENV_MEMORY, ENV_USER, FALLBACK_USER,
-                                                       memory_bytes, resolve)
+from jupyter_mlops.run.backends.docker.engine import BASE_IMAGE, _owner_alive, owner_token
+from jupyter_mlops.run.backends.docker.options import FALLBACK_USER, memory_bytes, resolve
 
 
 def _execution(tmp_path: Path, **options) -> Execution:
@@ -34,15 +33,15 @@ def test_memory_sizes(text, expected):
 
 
 def test_a_bad_memory_size_names_where_it_came_from(tmp_path, monkeypatch):
-    monkeypatch.setenv(ENV_MEMORY, "lots")
-    with pytest.raises(BackendError, match=f"{ENV_MEMORY}: 'lots' is not a memory size"):
+    monkeypatch.setenv("JUPYTER_MLOPS_DOCKER_MEMORY", "lots")
+    with pytest.raises(BackendError, match=r"setting docker_memory \(JUPYTER_MLOPS_DOCKER_MEMORY\): 'lots' is not a memory size"):
         resolve(_execution(tmp_path), [_step("a")])
 
 
 def test_run_options_win_over_steps_which_win_over_defaults(tmp_path, monkeypatch):
-    monkeypatch.delenv(ENV_IMAGE, raising=False)
-    monkeypatch.delenv(ENV_MEMORY, raising=False)
-    monkeypatch.setenv(ENV_CPUS, "1")
+    monkeypatch.delenv("JUPYTER_MLOPS_DOCKER_IMAGE", raising=False)
+    monkeypatch.delenv("JUPYTER_MLOPS_DOCKER_MEMORY", raising=False)
+    monkeypatch.setenv("JUPYTER_MLOPS_DOCKER_CPUS", "1")
     steps = [_step("a", memory="300m", cpus=0.5), _step("b", memory="1g", image="img:1")]
 
     from_steps = resolve(_execution(tmp_path), steps)
@@ -65,26 +64,26 @@ def test_gpus_asked_by_a_step_are_requested(tmp_path):
 
 
 def test_the_container_user_is_never_root(tmp_path, monkeypatch):
-    monkeypatch.delenv(ENV_USER, raising=False)
+    monkeypatch.delenv("JUPYTER_MLOPS_DOCKER_USER", raising=False)
     if os.getuid() == 0:
         assert resolve(_execution(tmp_path), []).user == FALLBACK_USER
         os.chown(tmp_path, 4321, 4322)
         assert resolve(_execution(tmp_path), []).user == "4321:4322"
     else:
         assert resolve(_execution(tmp_path), []).user == f"{os.getuid()}:{os.getgid()}"
-    monkeypatch.setenv(ENV_USER, "0:0")
+    monkeypatch.setenv("JUPYTER_MLOPS_DOCKER_USER", "0:0")
     with pytest.raises(BackendError, match="never run as root"):
         resolve(_execution(tmp_path), [])
-    monkeypatch.setenv(ENV_USER, "alice")
+    monkeypatch.setenv("JUPYTER_MLOPS_DOCKER_USER", "alice")
     with pytest.raises(BackendError, match="numeric uid:gid"):
         resolve(_execution(tmp_path), [])
-    monkeypatch.setenv(ENV_USER, "2000")
+    monkeypatch.setenv("JUPYTER_MLOPS_DOCKER_USER", "2000")
     assert resolve(_execution(tmp_path), []).user == "2000:2000"
 
 
 @pytest.mark.skipif(os.getuid() != 0, reason="only a root host falls back to another user")
 def test_a_folder_the_fallback_user_cannot_read_is_refused(tmp_path, monkeypatch):
-    monkeypatch.delenv(ENV_USER, raising=False)
+    monkeypatch.delenv("JUPYTER_MLOPS_DOCKER_USER", raising=False)
     execution = _execution(tmp_path)
     tmp_path.chmod(0o700)
     with pytest.raises(BackendError, match="mode 700.*cannot read it"):

@@ -9,7 +9,7 @@ import nbformat
 import pytest
 
 from jupyter_mlops.batch.model import BatchSpec
-from jupyter_mlops.run.backends.docker_engine import BASE_IMAGE
+from jupyter_mlops.run.backends.docker.engine import BASE_IMAGE
 from jupyter_mlops.run.model import RunSpec, RunStatus, StepStatus
 from jupyter_mlops.service.batches import start_batch
 from jupyter_mlops.service.runs import get_run, run_notebook

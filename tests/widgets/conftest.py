@@ -31,7 +31,7 @@ def pipeline_notebook(write_notebook) -> Path:
 def docker_ready(pytestconfig) -> str:
     """The base image's tag, when the panel finds the docker backend available (scripts/setup-docker.sh);
     otherwise the test skips loudly, on the terminal and not only in the summary."""
-    from jupyter_mlops.run.backends.docker_engine import BASE_IMAGE
+    from jupyter_mlops.run.backends.docker.engine import BASE_IMAGE
     from jupyter_mlops.widgets.backend_choice import list_backends
 
     docker = {state.name: state for state in list_backends()}["docker"]

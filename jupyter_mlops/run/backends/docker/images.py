@@ -21,9 +21,8 @@ import docker
 
 import jupyter_mlops
 
-from ...errors import BackendError, ContainerEngineError
-from .docker import LABEL_PACKAGE_VERSION
-from .docker_engine import BASE_IMAGE, connect, find_image
+from ....errors import BackendError, ContainerEngineError
+from .engine import BASE_IMAGE, LABEL_PACKAGE_VERSION, connect, find_image
 
 LABEL_PACKAGES = "jupyter-mlops.packages"
 LABEL_BASE = "jupyter-mlops.base"

@@ -1,5 +1,5 @@
 """What a run's container gets — image, limits, user — from the run's options, else the
-steps' options, else the configured defaults (`JUPYTER_MLOPS_DOCKER_*` environment variables,
+steps' options, else the `docker_*` settings (config.py; `JUPYTER_MLOPS_DOCKER_*` in the environment),
 read when a run starts so the server, the scheduler and the CLI all honour them)."""
 
 from __future__ import annotations
@@ -10,19 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ...errors import BackendError
-from .base import Execution
-from .docker_engine import BASE_IMAGE
+from ....config import env_name, settings
+from ....errors import BackendError
+from ..base import Execution
+from .engine import BASE_IMAGE
 
-ENV_IMAGE = "JUPYTER_MLOPS_DOCKER_IMAGE"
-ENV_MEMORY = "JUPYTER_MLOPS_DOCKER_MEMORY"
-ENV_CPUS = "JUPYTER_MLOPS_DOCKER_CPUS"
-ENV_PIDS = "JUPYTER_MLOPS_DOCKER_PIDS_LIMIT"
-ENV_USER = "JUPYTER_MLOPS_DOCKER_USER"
-
-DEFAULT_MEMORY = "2g"
-DEFAULT_CPUS = 2.0
-DEFAULT_PIDS = 512
 #: Who a container runs as when the host user is root and the notebook's folder belongs to root.
 FALLBACK_USER = "10001:10001"
 
@@ -49,17 +41,14 @@ class ContainerOptions:
     network: str
 
 
-def _env_number(name: str, default: float, kind: type) -> Any:
-    text = os.environ.get(name)
-    if text is None:
-        return default
-    try:
-        value = kind(text)
-    except ValueError:
-        value = 0
+def _positive(setting: str, value: float) -> float:
     if value <= 0:
-        raise BackendError(f"{name}={text!r} must be a positive {kind.__name__}")
+        raise BackendError(f"setting {setting} ({env_name(setting)}) = {value!r} must be positive")
     return value
+
+
+def default_image() -> str:
+    return settings().docker_image or BASE_IMAGE
 
 
 def _single_image(steps: list[dict[str, Any]]) -> str | None:
@@ -73,14 +62,15 @@ def _single_image(steps: list[dict[str, Any]]) -> str | None:
 
 def container_user(source_dir: Path) -> str:
     """Never root: the host user itself, or (host user root) the notebook folder's owner."""
-    if os.environ.get(ENV_USER):
-        user = os.environ[ENV_USER]
+    user = settings().docker_user
+    if user:
         uid, _, gid = user.partition(":")
+        where = f"setting docker_user ({env_name('docker_user')})"
         # Numbers, because the run's files are handed to this uid on the host.
         if not uid.isdigit() or not (gid or uid).isdigit():
-            raise BackendError(f"{ENV_USER}={user!r}: give a numeric uid:gid, e.g. 1000:1000")
+            raise BackendError(f"{where} = {user!r}: give a numeric uid:gid, e.g. 1000:1000")
         if int(uid) == 0:
-            raise BackendError(f"{ENV_USER}={user!r}: run containers never run as root")
+            raise BackendError(f"{where} = {user!r}: run containers never run as root")
         return f"{uid}:{gid or uid}"
     if os.getuid() != 0:
         return f"{os.getuid()}:{os.getgid()}"
@@ -90,13 +80,14 @@ def container_user(source_dir: Path) -> str:
     if owner.st_mode & 0o005 != 0o005:
         raise BackendError(f"{source_dir} belongs to root with mode {owner.st_mode & 0o777:o}, so the container's "
                            f"non-root user {FALLBACK_USER} cannot read it: `chmod o+rx` it, give it to a regular "
-                           f"user (chown), or set {ENV_USER}")
+                           f"user (chown), or set docker_user ({env_name('docker_user')})")
     return FALLBACK_USER
 
 
 def resolve(execution: Execution, steps: list[dict[str, Any]]) -> ContainerOptions:
     """`steps`: the plan's step entries of the prepared notebook (with image/cpus/memory/gpus)."""
-    image = execution.image or _single_image(steps) or os.environ.get(ENV_IMAGE) or BASE_IMAGE
+    configured = settings()
+    image = execution.image or _single_image(steps) or default_image()
 
     asked = [s["memory"] for s in steps if s.get("memory")]
     if execution.memory:
@@ -104,16 +95,16 @@ def resolve(execution: Execution, steps: list[dict[str, Any]]) -> ContainerOptio
     elif asked:
         memory, where = max(asked, key=lambda m: memory_bytes(m, "step --memory")), "step --memory"
     else:
-        memory, where = os.environ.get(ENV_MEMORY, DEFAULT_MEMORY), ENV_MEMORY
+        memory, where = configured.docker_memory, f"setting docker_memory ({env_name('docker_memory')})"
 
     step_cpus = [float(s["cpus"]) for s in steps if s.get("cpus")]
     cpus = execution.cpus or (max(step_cpus) if step_cpus else None)
     if cpus is None:
         # The default never asks for more than the machine has (the engine would refuse).
-        cpus = min(_env_number(ENV_CPUS, DEFAULT_CPUS, float), float(os.cpu_count() or 1))
+        cpus = min(_positive("docker_cpus", configured.docker_cpus), float(os.cpu_count() or 1))
 
     return ContainerOptions(
         image=image, memory=memory, memory_bytes=memory_bytes(memory, where), cpus=cpus,
         gpus=max([int(s.get("gpus") or 0) for s in steps] or [0]),
-        pids_limit=_env_number(ENV_PIDS, DEFAULT_PIDS, int),
+        pids_limit=int(_positive("docker_pids_limit", configured.docker_pids_limit)),
         user=container_user(execution.source_dir), network=execution.network)

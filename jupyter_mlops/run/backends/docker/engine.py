@@ -10,11 +10,13 @@ from pathlib import Path
 import docker
 from docker.models.images import Image
 
-from ...errors import ContainerEngineError, ImageNotFoundError
+from ....errors import ContainerEngineError, ImageNotFoundError
 
 LABEL_RUN = "jupyter-mlops.run-id"
 #: "<host>:<pid>:<process start time>" of the process that started the container.
 LABEL_OWNER = "jupyter-mlops.owner"
+#: Images made by `jupyter-mlops image build` carry jupyter_mlops; others get the host's mounted.
+LABEL_PACKAGE_VERSION = "jupyter-mlops.version"
 BASE_IMAGE = "jupyter-mlops-base:bookworm"
 
 SETUP_HINT = "start one with scripts/setup-docker.sh (as root), or point DOCKER_HOST at a running engine"

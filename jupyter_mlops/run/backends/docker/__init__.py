@@ -33,22 +33,20 @@ from docker.types import DeviceRequest, Mount
 
 import jupyter_mlops
 
-from ...errors import BackendError, MLOpsError
-from ..in_container import EVENT_PREFIX, EXECUTING
-from ..model import RunStatus
-from ..plan import PLAN_KEY
-from .base import Backend, BackendOutcome, Execution, StepEventSink
-from .docker_engine import (BASE_IMAGE, LABEL_OWNER, LABEL_RUN, connect, engine_address, find_image,
-                            owner_token, reap_orphans)
-from .docker_options import ENV_IMAGE, ContainerOptions, resolve
+from ....errors import BackendError, MLOpsError
+from ...in_container import EVENT_PREFIX, EXECUTING
+from ...model import RunStatus
+from ...plan import PLAN_KEY
+from ..base import Backend, BackendOutcome, Execution, StepEventSink
+from .engine import (LABEL_OWNER, LABEL_PACKAGE_VERSION, LABEL_RUN, connect, engine_address,
+                     find_image, owner_token, reap_orphans)
+from .options import ContainerOptions, default_image, resolve
 
 RUN_DIR = PurePosixPath("/mlops/run")
 SOURCE_DIR = PurePosixPath("/mlops/src")
 CWD_DIR = PurePosixPath("/mlops/cwd")
 LIB_DIR = PurePosixPath("/mlops/lib")
 FILES = "files"
-#: Images made by `jupyter-mlops image build` carry jupyter_mlops; others get the host's mounted.
-LABEL_PACKAGE_VERSION = "jupyter-mlops.version"
 #: The engine interrupts a cell at the run timeout itself; the container is killed this many
 #: seconds later only if the cell ignored the interrupt. Both count from the first cell.
 KILL_GRACE = 10.0
@@ -59,7 +57,7 @@ class DockerBackend(Backend):
 
     def availability(self) -> tuple[bool, str]:
         try:
-            find_image(connect(timeout=5), os.environ.get(ENV_IMAGE) or BASE_IMAGE)
+            find_image(connect(timeout=5), default_image())
         except MLOpsError as error:
             return False, str(error)
         return True, f"Docker engine at {engine_address()}"

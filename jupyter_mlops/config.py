@@ -1,0 +1,181 @@
+"""Settings: one traitlets `MLOps` configurable read by every face — the server extension, the CLI and the
+`scheduler` daemon — so a setting means the same wherever a run starts.
+
+Where a value comes from, lowest precedence first:
+1. the trait's default;
+2. `jupyter_mlops_config.json` / `.py` in the Jupyter config path (`jupyter --paths`), as `c.MLOps.<name>`;
+3. in a Jupyter server, its own configuration (`jupyter_server_config.py`, `--MLOps.<name>=…`);
+4. the environment, `JUPYTER_MLOPS_<NAME>` (e.g. `JUPYTER_MLOPS_DOCKER_MEMORY=4g`).
+
+`settings()` is cheap enough to call where a value is used (a stat per config file and a look at the
+environment), so a change to a file or a variable is seen by the next run without a restart.
+Each issue's settings are traits here, grouped by concern; `jupyter-mlops config` lists them all.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jupyter_core.paths import jupyter_config_path
+from traitlets import Bool, Float, Int, TraitError, Unicode
+from traitlets.config import Config, Configurable
+from traitlets.config.loader import ConfigFileNotFound, JSONFileConfigLoader, PyFileConfigLoader
+
+from .errors import SettingsError
+
+SECTION = "MLOps"
+ENV_PREFIX = "JUPYTER_MLOPS_"
+CONFIG_FILE = "jupyter_mlops_config"
+
+
+class MLOps(Configurable):
+    """Every jupyter-mlops setting. Add a setting here, as a trait with `config=True` and a help text."""
+
+    # -- store --------------------------------------------------------------------------------------------
+    home = Unicode("", help="Folder of the store (mlops.db, runs/, secrets/); empty: <jupyter data dir>/mlops.",
+                   ).tag(config=True)
+
+    # -- docker backend -----------------------------------------------------------------------------------
+    docker_image = Unicode("", help="Image for docker runs that name none; empty: the base image "
+                                    "jupyter-mlops-base:bookworm.").tag(config=True)
+    docker_memory = Unicode("2g", help="Memory limit of a docker run whose steps ask for none (e.g. 512m, 4g).",
+                            ).tag(config=True)
+    docker_cpus = Float(2.0, help="CPU limit of a docker run whose steps ask for none (at most the machine's).",
+                        ).tag(config=True)
+    docker_pids_limit = Int(512, help="Most processes a run's container may hold.").tag(config=True)
+    docker_user = Unicode("", help="uid:gid docker runs use; empty: the host user, or for root the notebook "
+                                   "folder's owner (never root).").tag(config=True)
+
+    # -- scheduler ----------------------------------------------------------------------------------------
+    run_scheduler = Bool(
+        True, help="Run the scheduler loop inside the Jupyter server, so schedules fire while it runs. Any number "
+                   "of servers and `jupyter-mlops scheduler` daemons may share a store: one holds the lease "
+                   "and fires, the others stand by.").tag(config=True)
+    max_concurrent_runs = Int(
+        None, allow_none=True, help="Scheduled runs at once, across all schedules, when this process's scheduler "
+                                    "is the active one; none: no limit.").tag(config=True)
+
+    # -- server events ------------------------------------------------------------------------------------
+    events_poll_interval = Float(
+        0.5, help="Seconds between two looks at the store for run, batch and schedule changes to push to the event "
+                  "streams (a look is two stat calls unless something was written).").tag(config=True)
+    events_keepalive = Float(
+        15.0, help="Seconds of quiet after which an event stream sends a comment, so proxies keep it open.",
+    ).tag(config=True)
+
+
+def env_name(setting: str) -> str:
+    return ENV_PREFIX + setting.upper()
+
+
+@dataclass(frozen=True)
+class SettingValue:
+    name: str
+    value: Any
+    source: str  # "default", a config file's path, "Jupyter server configuration" or "environment JUPYTER_MLOPS_…"
+    help: str
+
+
+_lock = threading.Lock()
+_server_config: Config | None = None
+_cached: tuple[tuple, MLOps, dict[str, str]] | None = None
+
+
+def use_server_config(config: Config | None) -> None:
+    """A Jupyter server's own configuration takes part (call with None when it stops)."""
+    global _server_config, _cached
+    with _lock:
+        _server_config, _cached = config, None
+
+
+def _config_files() -> list[Path]:
+    """Candidate files, lowest precedence first (jupyter_config_path lists the highest first)."""
+    return [Path(folder) / f"{CONFIG_FILE}{suffix}"
+            for folder in reversed(jupyter_config_path()) for suffix in (".json", ".py")]
+
+
+def _key(files: list[Path]) -> tuple:
+    stats = []
+    for path in files:
+        try:
+            stat = path.stat()
+            stats.append((str(path), stat.st_mtime_ns, stat.st_size))
+        except OSError:
+            continue
+    environment = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(ENV_PREFIX)))
+    return tuple(stats), environment, id(_server_config)
+
+
+def _read_file(path: Path) -> Config:
+    loader_class = JSONFileConfigLoader if path.suffix == ".json" else PyFileConfigLoader
+    try:
+        return loader_class(path.name, path=str(path.parent)).load_config()
+    except ConfigFileNotFound:
+        return Config()
+    except Exception as error:  # a syntax error in a .py file, broken JSON: name the file
+        raise SettingsError(f"{path}: cannot read it: {type(error).__name__}: {error}") from None
+
+
+def _load(files: list[Path]) -> tuple[MLOps, dict[str, str]]:
+    known = MLOps.class_trait_names(config=True)
+    merged = Config()
+    sources = dict.fromkeys(known, "default")
+
+    def take(section: Any, source: str) -> None:
+        for name in section:
+            if name not in known:
+                raise SettingsError(f"{source}: unknown setting MLOps.{name} (known: {', '.join(sorted(known))})")
+            sources[name] = source
+        merged.merge(Config({SECTION: section}))
+
+    for path in files:
+        if path.exists():
+            config = _read_file(path)
+            if SECTION in config:
+                take(config[SECTION], str(path))
+    if _server_config is not None and SECTION in _server_config:
+        take(_server_config[SECTION], "Jupyter server configuration")
+
+    try:
+        instance = MLOps(config=merged)
+    except TraitError as error:
+        raise SettingsError(f"a configured MLOps setting is invalid: {error}") from None
+    for name in known:
+        text = os.environ.get(env_name(name))
+        if text is None:
+            continue
+        trait = instance.traits()[name]
+        try:
+            setattr(instance, name, trait.from_string(text))
+        except (TraitError, ValueError) as error:
+            raise SettingsError(f"{env_name(name)}={text!r} is not a valid {type(trait).__name__.lower()} "
+                                f"for setting {name}: {error}") from None
+        sources[name] = f"environment {env_name(name)}"
+    return instance, sources
+
+
+def _current() -> tuple[MLOps, dict[str, str]]:
+    global _cached
+    files = _config_files()
+    key = _key(files)
+    with _lock:
+        if _cached is None or _cached[0] != key:
+            instance, sources = _load(files)
+            _cached = (key, instance, sources)
+        return _cached[1], _cached[2]
+
+
+def settings() -> MLOps:
+    """The current settings (read again when a config file or a JUPYTER_MLOPS_ variable changed)."""
+    return _current()[0]
+
+
+def describe() -> list[SettingValue]:
+    """Every setting with its value and where the value came from, for `jupyter-mlops config`."""
+    instance, sources = _current()
+    return [SettingValue(name, getattr(instance, name), sources[name], instance.traits()[name].help)
+            for name in MLOps.class_trait_names(config=True)]
