@@ -54,6 +54,8 @@ class StepAwareClient(PapermillNotebookClient):
     mlops_on_step_event = AnyTrait(None, allow_none=True, help="callable(step, event, details)")
     mlops_log = AnyTrait(None, allow_none=True, help="text file receiving cell outputs and step events")
     mlops_echo = AnyTrait(False, help="also write cell outputs to stderr (--log-output)")
+    mlops_environment = AnyTrait(None, allow_none=True,
+                                 help="variables to set in a kernel started before its run was known (batches)")
 
     def execute(self, **kwargs: Any) -> NotebookNode:
         self.reset_execution_trackers()
@@ -82,6 +84,8 @@ class StepAwareClient(PapermillNotebookClient):
         outcome = {"status": "succeeded", "error": None, "failed_step": None}
         if plan.get(CONTEXT_KEY) is not None:
             self._share_context(plan[CONTEXT_KEY])
+        if self.mlops_environment:
+            self._set_environment(self.mlops_environment)
 
         for step, indices in _groups(self.nb.cells):
             step_options = options.get(step, {}) if step else {}
@@ -140,6 +144,13 @@ class StepAwareClient(PapermillNotebookClient):
         if language not in (None, "python"):
             return
         code = f"import os as _o; _o.environ[{RUN_CONTEXT_ENV!r}] = {json.dumps(context)!r}; del _o"
+        self.kc.execute(code, silent=True, store_history=False)
+
+    def _set_environment(self, variables: dict[str, str]) -> None:
+        """Like `_share_context`: in the kernel's os.environ, which its subprocesses inherit."""
+        if self.nb.metadata.get("kernelspec", {}).get("language") not in (None, "python"):
+            return
+        code = f"import os as _o, json as _j; _o.environ.update(_j.loads({json.dumps(variables)!r})); del _o, _j"
         self.kc.execute(code, silent=True, store_history=False)
 
     def _execute_cells(self, indices: list[int], check: bool = False) -> dict[str, str] | None:

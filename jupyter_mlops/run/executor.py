@@ -28,6 +28,19 @@ class _NoLongerQueued(Exception):
     """Raised inside the claiming transaction so that it rolls back."""
 
 
+def execution_of(run: Run, *, save_each_cell: bool = True) -> Execution:
+    """What the backend gets for a recorded run."""
+    spec = run.spec
+    run_dir = Path(run.run_dir)
+    return Execution(
+        run_id=run.id, input_notebook=run_dir / INPUT_NOTEBOOK, output_notebook=Path(run.output_notebook),
+        log_path=Path(run.log_path), parameters=spec.parameters, source_dir=Path(spec.notebook).parent,
+        cwd=Path(spec.cwd) if spec.cwd else None, kernel_name=spec.kernel_name,
+        execution_timeout=spec.execution_timeout, run_timeout=spec.timeout, log_output=spec.log_output,
+        image=spec.image, network=spec.network, cpus=spec.cpus, memory=spec.memory,
+        writable_source=spec.writable_source, save_each_cell=save_each_cell)
+
+
 def execute_run(run_id: str, on_progress: ProgressCallback | None = None, *,
                 take_kernel: Callable[[], Any] | None = None, save_each_cell: bool = True) -> Run:
     """Run a queued run to its end. Ctrl-C / SIGTERM (KeyboardInterrupt) records it cancelled.
@@ -37,16 +50,7 @@ def execute_run(run_id: str, on_progress: ProgressCallback | None = None, *,
     the run prepares (batches take kernels from their pool). `save_each_cell`: see `Execution`.
     """
     run = run_store.get_run(run_id)
-    spec = run.spec
-    source = Path(spec.notebook)
-    run_dir = Path(run.run_dir)
-    execution = Execution(
-        run_id=run.id, input_notebook=run_dir / INPUT_NOTEBOOK, output_notebook=Path(run.output_notebook),
-        log_path=Path(run.log_path), parameters=spec.parameters, source_dir=source.parent,
-        cwd=Path(spec.cwd) if spec.cwd else None, kernel_name=spec.kernel_name,
-        execution_timeout=spec.execution_timeout, run_timeout=spec.timeout, log_output=spec.log_output,
-        image=spec.image, network=spec.network, cpus=spec.cpus, memory=spec.memory,
-        writable_source=spec.writable_source, save_each_cell=save_each_cell)
+    execution = execution_of(run, save_each_cell=save_each_cell)
     backend = get_backend(run.backend)
     prepared = nbformat.read(execution.input_notebook, as_version=4)
     lineage = start_lineage(run, prepared)  # before the write lock: hashing data files takes time
