@@ -38,6 +38,8 @@ from .forkserver import _reseed
 
 #: Emptied between points: the only writable places of the container besides its mounts.
 SCRATCH = ("/tmp", "/dev/shm")
+#: The batch connects as soon as the socket appears; it polls every few milliseconds.
+ACCEPT_TIMEOUT = 120.0
 _OOM_FILES = (("/sys/fs/cgroup/memory/memory.oom_control", "oom_kill"), ("/sys/fs/cgroup/memory.events", "oom_kill"))
 
 
@@ -162,7 +164,13 @@ def main(argv: list[str]) -> int:
     base_env = dict(os.environ)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped at once
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    connection, _ = listener.accept()
+    listener.settimeout(ACCEPT_TIMEOUT)
+    try:
+        connection, _ = listener.accept()
+    except TimeoutError:  # the batch died before it connected: nobody will
+        print(f"jupyter-mlops: no batch connected within {ACCEPT_TIMEOUT:g} s", file=sys.stderr)
+        return 1
+    connection.setblocking(True)
     listener.close()
     os.unlink(path)
     # Plain descriptors, as in forkserver: a forked kernel closes both and keeps nothing of them.

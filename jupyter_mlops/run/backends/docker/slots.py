@@ -110,10 +110,15 @@ class Slot:
                 raise BackendError(f"the kernel fork server in image {self.options.image} did not start within "
                                    f"{START_TIMEOUT:g} s: {self._last_words()}")
             time.sleep(0.02)
-        self._socket = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self._socket.connect(str(path))
-        self._replies = self._socket.makefile("r")
-        ready = self._read()  # once the server has imported everything
+        try:
+            self._socket = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self._socket.connect(str(path))
+            self._replies = self._socket.makefile("r")
+            ready = self._read()  # once the server has imported everything
+        except (OSError, BackendError):
+            self.container.wait(timeout=10)  # its last words are written
+            raise BackendError(f"image {self.options.image} cannot run the kernel fork server of a docker batch: "
+                               f"{self._last_words()}") from None
         self.server_kernels = ready["kernels"]
 
     def _last_words(self) -> str:
