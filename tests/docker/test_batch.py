@@ -107,19 +107,21 @@ def test_points_of_a_docker_batch_see_nothing_of_each_other(notebook, docker_cli
     assert set(c.id for c in _slot_containers(docker_client)) == mine  # none left behind
 
 
-def test_an_oom_point_is_reported_and_the_next_point_runs_in_the_same_slot(notebook, docker_client):
+def test_oom_timeouts_and_kills_end_a_point_and_the_next_runs_in_the_same_slot(notebook, docker_client):
     path = notebook([("megabytes = 1", ["parameters"]),
                      "%%mlstep small\nx = 1",
                      "%%mlstep hog --memory 256m\nblob = b'x' * (megabytes * 1024 * 1024)",
-                     "%%mlstep slow --timeout 2\nimport time\nif megabytes == 2:\n    time.sleep(300)"])
-    batch, (hog, slow, fine) = _batch(path, [{"megabytes": 600}, {"megabytes": 2}, {"megabytes": 1}], parallel=1)
+                     "%%mlstep slow\nimport signal, time\nif megabytes == 3:\n"
+                     "    signal.signal(signal.SIGINT, signal.SIG_IGN)\nif megabytes > 1:\n    time.sleep(300)"])
+    batch, (hog, slow, deaf, fine) = _batch(path, [{"megabytes": m} for m in (600, 2, 3, 1)], parallel=1, timeout=3)
 
     assert batch.status == BatchStatus.failed
     assert hog.status == RunStatus.failed and hog.failed_step == "hog"
     assert hog.error.startswith("out of memory in step 'hog'") and "256m" in hog.error
     assert slow.status == RunStatus.timed_out and slow.failed_step == "slow"  # interrupted inside its slot
+    assert deaf.status == RunStatus.timed_out and "kernel was killed" in deaf.error and "'slow'" in deaf.error
     assert fine.status == RunStatus.succeeded, fine.error
-    assert len({r.backend_info["container"] for r in (hog, slow, fine)}) == 1
+    assert len({r.backend_info["container"] for r in (hog, slow, deaf, fine)}) == 1
     assert _slot_containers(docker_client, os.getpid()) == []
 
 

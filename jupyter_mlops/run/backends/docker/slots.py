@@ -255,10 +255,6 @@ class ContainerKernelPool:
         self.options = resolve(execution, prepared.metadata.get(PLAN_KEY, {}).get("steps", []))
         self.image = find_image(client, self.options.image)
         self.kernel_name = execution.kernel_name or prepared.metadata.get("kernelspec", {}).get("name", "python3")
-        if execution.writable_source and os.getuid() == 0 and execution.source_dir.stat().st_uid == 0:
-            raise BackendError(
-                f"--writable-source: {execution.source_dir} belongs to root and batch containers never run as "
-                f"root; give the folder to a regular user (chown) or write into $MLOPS_OUTPUT_DIR instead")
         mounts: list[Mount] = []
         self.workdir = _working_dir(execution, execution.writable_source, mounts)
         config = dict(image=self.image.id, working_dir=str(self.workdir),
