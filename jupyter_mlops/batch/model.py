@@ -39,7 +39,7 @@ class BatchSpec(BaseModel):
     fail_fast: bool = Field(default=False, description="Stop the batch at the first run that does not succeed")
     timeout: float | None = Field(default=None, gt=0, description="Whole-run timeout of each run, in seconds")
     preload: list[str] | None = Field(
-        default=None, description="Modules imported once by the kernel fork server (local backend); "
+        default=None, description="Modules imported once by the kernel fork server (local and docker backends); "
                                   "default: the modules the notebook imports")
 
 
