@@ -16,7 +16,8 @@ against the issues' goals, and the peak memory of each approach's whole process 
 pages shared between processes, e.g. forked kernels, are split between them instead of counted
 once per process; a container's processes are not the client's descendants and are not counted).
 
-Usage: python benchmarks/batch.py [--points 48] [--only tiny|sklearn] [--no-docker]
+Usage: python benchmarks/batch.py [--points 48] [--only tiny|sklearn] [--no-docker | --docker-only]
+(--docker-only: just (a), (e), (f) and (a'), for the tiny notebook.)
 """
 
 from __future__ import annotations
@@ -171,7 +172,7 @@ def docker_usable() -> str | None:
     return None
 
 
-def compare(name: str, scratch: Path, points: int, docker: bool) -> None:
+def compare(name: str, scratch: Path, points: int, docker: bool, papermill: bool = True) -> None:
     notebook = write_notebook(scratch, name)
     alphas, depths = grid(points)
     total = len(alphas) * len(depths)
@@ -191,12 +192,13 @@ def compare(name: str, scratch: Path, points: int, docker: bool) -> None:
     # (a) first and last: on a machine shared with other work the load drifts while the long
     # baselines run, and the ratios use the mean of both. Each line prints once measured. The
     # docker batch (e) sits next to (a) so that both see about the same load.
-    for key in ("a", "e", "b", "c", "d", "f", "a'") if docker else ("a", "b", "c", "d", "a'"):
+    ways = ["a", *(["e"] if docker else []), *(["b", "c", "d"] if papermill else []), *(["f"] if docker else []), "a'"]
+    for key in ways:
         seconds, peak = results[key] = measure(commands.get(key, [*baseline, key]), env)
         print(f"  ({key}) {labels[key]:38} {seconds:7.2f} s  {seconds / total * 1000:7.0f} ms/run"
               f"  peak memory {peak / 2**20:7.0f} MiB   (load average {os.getloadavg()[0]:.1f})", flush=True)
     batch_seconds = (results["a"][0] + results["a'"][0]) / 2
-    for key, (goal, least) in GOALS.items():
+    for key, (goal, least) in GOALS.items() if papermill else ():
         ratio = results[key][0] / batch_seconds
         verdict = "goal met" if ratio >= goal else "minimum met" if ratio >= least else "MISSED"
         print(f"  ({key}) / mean(a, a') = {ratio:5.1f}x   goal {goal}x, at least {least}x: {verdict}")
@@ -213,7 +215,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--points", type=int, default=48)
     parser.add_argument("--only", choices=sorted(NOTEBOOKS))
-    parser.add_argument("--no-docker", action="store_true", help="leave out the docker backend's (e) and (f)")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--no-docker", action="store_true", help="leave out the docker backend's (e) and (f)")
+    which.add_argument("--docker-only", action="store_true", help="only (a), (e), (f), (a') on the tiny notebook")
     parser.add_argument("--way", choices=["b", "c", "d", "f"], help=argparse.SUPPRESS)
     parser.add_argument("--notebook", help=argparse.SUPPRESS)
     parser.add_argument("--out-dir", help=argparse.SUPPRESS)
@@ -229,7 +233,11 @@ def main() -> None:
         print(f"docker backend left out: {why_not}")
     with tempfile.TemporaryDirectory() as scratch:
         Path(scratch).chmod(0o755)  # the containers' non-root user reads the notebooks
-        for name in [args.only] if args.only else list(NOTEBOOKS):
+        if args.docker_only:
+            if why_not:
+                raise SystemExit(why_not)
+            compare("tiny", Path(scratch), args.points, docker=True, papermill=False)
+        for name in [] if args.docker_only else [args.only] if args.only else list(NOTEBOOKS):
             compare(name, Path(scratch), args.points, docker=name == "tiny" and not args.no_docker and not why_not)
     print(f"\nload average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
 
