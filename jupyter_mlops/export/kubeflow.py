@@ -5,7 +5,8 @@ notebook; KFP's `embedded_artifact_path`, the mechanism `dsl.notebook_component`
 it with papermill in a fresh folder: the files the step declares with `--inputs` arrive as KFP input
 artifacts from the tasks that wrote them, its `--outputs` leave as output artifacts, and the executed
 notebook is the task's `output_notebook` artifact. `dsl.run_notebook` is not used because it keeps no
-executed notebook. Notebook parameters become typed pipeline parameters; a step's options become the
+executed notebook. Notebook parameters become typed pipeline parameters (int, float, str, bool; lists
+and dicts as JSON text, exact where KFP's own LIST and STRUCT are not); a step's options become the
 task's resources, retry policy, timeout and node selector (kfp-kubernetes).
 
 This module writes the Python program as text and never imports kfp: the program compiles itself to
@@ -41,7 +42,10 @@ NOTEBOOK_ARTIFACT = "mlops_notebook"  # the embedded notebook, an input of every
 OUTPUT_NOTEBOOK = "output_notebook"  # the executed notebook, an output artifact of every task
 IMAGE_HOLDING = "kfp, papermill, ipykernel and the notebook's libraries"
 _PIPELINE_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,127}")  # what kfp.dsl.pipeline accepts
-_KFP_TYPES = {"int": "int", "float": "float", "str": "str", "bool": "bool", "list": "list", "dict": "dict"}
+# Notebook parameter type -> pipeline parameter type. Lists and dicts travel as JSON text: KFP's LIST and
+# STRUCT hold numbers as protobuf doubles, so 1 would reach the notebook as 1.0 (or 2.0 as 2 on a cluster).
+_KFP_TYPES = {"int": "int", "float": "float", "str": "str", "bool": "bool", "list": "str", "dict": "str"}
+_AS_JSON = {"list", "dict"}
 # Names the generated program defines at module level; a step of the same name gets a suffix.
 _MODULE_NAMES = {"kfp", "sys", "Path", "HERE", "run_task", "pipeline"}
 
@@ -123,27 +127,16 @@ def _check_parameter(parameter: Parameter, pipeline: Pipeline) -> None:
     if parameter.type not in _KFP_TYPES:
         raise ExportError(f"{where} is {parameter.default!r}, of type {parameter.type}, which a KFP pipeline "
                           f"parameter cannot be: give it a default of type {', '.join(_KFP_TYPES)}")
+    if parameter.type not in _AS_JSON:
+        return
     try:
         same = json.loads(json.dumps(parameter.default)) == parameter.default
     except (TypeError, ValueError):
         same = False
-    if not same:  # KFP passes list and dict parameters as JSON: tuples, sets and non-text keys would change
-        raise ExportError(f"{where} is {parameter.default!r}, which does not survive as JSON, the form KFP passes "
-                          "parameters in: use lists, dicts with text keys, numbers, text, booleans and None")
-    if parameter.type in ("list", "dict") and _holds_integers(parameter.default):
-        raise ExportError(f"{where} is {parameter.default!r}: KFP passes the numbers inside list and dict parameters "
-                          "as floats (protobuf Struct), so a run would get 1.0 for 1. Write them as floats if floats "
-                          "will do, or make each integer a parameter of its own (int parameters stay integers)")
-
-
-def _holds_integers(value: object) -> bool:
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int):
-        return True
-    if isinstance(value, dict):
-        return any(_holds_integers(v) for v in value.values())
-    return isinstance(value, list) and any(_holds_integers(v) for v in value)
+    if not same:  # tuples inside, non-text keys: JSON would change them
+        raise ExportError(f"{where} is {parameter.default!r}, which does not survive as JSON, the form list and dict "
+                          "parameters take in a KFP pipeline: use lists, dicts with text keys, numbers, text, "
+                          "booleans and None")
 
 
 def _function_name(step_name: str) -> str:
@@ -230,22 +223,32 @@ def _compile(python: str, program: Path, target: Path) -> None:
 
 def _program(notebook_name: str, name: str, pipeline: Pipeline, tasks: list[_Task], per_step: bool,
              pool_label: str) -> str:
-    signature = ", ".join(f"{p.name}: {_KFP_TYPES[p.type]} = {p.default!r}" for p in pipeline.parameters)
-    passed = "".join(f"{p.name}={p.name}, " for p in pipeline.parameters)
-    parameters_dict = "{" + ", ".join(f"{p.name!r}: {p.name}" for p in pipeline.parameters) + "}"
+    declared = [f"{p.name}: {_KFP_TYPES[p.type]} = {_pipeline_default(p)!r}" for p in pipeline.parameters]
+    signature = ", ".join(declared)
+    if len(signature) > 80:
+        signature = "\n" + "".join(f"        {d},\n" for d in declared)
+    parameters_dict = "{" + ", ".join(f"{p.name!r}: json.loads({p.name})" if p.type in _AS_JSON else f"{p.name!r}: {p.name}"
+                                      for p in pipeline.parameters) + "}"
     components = [_component(task, name, pipeline, parameters_dict) for task in tasks]
     calls = []
     for task in tasks:
         variable = f"{task.function}_task"
-        arguments = passed + "".join(
-            f"{artifact_name('in', path)}={_function_name(producer)}_task.outputs[{artifact!r}], "
-            for path, (producer, artifact) in task.inputs.items())
-        calls.append(f"    {variable} = {task.function}({arguments.rstrip(', ')})")
+        arguments = [f"{p.name}={p.name}" for p in pipeline.parameters] + [
+            f"{artifact_name('in', path)}={_function_name(producer)}_task.outputs[{artifact!r}]"
+            for path, (producer, artifact) in task.inputs.items()]
+        call = f"    {variable} = {task.function}({', '.join(arguments)})"
+        if len(call) > 110:
+            call = f"    {variable} = {task.function}(\n" + "".join(f"        {a},\n" for a in arguments) + "    )"
+        calls.append(call)
         calls.extend(f"    {line}" for line in _task_settings(task, variable, pool_label))
     mode = "one task per step" if per_step else "the whole notebook as one task"
     return _PROGRAM.format(
         notebook=notebook_name, name=name, mode=mode, workdir=WORKDIR_PARAMETER, components="\n\n".join(components), description=json.dumps(f"{notebook_name}, exported by jupyter-mlops ({mode})"),
         signature=signature, calls="\n".join(calls))
+
+
+def _pipeline_default(parameter: Parameter) -> object:
+    return json.dumps(parameter.default) if parameter.type in _AS_JSON else parameter.default
 
 
 def _component(task: _Task, name: str, pipeline: Pipeline, parameters_dict: str) -> str:
@@ -260,6 +263,7 @@ def _component(task: _Task, name: str, pipeline: Pipeline, parameters_dict: str)
     return _COMPONENT.format(
         image=task.image, embedded=f"{name}/{task.name}.ipynb", function=task.function,
         arguments=",\n        ".join(arguments), what=what, parameters=parameters_dict,
+        imports="    import json  # list and dict parameters arrive as JSON text\n\n" if "json.loads" in parameters_dict else "",
         inputs=inputs, outputs=outputs, notebook=NOTEBOOK_ARTIFACT, output_notebook=OUTPUT_NOTEBOOK)
 
 
@@ -368,6 +372,6 @@ _COMPONENT = '''\
 def {function}(
         {arguments}) -> None:
     """Runs {what}."""
-    run_task({notebook}.path, {output_notebook}.path, {parameters},
+{imports}    run_task({notebook}.path, {output_notebook}.path, {parameters},
              {inputs},
              {outputs})'''

@@ -32,9 +32,6 @@ FLOW = [
     "json.dump(report, open('report.json', 'w'))\nprint(report)",
 ]
 
-# The same flow for Kubeflow, its list parameter of floats: KFP passes the numbers in lists as floats.
-KFP_FLOW = [("scale = 2.0\nlabel = 'run'\nsizes = [1.0, 2.0]", ["parameters"]), *FLOW[1:]]
-
 KUBECONFIG = """\
 apiVersion: v1
 kind: Config

@@ -18,7 +18,7 @@ from jupyter_mlops.cli import main
 from jupyter_mlops.export import KubeflowOptions, export_kubeflow
 
 from ..conftest import build_notebook
-from .conftest import KFP_FLOW
+from .conftest import FLOW
 
 IMAGE = "registry.local/flow:1"
 STEPS = ["extract", "left", "right", "report"]
@@ -39,7 +39,7 @@ def exported(kubeflow, tmp_path_factory) -> Path:
     """The flow notebook exported per step, and whole as 'nightly' through the CLI."""
     folder = tmp_path_factory.mktemp("kfp")
     notebook = folder / "flow.ipynb"
-    nbformat.write(build_notebook(KFP_FLOW), notebook)
+    nbformat.write(build_notebook(FLOW), notebook)
     export_kubeflow(notebook, folder / "out", KubeflowOptions(per_step=True, image=IMAGE))
     done = CliRunner().invoke(main, ["export", "kubeflow", str(notebook), "--whole", "--image", IMAGE,
                                      "--name", "nightly", "-o", str(folder / "out")])
@@ -50,22 +50,23 @@ def exported(kubeflow, tmp_path_factory) -> Path:
 
 def test_per_step_pipeline_runs_every_step_in_order_with_artifacts_and_an_overridden_parameter(kubeflow, exported):
     result = kubeflow.driver("kfp_local_driver.py", str(exported / "out/flow_pipeline.py"), str(exported / "root"),
-                             json.dumps({"scale": 3.0, "label": "123"}))
+                             json.dumps({"scale": 3.0, "label": "123", "sizes": "[1, 2, 3]"}))
     assert result["state"] == "SUCCESS", result
     tasks = result["tasks"]
     assert sorted(tasks) == sorted(STEPS)
     # each task ran in its own empty folder: the files reached the next steps only as artifacts
-    assert json.loads(Path(tasks["extract"]["out_raw_json"]).read_text()) == {"values": [3.0, 6.0]}
-    # scale overridden to 3.0, sizes kept at their default; label "123" stays text
-    assert json.loads(Path(tasks["report"]["out_report_json"]).read_text()) == {"label": "123", "left": 9.0,
-                                                                                "right": 6.0}
+    assert json.loads(Path(tasks["extract"]["out_raw_json"]).read_text()) == {"values": [3.0, 6.0, 9.0]}
+    # scale overridden to 3.0 and sizes to [1, 2, 3] (JSON text); label "123" stays text
+    assert json.loads(Path(tasks["report"]["out_report_json"]).read_text()) == {"label": "123", "left": 18.0,
+                                                                                "right": 9.0}
     times = {name: executed(tasks[name]["output_notebook"]).metadata.papermill for name in STEPS}
     for upstream, downstream in [("extract", "left"), ("extract", "right"), ("left", "report"), ("right", "report")]:
         assert times[upstream]["end_time"] <= times[downstream]["start_time"], (upstream, downstream)
     report = executed(tasks["report"]["output_notebook"])
     injected = next(c for c in report.cells if "injected-parameters" in c.metadata.get("tags", []))
     assert "scale = 3.0" in injected.source and 'label = "123"' in injected.source
-    assert "{'label': '123', 'left': 9.0, 'right': 6.0}" in json.dumps(report.cells[-1].outputs)
+    assert "sizes = [1, 2, 3]" in injected.source  # integers stay integers
+    assert "{'label': '123', 'left': 18.0, 'right': 9.0}" in json.dumps(report.cells[-1].outputs)
     assert not any("max(json.load" in c.source for c in report.cells)  # the prelude and its own step only
 
 
@@ -95,7 +96,7 @@ def test_compiled_yaml_carries_dependencies_types_artifacts_resources_retries_ti
     assert spec["pipelineInfo"]["name"] == "flow"
     parameters = spec["root"]["inputDefinitions"]["parameters"]
     assert {name: (p["parameterType"], p["defaultValue"]) for name, p in parameters.items()} == {
-        "scale": ("NUMBER_DOUBLE", 2.0), "label": ("STRING", "run"), "sizes": ("LIST", [1.0, 2.0])}
+        "scale": ("NUMBER_DOUBLE", 2.0), "label": ("STRING", "run"), "sizes": ("STRING", "[1, 2]")}
     tasks = spec["root"]["dag"]["tasks"]
     assert {name: sorted(t.get("dependentTasks", [])) for name, t in tasks.items()} == {
         "extract": [], "left": ["extract"], "right": ["extract"], "report": ["left", "right"]}
@@ -141,6 +142,7 @@ def test_every_kfp_parameter_type_and_a_step_image(kubeflow, write_notebook, tmp
         "typed-params.yaml", "typed-params_pipeline.py", "typed-params/only.ipynb"]
     spec, _ = compiled(paths[0])
     assert {k: p["parameterType"] for k, p in spec["root"]["inputDefinitions"]["parameters"].items()} == {
-        "n": "NUMBER_INTEGER", "rate": "NUMBER_DOUBLE", "name": "STRING", "flag": "BOOLEAN", "items": "LIST",
-        "conf": "STRUCT"}
+        "n": "NUMBER_INTEGER", "rate": "NUMBER_DOUBLE", "name": "STRING", "flag": "BOOLEAN", "items": "STRING",
+        "conf": "STRING"}
+    assert spec["root"]["inputDefinitions"]["parameters"]["conf"]["defaultValue"] == '{"k": "v"}'
     assert spec["deploymentSpec"]["executors"]["exec-only"]["container"]["image"] == "registry.local/gpu:2"

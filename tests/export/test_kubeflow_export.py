@@ -33,9 +33,7 @@ def test_shared_memory_is_refused_with_the_airflow_message(write_notebook, tmp_p
 @pytest.mark.parametrize("parameters, match", [
     ("threshold = None", r"parameter 'threshold' .* is None, of type NoneType, which a KFP pipeline parameter "
                          r"cannot be"),
-    ("sizes = [1, 2]", r"parameter 'sizes' .* is \[1, 2\]: KFP passes the numbers inside list and dict "
-                       r"parameters as floats"),
-    ("conf = {'depth': {'max': 3}}", r"parameter 'conf' .* as floats"),
+    ("pairs = [(1, 2)]", r"parameter 'pairs' .* is \[\(1, 2\)\], which does not survive as JSON"),
     ("conf = {1: 'a'}", r"parameter 'conf' .* does not survive as JSON"),
 ])
 def test_a_parameter_kfp_cannot_express_is_refused(write_notebook, tmp_path, parameters, match) -> None:
