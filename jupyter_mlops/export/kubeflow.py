@@ -189,11 +189,11 @@ def _check_unwritten_input(pipeline: Pipeline, step: Step, path: str) -> None:
 
 
 def _check_names(pipeline: Pipeline, tasks: list[_Task]) -> None:
-    """Parameters, artifacts and the task variables share Python namespaces in the generated program."""
+    """Parameters, artifacts, task variables and the modules the generated functions use share namespaces."""
     parameters = [p.name for p in pipeline.parameters]
-    scopes = {"the pipeline function": parameters + [f"{t.function}_task" for t in tasks]}
+    scopes = {"the pipeline function": parameters + ["kfp"] + [f"{t.function}_task" for t in tasks]}
     for task in tasks:
-        scopes[f"task {task.name!r}"] = (parameters + [NOTEBOOK_ARTIFACT, OUTPUT_NOTEBOOK, "run_task"]
+        scopes[f"task {task.name!r}"] = (parameters + [NOTEBOOK_ARTIFACT, OUTPUT_NOTEBOOK, "run_task", "json"]
                                          + [artifact_name("in", path) for path in task.inputs]
                                          + list(task.outputs.values()))
     for scope, names in scopes.items():
@@ -201,8 +201,8 @@ def _check_names(pipeline: Pipeline, tasks: list[_Task]) -> None:
         for name in names:
             if name in seen:
                 raise ExportError(f"{name!r} names two things in {scope} of the Kubeflow pipeline (a notebook "
-                                  "parameter, a declared file as an artifact, or a task): rename the parameter or "
-                                  "the file")
+                                  "parameter, a declared file as an artifact, a task or a module it uses): rename "
+                                  "the parameter or the file")
             seen.add(name)
 
 
