@@ -307,9 +307,9 @@ the notebook's libraries. Re-export rather than edit: the notebook is the source
 Without a cluster, KFP's local runner executes it (it ignores resources, retries, timeouts and node
 selectors):
 
-    from kfp import local
+    from kfp import components, local
     local.init(runner=local.SubprocessRunner(use_venv=False))
-    pipeline()  # or with parameters: pipeline(name=value, ...)
+    components.load_component_from_file("{name}.yaml")()  # or with parameters: (name=value, ...)
 """
 
 import sys

@@ -1,20 +1,19 @@
-"""Run inside the Kubeflow virtual environment: load an exported pipeline's Python, run it with KFP's local
-runner (every task a subprocess, artifacts in PIPELINE_ROOT) and print what happened as JSON,
+"""Run inside the Kubeflow virtual environment: load a compiled pipeline (the YAML a KFP backend gets), run it
+with KFP's local runner (every task a subprocess, artifacts in PIPELINE_ROOT) and print what happened as JSON,
 {state, error, tasks: {task: {artifact: path}}}, on the last line of stdout.
 
-usage: python kfp_local_driver.py PIPELINE.py PIPELINE_ROOT ARGUMENTS_JSON
+usage: python kfp_local_driver.py PIPELINE.yaml PIPELINE_ROOT ARGUMENTS_JSON
 """
 
 import json
 import re
-import runpy
 import sys
 from pathlib import Path
 
-from kfp import local
+from kfp import components, local
 
-program, root, arguments = sys.argv[1:]
-pipeline = runpy.run_path(program, run_name="exported")["pipeline"]
+compiled, root, arguments = sys.argv[1:]
+pipeline = components.load_component_from_file(compiled)
 local.init(runner=local.SubprocessRunner(use_venv=False), pipeline_root=root)
 try:
     pipeline(**json.loads(arguments))

@@ -1,4 +1,5 @@
-"""The exported Kubeflow pipelines, compiled by kfp and run by KFP's own local runner (its own virtual environment).
+"""The exported Kubeflow pipelines, compiled by kfp and run from the compiled YAML by KFP's own local runner (in
+its own virtual environment).
 
 The local runner executes every task as a subprocess, with real artifacts between tasks, but ignores
 resources, retries, timeouts and node selectors: those are checked in the compiled YAML instead.
@@ -7,6 +8,7 @@ resources, retries, timeouts and node selectors: those are checked in the compil
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -49,7 +51,10 @@ def exported(kubeflow, tmp_path_factory) -> Path:
 
 
 def test_per_step_pipeline_runs_every_step_in_order_with_artifacts_and_an_overridden_parameter(kubeflow, exported):
-    result = kubeflow.driver("kfp_local_driver.py", str(exported / "out/flow_pipeline.py"), str(exported / "root"),
+    alone = exported / "alone/flow.yaml"  # the YAML holds everything: the notebooks are embedded
+    alone.parent.mkdir()
+    shutil.copyfile(exported / "out/flow.yaml", alone)
+    result = kubeflow.driver("kfp_local_driver.py", str(alone), str(exported / "root"),
                              json.dumps({"scale": 3.0, "label": "123", "sizes": "[1, 2, 3]"}))
     assert result["state"] == "SUCCESS", result
     tasks = result["tasks"]
@@ -71,7 +76,7 @@ def test_per_step_pipeline_runs_every_step_in_order_with_artifacts_and_an_overri
 
 
 def test_whole_pipeline_runs_the_notebook_as_one_task_with_default_parameters(kubeflow, exported):
-    result = kubeflow.driver("kfp_local_driver.py", str(exported / "out/nightly_pipeline.py"),
+    result = kubeflow.driver("kfp_local_driver.py", str(exported / "out/nightly.yaml"),
                              str(exported / "root-nightly"), "{}")
     assert result["state"] == "SUCCESS", result
     (task,) = result["tasks"].values()
@@ -85,7 +90,7 @@ def test_a_failing_step_fails_the_pipeline_and_nothing_after_it_runs(kubeflow, w
                                "%%mlstep broken --after first --inputs a.txt\nraise ValueError('bad data')",
                                "%%mlstep last --after broken\nprint('never')"], name="fails.ipynb")
     export_kubeflow(notebook, tmp_path / "out", KubeflowOptions(per_step=True, image=IMAGE))
-    result = kubeflow.driver("kfp_local_driver.py", str(tmp_path / "out/fails_pipeline.py"), str(tmp_path / "root"),
+    result = kubeflow.driver("kfp_local_driver.py", str(tmp_path / "out/fails.yaml"), str(tmp_path / "root"),
                              "{}")
     assert result["state"] == "FAILURE" and "Inner task failed: 'broken'" in result["error"], result
     assert "last" not in result["tasks"] and "out_a_txt" in result["tasks"]["first"]
