@@ -6,13 +6,18 @@ something: the executor, a backend, the store or a face.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import Enum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..lineage.model import Lineage
+from ..secrets.names import SECRET_NAME
+
+#: What an environment variable's name may be (POSIX: letters, digits, '_', not starting with a digit).
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class RunStatus(str, Enum):
@@ -73,7 +78,39 @@ class RunSpec(BaseModel):
                                description="Memory limit of the run's container, e.g. 512m or 2g")
     writable_source: bool = Field(
         default=False, description="Mount the notebook's folder writable in the container, as papermill locally")
+    # The kernel's environment, on every backend.
+    env: dict[str, str] = Field(default_factory=dict, description="Environment variables of the kernel "
+                                "(plain values, recorded with the run)")
+    secrets: dict[str, str] = Field(
+        default_factory=dict, description="Environment variable -> secret name: the value is read from the "
+                                          "secret store when the run starts, never recorded, masked as *** "
+                                          "in everything the run writes")
     trigger: Trigger = "manual"
+
+    @field_validator("env", "secrets")
+    @classmethod
+    def _variable_names(cls, value: dict[str, str]) -> dict[str, str]:
+        for name in value:
+            if not ENV_NAME.match(name):
+                raise ValueError(f"environment variable name {name!r} is not valid: use letters, digits and "
+                                 "'_', not starting with a digit")
+        return value
+
+    @field_validator("secrets")
+    @classmethod
+    def _secret_names(cls, value: dict[str, str]) -> dict[str, str]:
+        for variable, name in value.items():
+            if not SECRET_NAME.match(name):
+                raise ValueError(f"secret name {name!r} (for ${variable}) is not valid: use letters, digits, "
+                                 "'_', '.', '-', starting with a letter or '_'")
+        return value
+
+    @model_validator(mode="after")
+    def _env_or_secret(self) -> RunSpec:
+        both = sorted(set(self.env) & set(self.secrets))
+        if both:
+            raise ValueError(f"${both[0]} is given both as --env and as --secret; choose one")
+        return self
 
 
 class StepResult(BaseModel):
