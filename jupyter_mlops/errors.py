@@ -186,6 +186,10 @@ class UnknownTimezoneError(ScheduleError):
     pass
 
 
+class NotebookVersionNotFoundError(ScheduleError):
+    """A pinned notebook version that is no longer in the store."""
+
+
 class ScheduleNotFoundError(ScheduleError):
     pass
 

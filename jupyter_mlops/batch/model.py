@@ -9,7 +9,9 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ..run.model import check_secret_names, check_variable_names
 
 
 class BatchStatus(str, Enum):
@@ -45,6 +47,9 @@ class BatchSpec(BaseModel):
     preload: list[str] | None = Field(
         default=None, description="Modules imported once by the kernel fork server (local backend); "
                                   "default: the modules the notebook imports")
+
+    _variables = field_validator("env", "secrets")(lambda value: check_variable_names(value))
+    _secrets = field_validator("secrets")(lambda value: check_secret_names(value))
 
 
 class Batch(BaseModel):

@@ -20,6 +20,24 @@ from ..secrets.names import SECRET_NAME
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
+def check_variable_names(value: dict[str, str]) -> dict[str, str]:
+    """Validator of `env` and `secrets` (RunSpec, BatchSpec, ScheduleSpec): keys are variable names."""
+    for name in value:
+        if not ENV_NAME.match(name):
+            raise ValueError(f"environment variable name {name!r} is not valid: use letters, digits and "
+                             "'_', not starting with a digit")
+    return value
+
+
+def check_secret_names(value: dict[str, str]) -> dict[str, str]:
+    """Validator of `secrets`: values are secret names."""
+    for variable, name in value.items():
+        if not SECRET_NAME.match(name):
+            raise ValueError(f"secret name {name!r} (for ${variable}) is not valid: use letters, digits, "
+                             "'_', '.', '-', starting with a letter or '_'")
+    return value
+
+
 class RunStatus(str, Enum):
     queued = "queued"
     running = "running"
@@ -54,6 +72,10 @@ class RunSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     notebook: str = Field(description="Path of the source notebook")
+    notebook_version: str | None = Field(
+        default=None, pattern=r"^[0-9a-f]{64}$",
+        description="Execute this kept version of the notebook (its sha256) instead of what the file holds now; "
+                    "a pinned schedule's runs name the version they executed")
     parameters: dict[str, Any] = Field(default_factory=dict)
     steps: list[str] | None = Field(
         default=None, description="Run these steps and everything they depend on; None runs all")
@@ -87,23 +109,8 @@ class RunSpec(BaseModel):
                                           "in everything the run writes")
     trigger: Trigger = "manual"
 
-    @field_validator("env", "secrets")
-    @classmethod
-    def _variable_names(cls, value: dict[str, str]) -> dict[str, str]:
-        for name in value:
-            if not ENV_NAME.match(name):
-                raise ValueError(f"environment variable name {name!r} is not valid: use letters, digits and "
-                                 "'_', not starting with a digit")
-        return value
-
-    @field_validator("secrets")
-    @classmethod
-    def _secret_names(cls, value: dict[str, str]) -> dict[str, str]:
-        for variable, name in value.items():
-            if not SECRET_NAME.match(name):
-                raise ValueError(f"secret name {name!r} (for ${variable}) is not valid: use letters, digits, "
-                                 "'_', '.', '-', starting with a letter or '_'")
-        return value
+    _variables = field_validator("env", "secrets")(lambda value: check_variable_names(value))
+    _secrets = field_validator("secrets")(lambda value: check_secret_names(value))
 
     @model_validator(mode="after")
     def _env_or_secret(self) -> RunSpec:

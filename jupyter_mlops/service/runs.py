@@ -20,6 +20,7 @@ from ..run.prepare import prepare_notebook
 from ..store import runs as run_store
 from ..secrets.environment import check_secrets
 from ..store import workers
+from ..store.versions import read_version
 from .kernels import check_kernel
 
 
@@ -31,7 +32,7 @@ def get_pipeline(notebook: str | os.PathLike | NotebookNode, *, name: str | None
 def _validated(spec: RunSpec) -> tuple[RunSpec, NotebookNode]:
     """The spec with an absolute notebook path and checked parameters, and its prepared notebook."""
     path = Path(spec.notebook).resolve()
-    source = read_notebook(path)
+    source = read_version(spec.notebook_version) if spec.notebook_version else read_notebook(path)
     pipeline = parse_pipeline(source, name=str(path))
     parameters = validate_parameters(pipeline, spec.parameters)
     spec = spec.model_copy(update={"notebook": str(path), "parameters": parameters})
