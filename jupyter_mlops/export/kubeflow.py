@@ -7,7 +7,8 @@ artifacts from the tasks that wrote them, its `--outputs` leave as output artifa
 notebook is the task's `output_notebook` artifact. `dsl.run_notebook` is not used because it keeps no
 executed notebook. Notebook parameters become typed pipeline parameters (int, float, str, bool; lists
 and dicts as JSON text, exact where KFP's own LIST and STRUCT are not); a step's options become the
-task's resources, retry policy, timeout and node selector (kfp-kubernetes).
+task's resources, retry policy, timeout and node selector (kfp-kubernetes). Secrets (`--secret`) are
+references to a Kubernetes Secret's keys (`use_secret_as_env`, a secretKeyRef), never values.
 
 This module writes the Python program as text and never imports kfp: the program compiles itself to
 the IR YAML in a Python that has kfp (the `kubeflow` extra; setting `kubeflow_python`).
@@ -34,6 +35,7 @@ from ..pipeline.model import Parameter, Pipeline, Step
 from ..pipeline.parser import parse_pipeline, read_notebook
 from .analysis import check_step_isolation
 from .container import GPU_RESOURCE, PodNeeds, image_for, notebook_needs, step_needs
+from .environment import ExportEnvironment
 from .kubernetes import resource_name
 from .notebooks import WORKDIR_PARAMETER, task_notebook
 
@@ -56,6 +58,9 @@ class KubeflowOptions:
     image: str | None = None  # the tasks' image (a step's --image wins)
     name: str | None = None  # the pipeline's name; default: from the notebook's file name
     pool_label: str = "jupyter-mlops/pool"  # node label (and taint key) that names a node pool
+    environment: ExportEnvironment = field(default_factory=ExportEnvironment)
+    secret_name: str | None = None  # the Kubernetes Secret holding the secrets; default: <name>-secrets
+    namespace: str = "kubeflow"  # where the pipeline's runs make their pods, so where the Secret must be
 
 
 @dataclass
@@ -83,6 +88,17 @@ def artifact_name(direction: str, path: str) -> str:
     return f"{direction}_" + (re.sub(r"\W+", "_", path).strip("_") or "file")
 
 
+def _names(notebook: Path, options: KubeflowOptions) -> tuple[str, str]:
+    """The pipeline's name and its Secret's."""
+    name = options.name or pipeline_name(notebook)
+    return name, options.secret_name or f"{name}-secrets"
+
+
+def needs(notebook: str | Path, options: KubeflowOptions) -> list[str]:
+    """What must exist in the cluster before the pipeline runs (the Secret of the secrets)."""
+    return options.environment.kubernetes_needs(_names(Path(notebook), options)[1], options.namespace)
+
+
 def export_kubeflow(notebook: str | Path, out_dir: str | Path, options: KubeflowOptions) -> list[Path]:
     """Write `<name>.yaml` (the compiled pipeline), `<name>_pipeline.py` and the tasks' notebooks; return their paths.
 
@@ -99,11 +115,11 @@ def export_kubeflow(notebook: str | Path, out_dir: str | Path, options: Kubeflow
         _check_parameter(parameter, pipeline)
     tasks = _per_step_tasks(source, pipeline, options) if per_step else [_whole_task(source, pipeline, options)]
     _check_names(pipeline, tasks)
-    name = options.name or pipeline_name(notebook)
+    name, secret = _names(notebook, options)
     if not _PIPELINE_NAME.fullmatch(name):
         raise ExportError(f"--name {name!r} is not a KFP pipeline name: lower case letters, digits and dashes, "
                           "starting with a letter or digit, at most 128")
-    program = _program(notebook.name, name, pipeline, tasks, per_step, options.pool_label)
+    program = _program(notebook.name, name, pipeline, tasks, per_step, options, secret)
     python = settings().kubeflow_python or sys.executable
     with tempfile.TemporaryDirectory(prefix="mlops-kfp-") as folder:
         staging = Path(folder)
@@ -156,7 +172,8 @@ def _per_step_tasks(source: nbformat.NotebookNode, pipeline: Pipeline, options: 
                 inputs[path] = (producer.name, tasks[producer.name].outputs[path])
         tasks[step.name] = _Task(
             name=step.name, function=_function_name(step.name),
-            image=image_for([step], options.image, IMAGE_HOLDING), notebook=task_notebook(source, pipeline, [step.name]),
+            image=image_for([step], options.image, IMAGE_HOLDING),
+            notebook=task_notebook(source, pipeline, [step.name]),
             needs=step_needs(step), step=step, after=list(step.after), inputs=inputs,
             outputs={path: artifact_name("out", path) for path in step.outputs})
     return list(tasks.values())
@@ -222,13 +239,14 @@ def _compile(python: str, program: Path, target: Path) -> None:
 
 
 def _program(notebook_name: str, name: str, pipeline: Pipeline, tasks: list[_Task], per_step: bool,
-             pool_label: str) -> str:
+             options: KubeflowOptions, secret: str) -> str:
     declared = [f"{p.name}: {_KFP_TYPES[p.type]} = {_pipeline_default(p)!r}" for p in pipeline.parameters]
     signature = ", ".join(declared)
     if len(signature) > 80:
         signature = "\n" + "".join(f"        {d},\n" for d in declared)
-    parameters_dict = "{" + ", ".join(f"{p.name!r}: json.loads({p.name})" if p.type in _AS_JSON else f"{p.name!r}: {p.name}"
-                                      for p in pipeline.parameters) + "}"
+    values = [f"{p.name!r}: json.loads({p.name})" if p.type in _AS_JSON else f"{p.name!r}: {p.name}"
+              for p in pipeline.parameters]
+    parameters_dict = "{" + ", ".join(values) + "}"
     components = [_component(task, name, pipeline, parameters_dict) for task in tasks]
     calls = []
     for task in tasks:
@@ -240,10 +258,11 @@ def _program(notebook_name: str, name: str, pipeline: Pipeline, tasks: list[_Tas
         if len(call) > 110:
             call = f"    {variable} = {task.function}(\n" + "".join(f"        {a},\n" for a in arguments) + "    )"
         calls.append(call)
-        calls.extend(f"    {line}" for line in _task_settings(task, variable, pool_label))
+        calls.extend(f"    {line}" for line in _task_settings(task, variable, options, secret))
     mode = "one task per step" if per_step else "the whole notebook as one task"
     return _PROGRAM.format(
-        notebook=notebook_name, name=name, mode=mode, workdir=WORKDIR_PARAMETER, components="\n\n".join(components), description=json.dumps(f"{notebook_name}, exported by jupyter-mlops ({mode})"),
+        notebook=notebook_name, name=name, mode=mode, workdir=WORKDIR_PARAMETER, components="\n\n".join(components),
+        description=json.dumps(f"{notebook_name}, exported by jupyter-mlops ({mode})"),
         signature=signature, calls="\n".join(calls))
 
 
@@ -263,12 +282,13 @@ def _component(task: _Task, name: str, pipeline: Pipeline, parameters_dict: str)
     return _COMPONENT.format(
         image=task.image, embedded=f"{name}/{task.name}.ipynb", function=task.function,
         arguments=",\n        ".join(arguments), what=what, parameters=parameters_dict,
-        imports="    import json  # list and dict parameters arrive as JSON text\n\n" if "json.loads" in parameters_dict else "",
+        imports=_JSON_IMPORT if "json.loads" in parameters_dict else "",
         inputs=inputs, outputs=outputs, notebook=NOTEBOOK_ARTIFACT, output_notebook=OUTPUT_NOTEBOOK)
 
 
-def _task_settings(task: _Task, variable: str, pool_label: str) -> list[str]:
-    """The task's dependencies, retry policy, timeout, resources and placement, as kfp calls."""
+def _task_settings(task: _Task, variable: str, options: KubeflowOptions, secret: str) -> list[str]:
+    """The task's dependencies, retry policy, timeout, resources, placement and environment, as kfp calls."""
+    pool_label = options.pool_label
     # Notebooks read data that changes between runs: never reuse an earlier run's results.
     lines = [f"{variable}.set_caching_options(enable_caching=False)"]
     wired = {producer for producer, _ in task.inputs.values()}
@@ -293,8 +313,16 @@ def _task_settings(task: _Task, variable: str, pool_label: str) -> list[str]:
     for toleration in needs.tolerations(pool_label):
         arguments = ", ".join(f"{k}={v!r}" for k, v in toleration.items())
         lines.append(f"kfp.kubernetes.add_toleration({variable}, {arguments})")
+    for env_name, value in options.environment.env.items():
+        lines.append(f"{variable}.set_env_variable({env_name!r}, {value!r})")
+    # references to the Secret's keys (secretKeyRef), never values; one call each, as two variables may share a key
+    for env_name, key in options.environment.secrets.items():
+        lines.append(f"kfp.kubernetes.use_secret_as_env({variable}, secret_name={secret!r}, "
+                     f"secret_key_to_env={{{key!r}: {env_name!r}}})")
     return lines
 
+
+_JSON_IMPORT = "    import json  # list and dict parameters arrive as JSON text\n\n"
 
 _PROGRAM = '''\
 """Kubeflow pipeline {name}, exported by jupyter-mlops from {notebook} ({mode}).

@@ -18,11 +18,14 @@ from click.testing import CliRunner
 
 from jupyter_mlops.cli import main
 from jupyter_mlops.export import KubeflowOptions, export_kubeflow
+from jupyter_mlops.secrets import set_secret
 
 from ..conftest import build_notebook
+from ..trust.leaks import files_holding
 from .conftest import FLOW
 
 IMAGE = "registry.local/flow:1"
+TOKEN = "tok-kfp-5b4c3d2e1f"
 STEPS = ["extract", "left", "right", "report"]
 
 
@@ -151,3 +154,25 @@ def test_every_kfp_parameter_type_and_a_step_image(kubeflow, write_notebook, tmp
         "conf": "STRING"}
     assert spec["root"]["inputDefinitions"]["parameters"]["conf"]["defaultValue"] == '{"k": "v"}'
     assert spec["deploymentSpec"]["executors"]["exec-only"]["container"]["image"] == "registry.local/gpu:2"
+
+
+def test_secrets_are_references_to_a_kubernetes_secret_and_variables_plain_values(kubeflow, write_notebook, tmp_path):
+    set_secret("DB_TOKEN", TOKEN)  # in the local store: must not travel into the export
+    notebook = write_notebook(["%%mlstep load --outputs mode.txt\nimport os\n"
+                               "open('mode.txt', 'w').write(os.environ['MODE'])"], name="etl.ipynb")
+    done = CliRunner().invoke(main, ["export", "kubeflow", str(notebook), "--per-step", "--image", IMAGE,
+                                     "--env", "MODE=prod", "--secret", "PGPASSWORD=DB_TOKEN", "--secret", "DB_TOKEN",
+                                     "-o", str(tmp_path / "kfp")])
+    assert done.exit_code == 0, done.output
+    assert "kubectl create secret generic etl-secrets -n kubeflow --from-literal=DB_TOKEN=..." in done.stderr
+    assert files_holding(tmp_path / "kfp", TOKEN) == []
+    spec, executors = compiled(tmp_path / "kfp/etl.yaml")
+    assert spec["deploymentSpec"]["executors"]["exec-load"]["container"]["env"] == [{"name": "MODE", "value": "prod"}]
+    assert executors["exec-load"]["secretAsEnv"] == [
+        {"keyToEnv": [{"envVar": variable, "secretKey": "DB_TOKEN"}], "optional": False,
+         "secretName": "etl-secrets", "secretNameParameter": {"runtimeValue": {"constant": "etl-secrets"}}}
+        for variable in ("PGPASSWORD", "DB_TOKEN")]
+    # the local runner sets the container's plain variables (and ignores the platform's Secret references)
+    result = kubeflow.driver("kfp_local_driver.py", str(tmp_path / "kfp/etl.yaml"), str(tmp_path / "root"), "{}")
+    assert result["state"] == "SUCCESS", result
+    assert Path(result["tasks"]["load"]["out_mode_txt"]).read_text() == "prod"

@@ -45,8 +45,8 @@ def test_a_task_without_an_image_is_refused(write_notebook, tmp_path) -> None:
     path = write_notebook(["%%mlstep a --image registry.local/a:1\nx = 1", "%%mlstep b --after a\ny = 2"])
     refused(path, tmp_path / "kfp", KubeflowOptions(per_step=True),
             match=r"a container image is needed: pass --image \(an image with kfp, papermill, ipykernel")
-    path = write_notebook(["%%mlstep a --image registry.local/a:1\nx = 1", "%%mlstep b --image registry.local/b:1\ny = 2"],
-                          name="two.ipynb")
+    path = write_notebook(["%%mlstep a --image registry.local/a:1\nx = 1",
+                           "%%mlstep b --image registry.local/b:1\ny = 2"], name="two.ipynb")
     refused(path, tmp_path / "kfp", KubeflowOptions(image="i:1"), match="steps ask for different images")
 
 
