@@ -140,6 +140,8 @@ def export_kubeflow(notebook: str | Path, out_dir: str | Path, options: Kubeflow
 
 def _check_parameter(parameter: Parameter, pipeline: Pipeline) -> None:
     where = f"parameter {parameter.name!r} of {pipeline.notebook or 'the notebook'} (cell {parameter.cell_index})"
+    if not parameter.name[0].isalpha():
+        raise ExportError(f"{where} does not begin with a letter, as KFP's parameter names must: rename it")
     if parameter.type not in _KFP_TYPES:
         raise ExportError(f"{where} is {parameter.default!r}, of type {parameter.type}, which a KFP pipeline "
                           f"parameter cannot be: give it a default of type {', '.join(_KFP_TYPES)}")
@@ -156,6 +158,9 @@ def _check_parameter(parameter: Parameter, pipeline: Pipeline) -> None:
 
 
 def _function_name(step_name: str) -> str:
+    """The component's Python name, which KFP also makes its task's name (that must begin with a letter)."""
+    if not step_name[0].isalpha():
+        return f"step{step_name}"
     return f"{step_name}_step" if step_name in _MODULE_NAMES or keyword.iskeyword(step_name) else step_name
 
 

@@ -33,6 +33,7 @@ def test_shared_memory_is_refused_with_the_airflow_message(write_notebook, tmp_p
 @pytest.mark.parametrize("parameters, match", [
     ("threshold = None", r"parameter 'threshold' .* is None, of type NoneType, which a KFP pipeline parameter "
                          r"cannot be"),
+    ("_seed = 1", r"parameter '_seed' .* does not begin with a letter, as KFP's parameter names must"),
     ("pairs = [(1, 2)]", r"parameter 'pairs' .* is \[\(1, 2\)\], which does not survive as JSON"),
     ("conf = {1: 'a'}", r"parameter 'conf' .* does not survive as JSON"),
 ])
