@@ -60,6 +60,8 @@ def test_an_edited_notebook_runs_pinned_until_pinned_again(write_notebook, clock
     first = fire(schedule, clock, loop)
     assert first.metrics == {"version": 1}  # the pinned version, not the file
     assert first.spec.notebook_version == schedule.version.sha256
+    assert first.lineage.git.commit == schedule.version.git_commit and first.lineage.git.dirty is False
+    assert schedule.version.sha256[:12] in CliRunner().invoke(main, ["runs", "show", first.id]).output
 
     pinned = CliRunner().invoke(main, ["schedule", "pin", schedule.name])
     assert pinned.exit_code == 0, pinned.output
