@@ -103,6 +103,7 @@ def test_a_pinned_version_gone_from_the_store_stops_the_fire_naming_it(write_not
     path = write_notebook(V1)
     schedule = service.add_schedule({"notebook": str(path), "cron": "* * * * *"})
     (versions_dir() / f"{schedule.version.sha256}.ipynb").unlink()
+    assert "has gone from the store" in service.get_schedule(schedule.name).drift.summary
     with pytest.raises(NotebookVersionNotFoundError, match=schedule.version.sha256[:12]):
         service.run_schedule_now(schedule.name)
     loop = SchedulerLoop(clock=clock, heartbeat=600, lease_ttl=3600)
