@@ -39,6 +39,10 @@ class MLOps(Configurable):
     home = Unicode("", help="Folder of the store (mlops.db, runs/, secrets/); empty: <jupyter data dir>/mlops.",
                    ).tag(config=True)
 
+    # -- secrets ------------------------------------------------------------------------------------------
+    secrets_dir = Unicode("", help="Folder of the secrets (0700, a 0600 file each); empty: <home>/secrets.",
+                          ).tag(config=True)
+
     # -- docker backend -----------------------------------------------------------------------------------
     docker_image = Unicode("", help="Image for docker runs that name none; empty: the base image "
                                     "jupyter-mlops-base:bookworm.").tag(config=True)
@@ -58,6 +62,11 @@ class MLOps(Configurable):
     max_concurrent_runs = Int(
         None, allow_none=True, help="Scheduled runs at once, across all schedules, when this process's scheduler "
                                     "is the active one; none: no limit.").tag(config=True)
+
+    # -- export kubeflow -----------------------------------------------------------------------------------
+    kubeflow_python = Unicode(
+        "", help="Python with the kfp and kfp-kubernetes packages (the `kubeflow` extra) that compiles pipelines "
+                 "written by `export kubeflow`; empty: the Python running jupyter-mlops.").tag(config=True)
 
     # -- server events ------------------------------------------------------------------------------------
     events_poll_interval = Float(

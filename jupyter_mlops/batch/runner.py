@@ -26,11 +26,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..errors import BackendError, BatchError
+from ..errors import BackendError, BatchError, SecretError
 from ..pipeline import read_notebook
 from ..run.backends import get_backend
 from ..run.executor import execute_run, execution_of
 from ..run.model import Run, RunStatus
+from ..secrets.environment import secret_environment
 from ..service.runs import launch_worker
 from ..store import runs as run_store
 from . import store
@@ -53,16 +54,25 @@ def _kernel_pool(batch: Batch, pending: list[str]) -> Any:
     notebook = Path(batch.notebook)
     source = read_notebook(notebook)
     if batch.spec.backend != "local":
+        try:  # the kernels start ahead of their runs, so with the environment every run of the batch has
+            execution = execution_of(run_store.get_run(pending[0]), save_each_cell=False)
+        except SecretError:
+            return None  # removed since the batch was recorded: each run stops saying which
         # Bad input (image, limits) raises BackendError: the batch fails before any run starts.
         return get_backend(batch.spec.backend).kernel_pool(
-            execution_of(run_store.get_run(pending[0]), save_each_cell=False), slots=batch.parallel, total=runs,
+            execution, slots=batch.parallel, total=runs,
             preload=modules_to_preload(source, notebook.parent, batch.spec.preload))
-    kernel_name = source.metadata.get("kernelspec", {}).get("name")
+    kernel_name = batch.spec.kernel_name or source.metadata.get("kernelspec", {}).get("name")
     spec = forkable_spec(kernel_name) if kernel_name else None
     if spec is None:
         return None  # each run starts its own kernel, as papermill does
+    try:  # the kernels start ahead of their runs, so with the environment every run of the batch has
+        environment = {**batch.spec.env, **secret_environment(batch.spec.secrets)}
+    except SecretError:
+        return None  # removed since the batch was recorded: each run stops saying which
     preload = modules_to_preload(source, notebook.parent, batch.spec.preload)
-    return KernelPool(kernel_name, spec, notebook.parent, preload=preload, spare=batch.parallel, total=runs)
+    return KernelPool(kernel_name, spec, notebook.parent, preload=preload, spare=batch.parallel, total=runs,
+                      environment=environment)
 
 
 class _Execution:

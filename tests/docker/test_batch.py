@@ -20,6 +20,8 @@ from jupyter_mlops.run.model import RunStatus, StepStatus
 from jupyter_mlops.service.batches import list_batches, start_batch
 from jupyter_mlops.service.runs import get_run
 
+from ..trust.leaks import LEAKY_CELLS, files_holding, set_token, sha256
+
 pytestmark = pytest.mark.usefixtures("docker_client")
 
 #: Looks at everything another point could have left behind, then leaves some of each.
@@ -222,3 +224,14 @@ def test_bad_input_fails_the_batch_before_its_first_point(case, notebook, docker
     assert all(r.status == RunStatus.failed and r.error == f"not started: {batch.error}" and r.started_at is None
                for r in runs)
     assert _slot_containers(docker_client, os.getpid()) == []
+
+
+def test_a_docker_batch_gives_its_points_the_variables_and_secrets_and_masks_them(notebook, mlops_home):
+    value = set_token()
+    path = notebook([("i = 0", ["parameters"]), *LEAKY_CELLS])
+    batch, runs = _batch(path, [{"i": 1}, {"i": 2}], parallel=2, secrets={"DB_TOKEN": "DB_TOKEN"},
+                         env={"MODE": "docker batch"})
+    assert [r.metrics for r in runs] == [{"token_sha256": sha256(value), "mode": "docker batch"}] * 2
+    assert all(r.error == "ValueError: cannot connect with ***" for r in runs)
+    assert all("the token is ***" in open(r.log_path).read() for r in runs)
+    assert files_holding(mlops_home, value) == []

@@ -206,9 +206,10 @@ class _SlotProcess:
 class SlotProvisioner(LocalProvisioner):
     """LocalProvisioner (connection file, ipc sockets) with the process forked in a slot."""
 
-    def __init__(self, slot: Slot, **kwargs: Any) -> None:
+    def __init__(self, slot: Slot, environment: dict[str, str], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.slot = slot
+        self.environment = environment
 
     async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> dict[str, Any]:
         # The kernel reads a copy of the connection file that names the sockets by their
@@ -223,9 +224,9 @@ class SlotProvisioner(LocalProvisioner):
         inside.chmod(0o600)
         argv = [str(KERNELS_DIR / inside.name) if arg == str(host_file) else arg
                 for arg in cmd[cmd.index(LAUNCHER) + 1:]]
-        # Only what the point needs: the container's own environment comes from the image and
-        # the slot, never from the host.
-        reply = self.slot.request(fork={"argv": argv, "cwd": str(kwargs["cwd"]), "env": {}})
+        # Only the batch's variables and secrets (in memory, over the slot's socket) on top of
+        # the container's own environment: nothing of the host's.
+        reply = self.slot.request(fork={"argv": argv, "cwd": str(kwargs["cwd"]), "env": self.environment})
         self.process = _SlotProcess(self.slot, reply["pid"])
         self.pid = reply["pid"]
         self.pgid = None  # signals go through the slot, to the kernel's group in the container
@@ -255,6 +256,9 @@ class ContainerKernelPool:
         self.options = resolve(execution, prepared.metadata.get(PLAN_KEY, {}).get("steps", []))
         self.image = find_image(client, self.options.image)
         self.kernel_name = execution.kernel_name or prepared.metadata.get("kernelspec", {}).get("name", "python3")
+        # Every run of a batch has the same variables and secrets: the kernels, forked before
+        # their run is known, start with them.
+        self.environment = execution.environment
         mounts: list[Mount] = []
         self.workdir = _working_dir(execution, execution.writable_source, mounts)
         config = dict(image=self.image.id, working_dir=str(self.workdir),
@@ -308,7 +312,8 @@ class ContainerKernelPool:
                                     connection_file=str(slot.kernels / f"kernel-{kernel_id}.json"))
         manager.pool, manager.slot = self, slot
         manager._kernel_spec = self.spec
-        manager.provisioner = SlotProvisioner(slot, kernel_id=kernel_id, kernel_spec=self.spec, parent=manager)
+        manager.provisioner = SlotProvisioner(slot, self.environment, kernel_id=kernel_id, kernel_spec=self.spec,
+                                              parent=manager)
         asyncio.run(manager.start_kernel(cwd=str(self.workdir), extra_arguments=["--HistoryManager.hist_file=:memory:"]))
         return manager
 
@@ -459,7 +464,8 @@ def execute_in_slot(execution: Execution, on_step_event: StepEventSink) -> Backe
                 execution_timeout=execution.execution_timeout, log_output=execution.log_output,
                 progress_bar=False, on_cell_start=cell_started,
                 mlops_on_step_event=on_event, mlops_log=log, mlops_echo=execution.log_output,
-                mlops_environment={"JUPYTER_MLOPS_RUN_ID": execution.run_id},
+                mlops_environment={"JUPYTER_MLOPS_RUN_ID": execution.run_id},  # the kernel predates the run
+                mlops_mask=execution.secret_values,
             )
         except PapermillExecutionError:
             pass  # the engine recorded which step failed and why in the output notebook
