@@ -13,6 +13,7 @@ from jupyter_mlops.run.backends.base import Execution
 from jupyter_mlops.run.backends.docker import _Lines, _Output
 from jupyter_mlops.run.backends.docker.engine import BASE_IMAGE, _owner_alive, owner_token
 from jupyter_mlops.run.backends.docker.options import FALLBACK_USER, memory_bytes, resolve
+from jupyter_mlops.secrets.masking import Masker
 
 
 def _execution(tmp_path: Path, **options) -> Execution:
@@ -108,7 +109,8 @@ def test_lines_are_split_across_chunks():
 
 def test_the_containers_output_is_told_apart():
     events, executing = [], []
-    output = _Output(lambda *event: events.append(event), on_executing=lambda: executing.append(True), echo=False)
+    output = _Output(lambda *event: events.append(event), on_executing=lambda: executing.append(True), echo=False,
+                     masker=Masker([]))
     output.feed(b'@mlops-event {"step": null, "event": "executing", "details": {}}\n@mlops-event {"step": "a", ',
                 b"[IPKernelApp] WARNING | a kernel warning\n")
     output.feed(b'"event": "started", "details": {}}\n', b"Traceback: boom\n\n")
