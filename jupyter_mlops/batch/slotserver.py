@@ -151,8 +151,10 @@ def main(argv: list[str]) -> int:
     if sys.path and (sys.path[0] == "" or os.path.abspath(sys.path[0]) == os.getcwd()):
         del sys.path[0]  # as ipykernel_launcher does: the kernel puts its folder on sys.path itself
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(path)  # first, so the batch connects while the imports run
+    # First, so the batch connects while the imports run; under its name only once it listens.
+    listener.bind(f"{path}.binding")
     listener.listen(1)
+    os.rename(f"{path}.binding", path)
     os.environ["JPY_PARENT_PID"] = str(os.getpid())  # a kernel exits if this server dies
     importlib.import_module("ipykernel.kernelapp")
     for module in modules:

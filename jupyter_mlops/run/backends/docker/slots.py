@@ -100,23 +100,28 @@ class Slot:
             raise BackendError(f"the Docker engine refused the batch's container: {error.explanation or error}") \
                 from None
         path = self.kernels / SERVER_SOCKET
-        deadline = time.monotonic() + START_TIMEOUT
-        while not path.exists():
-            self.container.reload()
-            if self.container.status not in ("created", "running"):
-                raise BackendError(f"image {self.options.image} cannot run the kernel fork server of a docker batch: "
-                                   f"{self._last_words()}")
-            if time.monotonic() > deadline:
-                raise BackendError(f"the kernel fork server in image {self.options.image} did not start within "
-                                   f"{START_TIMEOUT:g} s: {self._last_words()}")
-            time.sleep(0.02)
+        started = last_look = time.monotonic()
+        while not path.exists():  # the socket appears within a second; the engine is asked less often
+            if time.monotonic() - last_look > 0.5:
+                last_look = time.monotonic()
+                self.container.reload()
+                if self.container.status not in ("created", "running"):
+                    raise BackendError(f"image {self.options.image} cannot run the kernel fork server of a docker "
+                                       f"batch: {self._last_words()}")
+                if last_look - started > START_TIMEOUT:
+                    raise BackendError(f"the kernel fork server in image {self.options.image} did not start within "
+                                       f"{START_TIMEOUT:g} s: {self._last_words()}")
+            time.sleep(0.01)
         try:
             self._socket = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             self._socket.connect(str(path))
             self._replies = self._socket.makefile("r")
             ready = self._read()  # once the server has imported everything
         except (OSError, BackendError):
-            self.container.wait(timeout=10)  # its last words are written
+            try:
+                self.container.wait(timeout=10)  # its last words are written
+            except (docker.errors.DockerException, requests.exceptions.RequestException):
+                pass
             raise BackendError(f"image {self.options.image} cannot run the kernel fork server of a docker batch: "
                                f"{self._last_words()}") from None
         self.server_kernels = ready["kernels"]
@@ -129,12 +134,17 @@ class Slot:
         return next((line for line in reversed(lines) if line.strip()), "it said nothing")
 
     def _read(self) -> dict[str, Any]:
-        line = self._replies.readline() if self._replies else ""
+        try:
+            line = self._replies.readline() if self._replies else ""
+        except OSError:  # e.g. reset: the container died with our request unread
+            line = ""
         if not line:
             raise BackendError(f"the batch's container {self.label} stopped: {self._last_words()}")
         return json.loads(line)
 
     def request(self, **message: Any) -> dict[str, Any]:
+        """One request and its reply; BackendError (never another error) once the container is gone,
+        which callers such as a kernel's liveness check take as the kernel's death."""
         with self._lock:
             if self._socket is None:
                 raise BackendError(f"the batch's container {self.label} is closed")
@@ -166,8 +176,10 @@ class Slot:
 
     def close(self) -> None:
         with self._lock:
-            if self._socket is not None:
+            if self._replies is not None:
                 self._replies.close()
+                self._replies = None
+            if self._socket is not None:
                 self._socket.close()  # the server kills everything and exits
                 self._socket = None
         if self.container is not None:
