@@ -11,6 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..notify.model import Delivery, Notify
+
 
 class BatchStatus(str, Enum):
     queued = "queued"
@@ -41,6 +43,7 @@ class BatchSpec(BaseModel):
     preload: list[str] | None = Field(
         default=None, description="Modules imported once by the kernel fork server (local backend); "
                                   "default: the modules the notebook imports")
+    notify: Notify | None = Field(default=None, description="Whom to tell when the batch ends (batch_done)")
 
 
 class Batch(BaseModel):
@@ -55,6 +58,7 @@ class Batch(BaseModel):
     ended_at: datetime | None = None
     error: str | None = Field(default=None, description="Why the batch stopped early, if it did")
     counts: dict[str, int] = Field(default_factory=dict, description="Runs by status, filled in when read")
+    notifications: list[Delivery] = Field(default_factory=list, description="Every delivery attempt about this batch")
 
     @property
     def duration(self) -> float | None:

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..lineage.model import Lineage
+from ..notify.model import Delivery, Notify
 
 
 class RunStatus(str, Enum):
@@ -74,6 +75,8 @@ class RunSpec(BaseModel):
     writable_source: bool = Field(
         default=False, description="Mount the notebook's folder writable in the container, as papermill locally")
     trigger: Trigger = "manual"
+    notify: Notify | None = Field(default=None, description="Whom to tell when this run fails, succeeds, is slow or "
+                                                            "alerts (single runs; schedules and batches have their own)")
 
 
 class StepResult(BaseModel):
@@ -102,6 +105,7 @@ class Run(BaseModel):
     metrics: dict[str, Any] = Field(default_factory=dict)
     backend_info: dict[str, Any] = Field(default_factory=dict, description="e.g. the image id a container ran on")
     lineage: Lineage | None = Field(default=None, description="What exactly ran: code, environment, data files")
+    notifications: list[Delivery] = Field(default_factory=list, description="Every delivery attempt about this run")
     created_at: datetime
     started_at: datetime | None = None
     ended_at: datetime | None = None

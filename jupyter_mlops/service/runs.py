@@ -54,6 +54,10 @@ def run_notebook(spec: RunSpec, *, on_progress: ProgressCallback | None = None) 
     run = queue_run(spec)
     if on_progress:
         on_progress(run)
+    if spec.notify is not None:
+        from ..notify.events import execute_notified
+
+        return execute_notified(run, lambda: execute_run(run.id, on_progress=on_progress))
     return execute_run(run.id, on_progress=on_progress)
 
 
