@@ -227,3 +227,7 @@ class DeliveryError(MLOpsError):
 
 class ReportError(MLOpsError):
     """A run's HTML report cannot be made: no output notebook yet, or nbconvert failed on it."""
+
+
+class MetricsError(MLOpsError):
+    """A metric history asked for wrongly: neither a schedule nor a notebook, or both."""

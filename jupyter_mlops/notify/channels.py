@@ -21,9 +21,10 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from ..config import settings
-from ..errors import DeliveryError, SecretError
+from ..errors import DeliveryError, NotifyError, SecretError
 from ..secrets import Masker, get_secret
 from .message import Message
+from .model import Notify
 
 USER_AGENT = "jupyter-mlops-notify"
 
@@ -121,3 +122,21 @@ def run_command(message: Message, command: str) -> None:
     if result.returncode:
         raise DeliveryError(f"command exited {result.returncode}: "
                             f"{result.stderr.decode(errors='replace').strip()[-500:]}", transient=False)
+
+
+def check_ready(notify: Notify | None, where: str) -> None:
+    """Refuse at creation what would make every delivery fail: email without an SMTP server, a Slack or
+    SMTP password secret that is not set."""
+    if notify is None:
+        return
+    config = settings()
+    if notify.email and not config.smtp_host:
+        raise NotifyError(f"{where}: email to {', '.join(notify.email)} needs an SMTP server: set the smtp_host "
+                          "setting (JUPYTER_MLOPS_SMTP_HOST), see `jupyter-mlops config`")
+    try:
+        if notify.email and config.smtp_password_secret:
+            get_secret(config.smtp_password_secret)
+        if notify.slack_secret:
+            get_secret(notify.slack_secret)
+    except SecretError as error:
+        raise NotifyError(f"{where}: {error}") from None

@@ -229,3 +229,15 @@ class WebhookPayload(BaseModel):
     run: PayloadRun | None = None
     alerts: list[str] = Field(default_factory=list, description="The alerts that fired, with the values")
     link: str | None = Field(default=None, description="The run's report in JupyterLab (public_url setting)")
+
+
+def parse_notify(data: dict[str, Any], where: str = "notify") -> Notify:
+    """A `Notify` from a dict (CLI options, a request), pydantic's complaints as one `NotifyError`."""
+    from pydantic import ValidationError
+
+    try:
+        return Notify.model_validate(data)
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or where}: {e['msg'].removeprefix('Value error, ')}"
+                             for e in error.errors())
+        raise NotifyError(f"invalid {where}: {problems}") from None

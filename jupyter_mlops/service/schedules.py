@@ -15,6 +15,9 @@ import yaml
 from pydantic import ValidationError
 
 from ..errors import ScheduleError, SchedulesFileError
+from ..notify import events as tell
+from ..notify.channels import check_ready
+from ..notify.model import Delivery
 from ..pipeline import parse_pipeline, read_notebook
 from ..pipeline.parameters import validate_parameters
 from ..run.backends import get_backend
@@ -44,13 +47,15 @@ def _parse(data: ScheduleSpec | dict[str, Any], where: str = "schedule") -> Sche
 
 def _validated(spec: ScheduleSpec) -> ScheduleSpec:
     """Refuse now what would make every fire fail: a missing notebook, unknown parameters or steps,
-    values of the wrong type, an unknown backend. Stores the notebook's absolute path."""
+    values of the wrong type, an unknown backend, channels that cannot deliver. Stores the notebook's
+    absolute path."""
     path = Path(spec.notebook).resolve()
     source = read_notebook(path)
     pipeline = parse_pipeline(source, name=str(path))
     parameters = validate_parameters(pipeline, spec.parameters)
     prepare_notebook(source, pipeline, spec.steps)  # raises for an unknown step
     get_backend(spec.backend)
+    check_ready(spec.notify, f"schedule {spec.name or path.stem!r}")
     return spec.model_copy(update={"notebook": str(path), "parameters": parameters})
 
 
@@ -135,6 +140,11 @@ def run_schedule_now(schedule_id: str) -> Run:
     fires.record_started(schedule.id, _now().timestamp(), run.id, _now().timestamp())
     wake_local_loops()
     return run
+
+
+def test_notify(schedule_id: str) -> list[Delivery]:
+    """Send a test message through each of the schedule's channels now; the outcome of each."""
+    return tell.test_channels(schedule_store.get(schedule_id))
 
 
 def preview_cron(expression: str, timezone_name: str = "UTC", count: int = 3) -> tuple[str, list[datetime]]:
