@@ -53,7 +53,7 @@ def send_email(message: Message, to: list[str]) -> None:
     mail.set_content(message.text)
     mail.add_alternative(message.html, subtype="html")
     for name, content in message.attachments:
-        mail.add_attachment(content, maintype="text", subtype="html", filename=name)
+        mail.add_attachment(content, maintype="text", subtype="html", filename=name, params={"charset": "utf-8"})
     port = config.smtp_port or {"ssl": 465, "starttls": 587, "none": 25}[config.smtp_security]
     try:
         if config.smtp_security == "ssl":

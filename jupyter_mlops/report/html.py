@@ -4,6 +4,7 @@ outputs, images and styles inline, so the file stands alone as an email attachme
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import nbformat
@@ -26,7 +27,10 @@ def render_report(output_notebook: str | os.PathLike, *, no_input: bool = False,
         exporter = HTMLExporter(template_name="lab", exclude_input=no_input, exclude_input_prompt=no_input,
                                 exclude_output_prompt=no_input)
         resources = {"metadata": {"name": title or path.stem}}
-        body, _ = exporter.from_notebook_node(notebook, resources=resources)
+        with warnings.catch_warnings():
+            # The values jupyter_mlops.record() keeps (scrapbook's mimetype) are data, not something to show.
+            warnings.filterwarnings("ignore", message=".*scrapbook.*is not able to be represented")
+            body, _ = exporter.from_notebook_node(notebook, resources=resources)
     except Exception as error:  # a notebook nbconvert cannot render: say which
         raise ReportError(f"cannot render {path} as HTML: {type(error).__name__}: {error}") from None
     return body
