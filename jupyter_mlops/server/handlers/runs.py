@@ -94,10 +94,9 @@ class RunReportHandler(MLOpsHandler):
     async def get(self, run_id: str) -> None:
         query = self.query(ReportQuery)
         page = await self.call(service.run_report, run_id, no_input=query.no_input)
-        self.set_header("Content-Type", "text/html; charset=utf-8")
         self.set_header("X-Content-Type-Options", "nosniff")
         self.set_header("Referrer-Policy", "no-referrer")
-        self.finish(page)
+        self.finish(page, set_content_type="text/html; charset=utf-8")
 
 
 class MetricsHandler(MLOpsHandler):
