@@ -1,7 +1,10 @@
 /**
  * The REST API, one typed function per route the panel uses; all go through `requestAPI`.
  */
+import { ServerConnection } from '@jupyterlab/services';
+
 import { requestAPI } from './request';
+import { apiUrl } from './url';
 import {
   BackendState,
   Batch,
@@ -10,6 +13,8 @@ import {
   BatchSpec,
   CronPreview,
   LogChunk,
+  MetricHistory,
+  Notify,
   PipelineReport,
   Run,
   RunPage,
@@ -38,6 +43,7 @@ export interface StartRun {
   steps: string[] | null;
   backend: string;
   image: string | null;
+  notify?: Notify | null;
 }
 
 export function startRun(request: StartRun): Promise<Run> {
@@ -64,6 +70,16 @@ export function readLog(id: string, offset: number): Promise<LogChunk> {
 /** The executed notebook (nbformat JSON). */
 export function runNotebook(id: string): Promise<unknown> {
   return requestAPI(`runs/${encodeURIComponent(id)}/notebook`);
+}
+
+/** Where a run's HTML report is served (a sandboxed page: no script of the notebook runs). */
+export function reportUrl(id: string): string {
+  return apiUrl(ServerConnection.makeSettings().baseUrl, `runs/${encodeURIComponent(id)}/report.html`);
+}
+
+/** Every metric a schedule's finished runs recorded, oldest first, with its alert thresholds. */
+export function metricHistory(scheduleId: string): Promise<MetricHistory> {
+  return requestAPI('metrics', {}, { schedule_id: scheduleId });
 }
 
 export async function listBackends(): Promise<BackendState[]> {

@@ -12,7 +12,7 @@ import { downloadIcon, historyIcon, ReactWidget, runIcon, tableRowsIcon } from '
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import React from 'react';
 
-import { batchResultsCsv, cancelBatch, cancelRun, getRun, startRun } from './api';
+import { batchResultsCsv, cancelBatch, cancelRun, getRun, reportUrl, startRun } from './api';
 import { CommandIDs } from './commandIds';
 import { CompareTable } from './components/CompareTable';
 import { logWidget } from './components/LogView';
@@ -151,6 +151,15 @@ export function addRunCommands(app: JupyterFrontEnd, context: RunCommandsContext
       openRunView('Output notebook unavailable', 'output', args, run =>
         outputNotebookWidget(run, context.rendermime, context.editorServices)
       )
+  });
+
+  commands.addCommand(CommandIDs.openReport, {
+    label: 'Open Run Report',
+    caption: "The run's output notebook as HTML, in a new browser tab",
+    execute: args => {
+      // A new tab of its own (noopener): the report is served sandboxed, so none of its scripts run.
+      window.open(reportUrl(idOf(args)), '_blank', 'noopener');
+    }
   });
 
   commands.addCommand(CommandIDs.showLog, {

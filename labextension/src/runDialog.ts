@@ -10,6 +10,7 @@ import { createSchedule, listBackends, pipelineAt, startBatch, startRun, updateS
 import { RunDraft, RunForm, RunValue } from './components/RunForm';
 import { PRESETS } from './cron';
 import { askForm } from './form';
+import { draftOf, EMPTY_NOTIFY } from './notify';
 import { formatValue } from './params';
 import { Defaults } from './settings';
 import { Batch, Run, Schedule } from './types';
@@ -61,7 +62,9 @@ async function initialDraft(
     overlap: 'skip',
     retries: 0,
     parallel: null,
-    failFast: false
+    failFast: false,
+    tell: EMPTY_NOTIFY,
+    keepReport: false
   };
 }
 
@@ -128,7 +131,9 @@ export async function editSchedule(schedule: Schedule, defaults: Defaults): Prom
       timezone: schedule.timezone,
       catchUp: schedule.catch_up,
       overlap: schedule.overlap,
-      retries: schedule.retries
+      retries: schedule.retries,
+      tell: draftOf(schedule.notify),
+      keepReport: schedule.report === 'html'
     },
     `Edit schedule ${schedule.name}`,
     'Save'

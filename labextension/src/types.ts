@@ -45,7 +45,8 @@ export type RunStatus =
   | 'failed'
   | 'cancelled'
   | 'timed_out'
-  | 'lost';
+  | 'lost'
+  | 'check_failed';
 
 export type StepStatus =
   | 'pending'
@@ -80,6 +81,52 @@ export interface Run {
   ended_at: string | null;
   error: string | null;
   spec: { image: string | null };
+  /** Every delivery attempt about this run (notify/model.py Delivery). */
+  notifications?: Delivery[];
+}
+
+export type NotifyEvent = 'failure' | 'success' | 'slow' | 'alert' | 'batch_done';
+
+/** Channels and events (notify/model.py Notify); `command` is never sent from the panel. */
+export interface Notify {
+  email: string[];
+  slack_secret: string | null;
+  webhook: string | null;
+  events: NotifyEvent[];
+  slow_after: number | null;
+  alerts: string[];
+}
+
+export interface Delivery {
+  event: string;
+  channel: string;
+  to: string;
+  at: string;
+  attempt: number;
+  ok: boolean;
+  error: string | null;
+}
+
+export interface MetricPoint {
+  run_id: string;
+  at: string;
+  status: RunStatus;
+  metrics: Record<string, unknown>;
+}
+
+export interface Threshold {
+  metric: string;
+  op: string;
+  value: number;
+}
+
+/** `GET metrics?schedule_id=`: every metric of a schedule's finished runs, oldest first. */
+export interface MetricHistory {
+  schedule_id: string | null;
+  metrics: string[];
+  numeric: string[];
+  points: MetricPoint[];
+  thresholds: Threshold[];
 }
 
 export interface RunPage {
@@ -114,6 +161,9 @@ export interface ScheduleSpec {
   catch_up: CatchUp;
   overlap: Overlap;
   retries: number;
+  notify?: Notify | null;
+  /** 'html' keeps each run's report.html in its run folder. */
+  report?: 'html' | null;
 }
 
 export interface Schedule extends ScheduleSpec {
@@ -146,6 +196,7 @@ export interface BatchSpec {
   /** Runs at once; null lets the server use its number of cores. */
   parallel: number | null;
   fail_fast: boolean;
+  notify?: Notify | null;
 }
 
 export interface Batch {
