@@ -20,6 +20,7 @@ from ..service.backends import BackendState
 from ..service.batches import batch_results, cancel_batch, get_batch, start_batch
 from .backend_choice import BackendChoice
 from .feedback import Feedback
+from .tell import TellFields
 from .ticker import Ticker
 
 _STYLE = {"description_width": "140px"}
@@ -59,6 +60,7 @@ class BatchView(widgets.VBox):
                                                style=_STYLE)
         self.fail_fast = widgets.Checkbox(description="Stop at the first run that fails", indent=False)
         self.backend = BackendChoice(backends)
+        self.tell = TellFields(events=False)  # a batch tells once, when it ends (batch_done)
         self.button = widgets.Button(description="Start batch", button_style="primary", icon="th")
         self.cancel_button = widgets.Button(description="Cancel batch", icon="stop", layout={"display": "none"})
         self.feedback = Feedback()
@@ -70,7 +72,7 @@ class BatchView(widgets.VBox):
         self.button.on_click(lambda _button: self.start())
         self.cancel_button.on_click(lambda _button: self.cancel())
         hint = widgets.HTML("<small>Comma-separated values per parameter; the batch runs every combination.</small>")
-        super().__init__([hint, *self.axes.values(), self.parallel, self.fail_fast, self.backend,
+        super().__init__([hint, *self.axes.values(), self.parallel, self.fail_fast, self.backend, self.tell,
                           widgets.HBox([self.button, self.cancel_button]), self.feedback, self.progress, self.status,
                           self.results])
 
@@ -83,7 +85,8 @@ class BatchView(widgets.VBox):
         try:
             points = grid_points(self.pipeline, axes=axes)
             batch = start_batch(BatchSpec(notebook=self.notebook, points=points, parallel=self.parallel.value,
-                                          fail_fast=self.fail_fast.value, **self.backend.values()))
+                                          fail_fast=self.fail_fast.value, notify=self.tell.values(),
+                                          **self.backend.values()))
         except MLOpsError as error:
             self.feedback.error(error)
             return None
