@@ -87,6 +87,10 @@ class MLOps(Configurable):
                            ).tag(config=True)
     notify_timeout = Float(10.0, help="Seconds a webhook or Slack request may take.").tag(config=True)
     notify_command_timeout = Float(60.0, help="Seconds a notify command may take.").tag(config=True)
+    # -- export kubeflow -----------------------------------------------------------------------------------
+    kubeflow_python = Unicode(
+        "", help="Python with the kfp and kfp-kubernetes packages (the `kubeflow` extra) that compiles pipelines "
+                 "written by `export kubeflow`; empty: the Python running jupyter-mlops.").tag(config=True)
 
     # -- server events ------------------------------------------------------------------------------------
     events_poll_interval = Float(

@@ -58,6 +58,7 @@ def example(text: str) -> str:
                  "batch": "jupyter_mlops.cli.batch.batch_group",
                  "config": "jupyter_mlops.cli.config.config_command",
                  "notify": "jupyter_mlops.cli.notify.notify_group",
+                 "secret": "jupyter_mlops.cli.secret.secret_group",
              },
              epilog=example("jupyter-mlops run example_notebooks/train_evaluate.ipynb -p n_estimators 50"))
 @click.version_option(package_name="jupyter-mlops")

@@ -89,7 +89,7 @@ def _run_finished(run: Run, notify: Notify | None, schedule: Any | None, keep_ht
             log.warning("run %s: no HTML report: %s", run.id, error)
     if notify is None:
         return
-    masker = messages.secrets_masker()
+    masker = messages.secrets_masker(run)
     sending = Sending()
     event = end_event(run.status) if final else None
     if event and notify.wants(event):

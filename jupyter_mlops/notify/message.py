@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import settings
+from ..errors import SecretError
 from ..secrets import Masker, get_secret, list_secrets
 from .model import (FAILURE_STATUSES, WEBHOOK_EVENTS, PayloadBatch, PayloadRun, PayloadSchedule, WebhookPayload)
 
@@ -25,13 +26,17 @@ _HEADLINE = {"failure": "failed", "success": "succeeded", "slow": "still running
              "batch_done": "batch done", "test": "test message"}
 
 
-def secrets_masker(extra: list[str] | None = None) -> Masker:
-    """Masks every stored secret's value (a run may have been handed any of them) and `extra` values."""
-    values = list(extra or [])
+def secrets_masker(run: Any | None = None) -> Masker:
+    """Masks the values of the secrets the run was handed (`spec.secrets`, as the engine masks what the run
+    writes) and, as a safety net for text that came from elsewhere, every other stored secret's value."""
+    names = list((run.spec.secrets or {}).values()) if run is not None else []
+    values = []
     for info in list_secrets():
+        names.append(info.name)
+    for name in dict.fromkeys(names):
         try:
-            values.append(get_secret(info.name))
-        except Exception:  # removed meanwhile: nothing left to mask
+            values.append(get_secret(name))
+        except SecretError:  # removed meanwhile: nothing left to mask
             continue
     return Masker(values)
 
@@ -115,7 +120,7 @@ def _compact(values: dict[str, Any], masker: Masker) -> str:
 def for_run(event: str, run: Any, *, schedule: Any | None = None, alerts: list[str] | None = None,
             masker: Masker | None = None, report: bytes | None = None) -> Message:
     """A message about a run (a `Run` record): its end, its slowness or its alerts."""
-    masker = masker or secrets_masker()
+    masker = masker or secrets_masker(run)
     notebook = Path(run.notebook).name
     status = run.status.value
     duration = run.duration

@@ -19,6 +19,7 @@ from ..pipeline.model import Pipeline
 from ..service.backends import BackendState
 from ..service.batches import batch_results, cancel_batch, get_batch, start_batch
 from .backend_choice import BackendChoice
+from .environment import EnvironmentChoice
 from .feedback import Feedback
 from .tell import TellFields
 from .ticker import Ticker
@@ -60,6 +61,7 @@ class BatchView(widgets.VBox):
                                                style=_STYLE)
         self.fail_fast = widgets.Checkbox(description="Stop at the first run that fails", indent=False)
         self.backend = BackendChoice(backends)
+        self.environment = EnvironmentChoice()
         self.tell = TellFields(events=False)  # a batch tells once, when it ends (batch_done)
         self.button = widgets.Button(description="Start batch", button_style="primary", icon="th")
         self.cancel_button = widgets.Button(description="Cancel batch", icon="stop", layout={"display": "none"})
@@ -72,9 +74,9 @@ class BatchView(widgets.VBox):
         self.button.on_click(lambda _button: self.start())
         self.cancel_button.on_click(lambda _button: self.cancel())
         hint = widgets.HTML("<small>Comma-separated values per parameter; the batch runs every combination.</small>")
-        super().__init__([hint, *self.axes.values(), self.parallel, self.fail_fast, self.backend, self.tell,
-                          widgets.HBox([self.button, self.cancel_button]), self.feedback, self.progress, self.status,
-                          self.results])
+        super().__init__([hint, *self.axes.values(), self.parallel, self.fail_fast, self.backend,
+                          self.environment, self.tell, widgets.HBox([self.button, self.cancel_button]),
+                          self.feedback, self.progress, self.status, self.results])
 
     def start(self) -> Batch | None:
         """Expand the grid and start the batch in a worker process of its own, as the CLI would."""
@@ -86,7 +88,7 @@ class BatchView(widgets.VBox):
             points = grid_points(self.pipeline, axes=axes)
             batch = start_batch(BatchSpec(notebook=self.notebook, points=points, parallel=self.parallel.value,
                                           fail_fast=self.fail_fast.value, notify=self.tell.values(),
-                                          **self.backend.values()))
+                                          **self.backend.values(), **self.environment.values()))
         except MLOpsError as error:
             self.feedback.error(error)
             return None

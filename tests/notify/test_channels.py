@@ -53,6 +53,7 @@ def deliveries(run_id, count, what="deliveries"):
 def test_failure_email_carries_the_facts_masked_and_the_report(model_notebook, smtp, clock):
     set_secret("api-token", SECRET_WORD)  # a secret whose value the run prints in its error
     made = schedule(model_notebook, name="nightly", parameters={"fail": True, "word": SECRET_WORD},
+                    secrets={"API_TOKEN": "api-token"},
                     notify={"email": ["ana@example.org", "ops@example.org"]}, report="html")
     run = fire(quiet_loop(clock), clock, made.id)
     assert run.status == RunStatus.failed
@@ -128,7 +129,9 @@ def test_a_metric_alert_fires_on_the_crossing_run_only(model_notebook, receiver,
         service.update_schedule(made.id, {"parameters": {"accuracy": accuracy}})
         runs.append(fire(loop, clock, made.id))
         clock.advance(1)
-    wait_for(lambda: all(get_run(r.id).notifications for r in runs), 60, "every run's alert records")
+    wait_for(lambda: len(receiver.bodies()) >= 2, 60, "the two alerts")
+    wait_for(lambda: all(len(get_run(r.id).notifications) == (2 if r in (runs[1], runs[3]) else 1) for r in runs), 60,
+             "every run's alert records")
     alerted = {message["run"]["id"]: message["alerts"] for message in receiver.bodies()}
     assert alerted == {
         runs[1].id: ["accuracy < 0.8: now 0.75, previous run 0.9"],  # crosses the threshold; 0.6 stays below
