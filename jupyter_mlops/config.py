@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_core.paths import jupyter_config_path
-from traitlets import Bool, Float, Int, TraitError, Unicode
+from traitlets import Bool, Dict, Float, Int, TraitError, Unicode
 from traitlets.config import Config, Configurable
 from traitlets.config.loader import ConfigFileNotFound, JSONFileConfigLoader, PyFileConfigLoader
 
@@ -49,6 +49,22 @@ class MLOps(Configurable):
     docker_pids_limit = Int(512, help="Most processes a run's container may hold.").tag(config=True)
     docker_user = Unicode("", help="uid:gid docker runs use; empty: the host user, or for root the notebook "
                                    "folder's owner (never root).").tag(config=True)
+
+    # -- dask backend -------------------------------------------------------------------------------------
+    dask_scheduler = Unicode(
+        "", help="The Dask cluster of `--backend dask` runs that give no --cluster: a scheduler address "
+                 "(tcp://host:8786) or the path of a scheduler file (dask scheduler --scheduler-file).").tag(config=True)
+    dask_cluster = Dict(
+        {}, help="A cluster to start instead of connecting to a running scheduler, used when neither --cluster nor "
+                 "dask_scheduler is given: {\"class\": \"dask_jobqueue.SLURMCluster\", \"args\": {...keyword "
+                 "arguments...}, \"workers\": N}. It lives as long as the process that runs the work (a run's "
+                 "worker, a batch), which scales it to `workers` (default 1).").tag(config=True)
+    dask_max_folder_size = Int(
+        100_000_000, help="Most bytes of the notebook's folder (what .gitignore keeps) that travel to a Dask worker "
+                          "with each run; larger folders are refused (use --shared-path if the workers see them).",
+    ).tag(config=True)
+    dask_connect_timeout = Float(
+        10.0, help="Seconds to wait for the Dask scheduler to answer before a run is refused.").tag(config=True)
 
     # -- scheduler ----------------------------------------------------------------------------------------
     run_scheduler = Bool(

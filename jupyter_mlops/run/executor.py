@@ -46,7 +46,8 @@ def execute_run(run_id: str, on_progress: ProgressCallback | None = None, *,
         cwd=Path(spec.cwd) if spec.cwd else None, kernel_name=spec.kernel_name,
         execution_timeout=spec.execution_timeout, run_timeout=spec.timeout, log_output=spec.log_output,
         image=spec.image, network=spec.network, cpus=spec.cpus, memory=spec.memory,
-        writable_source=spec.writable_source, save_each_cell=save_each_cell)
+        writable_source=spec.writable_source, save_each_cell=save_each_cell, cluster=spec.cluster,
+        shared_path=spec.shared_path, group=run.batch_id)
     backend = get_backend(run.backend)
     prepared = nbformat.read(execution.input_notebook, as_version=4)
     lineage = start_lineage(run, prepared)  # before the write lock: hashing data files takes time
@@ -81,6 +82,14 @@ def execute_run(run_id: str, on_progress: ProgressCallback | None = None, *,
         if on_progress:
             on_progress(updated)
 
+    def on_info(details: dict) -> None:
+        def change(record: Run) -> None:
+            record.backend_info.update(details)
+        updated = run_store.update_run(run_id, change)
+        if on_progress:
+            on_progress(updated)
+
+    execution.on_info = on_info
     try:
         if take_kernel is not None:
             try:

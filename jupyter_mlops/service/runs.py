@@ -39,11 +39,13 @@ def _validated(spec: RunSpec) -> tuple[RunSpec, NotebookNode]:
 def queue_run(spec: RunSpec, *, schedule_id: str | None = None, batch_id: str | None = None) -> Run:
     """Validate a spec and record it as a queued run with its prepared notebook.
 
-    Everything that can be wrong with the request (notebook, steps, parameters, backend) is
-    refused here, before any record is written or any kernel starts.
+    Everything that can be wrong with the request (notebook, steps, parameters, backend — e.g.
+    an unreachable cluster) is refused here, before any record is written or any kernel starts.
     """
     spec, prepared = _validated(spec)
-    get_backend(spec.backend)
+    backend = get_backend(spec.backend)
+    if batch_id is None:  # a batch checks its spec once, before recording any of its runs
+        backend.check(spec)
     run = run_store.create_run(spec, schedule_id=schedule_id, batch_id=batch_id)
     nbformat.write(prepared, Path(run.run_dir) / INPUT_NOTEBOOK)
     return run
