@@ -19,6 +19,7 @@ from ..batch.model import Batch, BatchResults, BatchSpec, BatchStatus
 from ..batch.results import results_table, sort_rows
 from ..batch.runner import BatchProgress, default_parallel, run_batch
 from ..errors import BatchStateError
+from ..run.backends import get_backend
 from ..run.model import RunSpec, RunStatus
 from ..schedule.reconcile import mark_lost
 from ..store import runs as run_store
@@ -39,12 +40,18 @@ def start_batch(spec: BatchSpec, *, wait: bool = False, on_progress: BatchProgre
         pipeline.closure(spec.steps)  # an unknown step is refused before anything is recorded
     points = check_points(pipeline, spec.points, "batch")
     spec = spec.model_copy(update={"notebook": notebook, "points": points})
-    batch = batch_store.create_batch(spec, parallel=spec.parallel or default_parallel())
+
+    def run_spec(point: dict) -> RunSpec:
+        return RunSpec(notebook=notebook, parameters=point, steps=spec.steps, backend=spec.backend, image=spec.image,
+                       timeout=spec.timeout, cluster=spec.cluster, shared_path=spec.shared_path, trigger="batch")
+
+    backend = get_backend(spec.backend)
+    backend.check(run_spec(points[0]))  # once for all runs (e.g. the cluster answers), before any is recorded
+    parallel = spec.parallel or backend.default_parallel(run_spec(points[0])) or default_parallel()
+    batch = batch_store.create_batch(spec, parallel=parallel)
     if wait:  # this process executes it: `cancel_batch` from another shell signals it
         batch_store.set_worker(batch.id, os.getpid())
-    run_ids = [queue_run(RunSpec(notebook=notebook, parameters=point, steps=spec.steps, backend=spec.backend,
-                                 image=spec.image, timeout=spec.timeout, trigger="batch"), batch_id=batch.id).id
-               for point in points]
+    run_ids = [queue_run(run_spec(point), batch_id=batch.id).id for point in points]
 
     def with_runs(record: Batch) -> None:
         record.run_ids = run_ids

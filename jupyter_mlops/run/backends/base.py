@@ -68,6 +68,9 @@ class BackendOutcome:
 class RunGroup(ABC):
     """Runs of one notebook that one process is about to execute (a batch): prepared once for all."""
 
+    #: Set by the backend once no further run of the group can execute (e.g. its cluster went away).
+    stop_reason: str | None = None
+
     @abstractmethod
     def cancel(self) -> None:
         """Stop every run of the group now, from any thread; their `execute` calls return soon."""

@@ -37,7 +37,7 @@ from distributed import Client, Future
 from distributed.scheduler import KilledWorker
 
 from ....config import settings
-from ....errors import BackendError, MLOpsError
+from ....errors import BackendError, DaskClusterError, MLOpsError
 from ...model import RunStatus
 from ...plan import PLAN_KEY
 from ..base import Backend, BackendOutcome, Execution, RunGroup, StepEventSink
@@ -154,6 +154,9 @@ class DaskBackend(Backend):
             client = clusters.client_for(cluster)
             return _Task(execution, cluster, client, on_step_event).run()
         except MLOpsError as error:  # no scheduler, a folder too large, steps asking for two pools…
+            group = _groups.get(execution.group) if execution.group else None
+            if group is not None and isinstance(error, DaskClusterError):
+                group.stop_reason = str(error)
             return _outcome(execution, {}, RunStatus.failed, str(error))
 
 
@@ -249,9 +252,9 @@ class _Task:
                 with open(self.execution.log_path, "a", encoding="utf-8") as log:
                     log.truncate(self.log_start)
                 self._note(f"worker {self.info.get('worker')} was lost during the run; Dask started it again "
-                           f"on worker {event['worker']} (attempt {self.attempts})")
+                           f"on worker {event['name']} (attempt {self.attempts})")
             self.address = event["address"]
-            self.info.update(worker=event["worker"], worker_address=event["address"], attempts=self.attempts)
+            self.info.update(worker=event["name"], worker_address=event["address"], attempts=self.attempts)
             if self.execution.on_info:
                 self.execution.on_info(dict(self.info))
             if self.execution.run_timeout:
@@ -338,8 +341,10 @@ class _Task:
                                 f"({error})")
             except CancelledError:
                 if self.client.status != "running" or not _answers(self.client):
-                    return _outcome(execution, self.info, RunStatus.lost,
-                                    f"the Dask scheduler at {self.cluster} went away during the run")
+                    gone = f"the Dask scheduler at {self.cluster} went away"
+                    if self.group is not None:
+                        self.group.stop_reason = gone
+                    return _outcome(execution, self.info, RunStatus.lost, f"{gone} during the run")
                 return _outcome(execution, self.info, RunStatus.cancelled, "its Dask task was cancelled")
             except Exception as error:  # the task could not even start (e.g. unpickling on the worker)
                 return _outcome(execution, self.info, RunStatus.failed,

@@ -166,6 +166,14 @@ class _LiveLog:
         if text:
             self.send("log", {"text": text})
 
+    def send_after_log(self, kind: str, payload: dict[str, Any]) -> None:
+        """Send an event after the log text written before it, so a log tail keeps their order."""
+        with self.lock:  # held while sending: the pump cannot slip newer text in between
+            text, self.pending = "".join(self.pending), []
+            if text:
+                self.send("log", {"text": text})
+            self.send(kind, payload)
+
     def _pump(self) -> None:
         while not self.done.wait(LOG_INTERVAL):
             self._send_pending()
@@ -201,7 +209,8 @@ def execute_job(job: dict[str, Any], folder: bytes | None) -> dict[str, Any]:
     def send(kind: str, payload: dict[str, Any]) -> None:
         worker.log_event(job["topic"], {"kind": kind, **payload})
 
-    send("executing", {"worker": str(worker.name), "address": worker.address})
+    # Not "worker": the scheduler sets that key of a worker's event to the worker's address.
+    send("executing", {"name": str(worker.name), "address": worker.address})
     plugin = worker.plugins.get(plugin_name(batch_id)) if batch_id else None
     scratch = Path(tempfile.mkdtemp(prefix=f"mlops-{run_id}-"))
     try:
@@ -235,7 +244,7 @@ def execute_job(job: dict[str, Any], folder: bytes | None) -> dict[str, Any]:
                 str(input_path), str(output_path), parameters=job["parameters"], engine_name=engine.ENGINE_NAME,
                 kernel_name=kernel_name, km=manager, request_save_on_cell_execute=job["save_each_cell"],
                 execution_timeout=job["execution_timeout"], progress_bar=False,
-                mlops_on_step_event=lambda step, event, details: send(
+                mlops_on_step_event=lambda step, event, details: log.send_after_log(
                     "step", {"step": step, "event": event, "details": json.loads(json.dumps(details, default=str))}),
                 mlops_log=log, mlops_environment=environment, mlops_cwd=str(cwd))
         except PapermillExecutionError:
