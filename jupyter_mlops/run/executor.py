@@ -122,7 +122,7 @@ def _finish(run_id: str, execution: Execution, *, status: RunStatus | None, erro
         if notebook is not None:
             record.steps = step_results(notebook) or record.steps
             record.metrics = metrics(notebook)
-        if status == RunStatus.cancelled:
+        if status in (RunStatus.cancelled, RunStatus.lost):  # stopped from outside: no step is left running
             for step in record.steps:
                 if step.status not in (StepStatus.succeeded, StepStatus.failed):
                     step.status = StepStatus.skipped

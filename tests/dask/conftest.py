@@ -52,11 +52,12 @@ class DaskCluster:
     def address(self) -> str:
         return f"tcp://127.0.0.1:{self.port}"
 
-    def start_scheduler(self) -> None:
+    def start_scheduler(self, env: dict[str, str] | None = None) -> None:
         log = open(self.log_dir / "scheduler.log", "ab")
         self.scheduler = subprocess.Popen(
             [*_dask(), "scheduler", "--host", "127.0.0.1", "--port", str(self.port), "--no-dashboard"],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd="/", start_new_session=True)
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd="/", start_new_session=True,
+            env={**os.environ, **(env or {})})
         self._wait(lambda client: True)
 
     def start_worker(self, name: str, resources: str | None = None, nthreads: int = 1) -> subprocess.Popen:
@@ -147,14 +148,15 @@ def pytest_terminal_summary(terminalreporter) -> None:
 
 @pytest.fixture
 def new_cluster(tmp_path_factory, pytestconfig):
-    """new_cluster(workers={"w1": resources or None}) -> a started DaskCluster, stopped after the test."""
+    """new_cluster(workers={"w1": resources or None}, scheduler_env) -> a started DaskCluster, stopped after
+    the test."""
     _can_hide(pytestconfig)
     started: list[DaskCluster] = []
 
-    def start(workers: dict[str, str | None]) -> DaskCluster:
+    def start(workers: dict[str, str | None], scheduler_env: dict[str, str] | None = None) -> DaskCluster:
         cluster = DaskCluster(hidden=tmp_path_factory.getbasetemp(), log_dir=Path(_log_dir()))
         started.append(cluster)
-        cluster.start_scheduler()
+        cluster.start_scheduler(scheduler_env)
         for name, resources in workers.items():
             cluster.start_worker(name, resources)
         return cluster

@@ -211,6 +211,7 @@ class _Task:
         self.attempts = 0
         self.kill_at: float | None = None
         self.killed_at_deadline = False
+        self.notes: list[str] = []
         self.log_start = execution.log_path.stat().st_size if execution.log_path.exists() else 0
 
     # -- before --------------------------------------------------------------------------
@@ -241,16 +242,23 @@ class _Task:
     # -- while ---------------------------------------------------------------------------
 
     def _note(self, text: str) -> None:
+        """A line of our own in the run's log, kept when the log is rewritten from the worker's."""
+        self.notes.append(f"[mlops] {text}\n")
         with open(self.execution.log_path, "a", encoding="utf-8") as log:
-            log.write(f"[mlops] {text}\n")
+            log.write(self.notes[-1])
+
+    def _restart_log(self, text: str = "") -> None:
+        """The log as it was before the run, our notes, then `text`."""
+        with open(self.execution.log_path, "a", encoding="utf-8") as log:
+            log.truncate(self.log_start)  # appending goes on from the new end
+            log.write("".join(self.notes) + text)
 
     def _handle(self, event: dict[str, Any]) -> None:
         kind = event["kind"]
         if kind == "executing":
             self.attempts += 1
-            if self.attempts > 1:  # Dask retried the run after its worker died
-                with open(self.execution.log_path, "a", encoding="utf-8") as log:
-                    log.truncate(self.log_start)
+            if self.attempts > 1:  # Dask retried the run after its worker died: its log starts again
+                self._restart_log()
                 self._note(f"worker {self.info.get('worker')} was lost during the run; Dask started it again "
                            f"on worker {event['name']} (attempt {self.attempts})")
             self.address = event["address"]
@@ -307,9 +315,7 @@ class _Task:
         if result["output_notebook"] is not None:
             execution.output_notebook.write_text(result["output_notebook"], encoding="utf-8")
         # The worker's log is complete; the events may have arrived in another order than the result.
-        with open(execution.log_path, "a", encoding="utf-8") as log:
-            log.truncate(self.log_start)  # appending goes on from the new end
-            log.write(result["log"])
+        self._restart_log(result["log"])
         files = _unpack(result["files"], run_dir / FILES)
         outputs = _unpack(result["outputs"], run_dir / OUTPUTS)
         self.info.update(worker=result["worker"], worker_address=result["address"])
