@@ -14,6 +14,7 @@ Each issue's settings are traits here, grouped by concern; `jupyter-mlops config
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from dataclasses import dataclass
@@ -166,8 +167,9 @@ def _load(files: list[Path]) -> tuple[MLOps, dict[str, str]]:
             continue
         trait = instance.traits()[name]
         try:
-            setattr(instance, name, trait.from_string(text))
-        except (TraitError, ValueError) as error:
+            # A mapping is JSON in the environment (traitlets' own parsing of it is deprecated).
+            setattr(instance, name, json.loads(text) if isinstance(trait, Dict) else trait.from_string(text))
+        except (TraitError, ValueError) as error:  # json.JSONDecodeError is a ValueError
             raise SettingsError(f"{env_name(name)}={text!r} is not a valid {type(trait).__name__.lower()} "
                                 f"for setting {name}: {error}") from None
         sources[name] = f"environment {env_name(name)}"

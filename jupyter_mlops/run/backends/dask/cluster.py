@@ -4,6 +4,7 @@ SLURMCluster). One client per cluster per process, kept while the scheduler answ
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import sys
 import threading
@@ -72,6 +73,8 @@ def _connect(cluster: str) -> Client:
         except Exception as error:
             raise DaskClusterError(f"setting dask_cluster: {cls.__name__}(**{args!r}) could not start: "
                                    f"{type(error).__name__}: {error}") from None
+        if not _started:
+            atexit.register(close_all)  # e.g. Slurm jobs: cancelled when this process ends
         _started[cluster] = started
         return Client(started, set_as_default=False)
     if cluster.startswith(SCHEMES):
