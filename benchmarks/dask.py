@@ -81,7 +81,7 @@ def _batch(notebook: Path, alphas: list[float], depths: list[int], home: Path, *
     command = [sys.executable, "-m", "jupyter_mlops.cli", "batch", str(notebook),
                "-p", "alpha", ",".join(map(str, alphas)), "-p", "depth", ",".join(map(str, depths)), *backend]
     started = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, cwd=home.parent,
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=home.parent,
                    env={**os.environ, "JUPYTER_MLOPS_HOME": str(home)})
     return time.perf_counter() - started
 

@@ -46,6 +46,9 @@ class ScheduleSpec(BaseModel):
     steps: list[str] | None = None
     backend: str = "local"
     image: str | None = None
+    cluster: str | None = Field(default=None, description="Dask cluster (cluster backends); default: the "
+                                                          "dask_scheduler setting")
+    shared_path: bool = Field(default=False, description="The cluster's workers see the notebook's folder")
     timeout: float | None = Field(default=None, gt=0, description="Seconds a run may take before it is stopped")
     # Policies.
     catch_up: CatchUp = Field(default="once", description="Fires missed while no scheduler ran: run the latest "
@@ -73,7 +76,8 @@ class ScheduleSpec(BaseModel):
 
     def run_spec(self) -> RunSpec:
         return RunSpec(notebook=self.notebook, parameters=self.parameters, steps=self.steps, backend=self.backend,
-                       image=self.image, timeout=self.timeout, trigger="schedule")
+                       image=self.image, cluster=self.cluster, shared_path=self.shared_path, timeout=self.timeout,
+                       trigger="schedule")
 
 
 class Schedule(ScheduleSpec):

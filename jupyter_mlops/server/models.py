@@ -61,6 +61,9 @@ class StartRun(Request):
     steps: list[str] | None = Field(default=None, description="Run these steps and their dependencies; all if absent")
     backend: str = "local"
     image: str | None = Field(default=None, description="Container image (container backends)")
+    cluster: str | None = Field(default=None, description="Dask cluster: scheduler address or scheduler file "
+                                                          "(dask backend); default: the dask_scheduler setting")
+    shared_path: bool = Field(default=False, description="The Dask workers see the notebook's folder (dask backend)")
 
 
 class PageQuery(Request):

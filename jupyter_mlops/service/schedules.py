@@ -44,14 +44,16 @@ def _parse(data: ScheduleSpec | dict[str, Any], where: str = "schedule") -> Sche
 
 def _validated(spec: ScheduleSpec) -> ScheduleSpec:
     """Refuse now what would make every fire fail: a missing notebook, unknown parameters or steps,
-    values of the wrong type, an unknown backend. Stores the notebook's absolute path."""
+    values of the wrong type, an unknown backend or one that cannot take the runs (e.g. a Dask cluster
+    that does not answer). Stores the notebook's absolute path."""
     path = Path(spec.notebook).resolve()
     source = read_notebook(path)
     pipeline = parse_pipeline(source, name=str(path))
     parameters = validate_parameters(pipeline, spec.parameters)
     prepare_notebook(source, pipeline, spec.steps)  # raises for an unknown step
-    get_backend(spec.backend)
-    return spec.model_copy(update={"notebook": str(path), "parameters": parameters})
+    spec = spec.model_copy(update={"notebook": str(path), "parameters": parameters})
+    get_backend(spec.backend).check(spec.run_spec())
+    return spec
 
 
 def _free_name(notebook: str) -> str:

@@ -38,6 +38,8 @@ export interface StartRun {
   steps: string[] | null;
   backend: string;
   image: string | null;
+  cluster: string | null;
+  shared_path: boolean;
 }
 
 export function startRun(request: StartRun): Promise<Run> {

@@ -174,7 +174,9 @@ export function addRunCommands(app: JupyterFrontEnd, context: RunCommandsContext
           parameters: run.parameters,
           steps: run.steps_selected,
           backend: run.backend,
-          image: run.spec.image
+          image: run.spec.image,
+          cluster: run.spec.cluster ?? null,
+          shared_path: run.spec.shared_path ?? false
         });
       })
   });

@@ -79,7 +79,7 @@ export interface Run {
   started_at: string | null;
   ended_at: string | null;
   error: string | null;
-  spec: { image: string | null };
+  spec: { image: string | null; cluster?: string | null; shared_path?: boolean };
 }
 
 export interface RunPage {
@@ -97,6 +97,8 @@ export interface BackendState {
   available: boolean;
   detail: string;
   images?: string[];
+  /** Runs go to a cluster (dask): the dialog asks which, and `detail` says what it offers. */
+  cluster?: boolean;
 }
 
 export type CatchUp = 'once' | 'all' | 'skip';
@@ -111,6 +113,9 @@ export interface ScheduleSpec {
   steps: string[] | null;
   backend: string;
   image: string | null;
+  /** Dask cluster (scheduler address or file); null: the dask_scheduler setting. */
+  cluster: string | null;
+  shared_path: boolean;
   catch_up: CatchUp;
   overlap: Overlap;
   retries: number;
@@ -143,7 +148,9 @@ export interface BatchSpec {
   backend: string;
   /** null runs on the steps' --image, else the backend's default image. */
   image: string | null;
-  /** Runs at once; null lets the server use its number of cores. */
+  cluster: string | null;
+  shared_path: boolean;
+  /** Runs at once; null lets the server use its number of cores (dask: the cluster's threads). */
   parallel: number | null;
   fail_fast: boolean;
 }

@@ -82,6 +82,8 @@ class RunGroup(ABC):
 
 class Backend(ABC):
     name: ClassVar[str]
+    #: Runs go to a cluster named by `Execution.cluster` (the faces then offer --cluster, not images).
+    cluster: ClassVar[bool] = False
 
     @abstractmethod
     def execute(self, execution: Execution, on_step_event: StepEventSink) -> BackendOutcome:

@@ -109,6 +109,7 @@ def _unpack(data: bytes, destination: Path) -> list[str]:
 
 class DaskBackend(Backend):
     name = "dask"
+    cluster = True
 
     def availability(self) -> tuple[bool, str]:
         try:
