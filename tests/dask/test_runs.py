@@ -180,3 +180,25 @@ def test_get_backends_when_no_scheduler_answers(monkeypatch):
     monkeypatch.setenv("JUPYTER_MLOPS_DASK_CONNECT_TIMEOUT", "1")
     state = next(s for s in backend_states() if s.name == "dask")
     assert not state.available and "no Dask scheduler answers at tcp://127.0.0.1:1" in state.detail
+
+
+def test_cancelling_a_batch_kills_its_kernels_on_every_worker(shared_cluster, write_notebook):
+    from jupyter_mlops.service.batches import cancel_batch, get_batch
+
+    path = write_notebook([("seconds = 300", ["parameters"]), "%%mlstep sleep\nimport time\ntime.sleep(seconds)"])
+    batch = start_batch(BatchSpec(notebook=str(path), points=[{"seconds": 300}] * 4, backend="dask",
+                                  cluster=shared_cluster.address))
+    deadline = time.monotonic() + 120
+    def executing() -> int:
+        return sum(any(s.status.value == "running" for s in r.steps) for r in list_runs(batch_id=batch.id)[0])
+
+    while executing() < 2:
+        assert time.monotonic() < deadline, "the batch's first two runs never ran"
+        time.sleep(0.3)
+    cancel_batch(batch.id)
+    while not get_batch(batch.id).status.finished:
+        assert time.monotonic() < deadline + 60, "the cancelled batch never finished"
+        time.sleep(0.3)
+    assert {get_run(r).status for r in batch.run_ids} == {RunStatus.cancelled}
+    _no_kernel_left(shared_cluster, "w1")
+    _no_kernel_left(shared_cluster, "w2")

@@ -134,8 +134,9 @@ class DaskBackend(Backend):
         prepared = prepare_notebook(notebook, parse_pipeline(notebook, name=str(source)), spec.steps,
                                     run_timeout=spec.timeout, only=spec.only)
         kernel = spec.kernel_name or notebook.metadata.get("kernelspec", {}).get("name")
-        clusters.check_workers(client, cluster, clusters.Requirement(
-            resources(_plan_steps(prepared), clusters.workers(client)), kernel))
+        present = clusters.workers(client)
+        asked = [*_plan_steps(prepared), {"name": "run", "cpus": spec.cpus, "memory": spec.memory}]
+        clusters.check_workers(client, cluster, clusters.Requirement(resources(asked, present), kernel), present)
 
     def default_parallel(self, spec: Any) -> int | None:
         cluster = clusters.configured_cluster(spec.cluster)
@@ -223,9 +224,10 @@ class _Task:
         steps = _plan_steps(nbformat.reads(text, as_version=4))
         # The run's own --cpus / --memory count as one more ask beside its steps'.
         asked = [*steps, {"name": "run", "cpus": execution.cpus, "memory": execution.memory}]
-        needed = resources(asked, clusters.workers(self.client))
+        present = clusters.workers(self.client)
+        needed = resources(asked, present)
         if self.cluster != clusters.STARTED:
-            clusters.check_workers(self.client, self.cluster, clusters.Requirement(needed, None))
+            clusters.check_workers(self.client, self.cluster, clusters.Requirement(needed, None), present)
         shared = execution.shared_path
         folder = None
         if not shared and self.group is None:

@@ -127,12 +127,14 @@ class Requirement:
     kernel_name: str | None
 
 
-def check_workers(client: Client, cluster: str, requirement: Requirement) -> None:
+def check_workers(client: Client, cluster: str, requirement: Requirement,
+                  present: dict[str, dict[str, Any]] | None = None) -> None:
     """Refuse a run no worker can take: their Python, jupyter-mlops/papermill, kernel or resources.
 
-    A worker's answer is kept per process (workers that join later are asked when they appear).
+    `present`: the scheduler's workers, if just asked. A worker's answer is kept per process
+    (workers that join later are asked when they appear).
     """
-    present = workers(client)
+    present = workers(client) if present is None else present
     if not present:
         if cluster == STARTED:
             return  # the cluster's workers are still starting (e.g. Slurm jobs waiting for a node)
