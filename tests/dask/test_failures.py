@@ -82,7 +82,7 @@ def test_the_scheduler_going_away_mid_batch(new_cluster, write_notebook):
     thread.join(120)
     batch = done["batch"]
     runs = [get_run(run_id) for run_id in batch.run_ids]
-    assert [r.status for r in runs[:2]] == [RunStatus.succeeded] * 2
+    assert [r.status for r in runs[:2]] == [RunStatus.succeeded] * 2, [(r.error, open(r.log_path).read()) for r in runs[:2]]
     assert [r.status for r in runs[2:4]] == [RunStatus.lost] * 2
     assert all("the Dask scheduler at" in r.error and "went away" in r.error for r in runs[2:4])
     assert {r.status for r in runs[4:]} == {RunStatus.cancelled}  # recorded, with why

@@ -28,11 +28,9 @@ def test_gitignore_files_at_any_depth_are_honoured(tmp_path):
     kept = [path.relative_to(root).as_posix() for path in shipped_files(root)]
     assert kept == [".gitignore", "keep.bin", "nb.ipynb", "data/.gitignore", "data/small.csv"]
 
-    packed = pack_folder(root, limit=10_000)
-    unpack_folder(packed.data, tmp_path / "copy")
+    unpack_folder(pack_folder(root, limit=10_000), tmp_path / "copy")
     assert (tmp_path / "copy" / "data" / "small.csv").read_text() == "3,4"
     assert not (tmp_path / "copy" / "model.bin").exists()
-    assert pack_folder(root, limit=10_000).digest == packed.digest  # same content, same digest
 
 
 def test_a_folder_over_the_limit_names_its_biggest_files(tmp_path):

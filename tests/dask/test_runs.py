@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
 
@@ -15,7 +14,6 @@ from jupyter_mlops.run.model import RunSpec, RunStatus
 from jupyter_mlops.service.backends import backend_states
 from jupyter_mlops.service.batches import start_batch
 from jupyter_mlops.service.runs import cancel_run, get_run, list_runs, run_notebook, start_run
-from jupyter_mlops.store import runs as run_store
 
 WORK = """\
 %%mlstep prepare --outputs result.txt
@@ -202,3 +200,21 @@ def test_cancelling_a_batch_kills_its_kernels_on_every_worker(shared_cluster, wr
     assert {get_run(r).status for r in batch.run_ids} == {RunStatus.cancelled}
     _no_kernel_left(shared_cluster, "w1")
     _no_kernel_left(shared_cluster, "w2")
+
+
+def test_a_schedule_runs_on_its_cluster(shared_cluster, write_notebook):
+    from jupyter_mlops.service.schedules import add_schedule, run_schedule_now
+
+    path = write_notebook(["%%mlstep only\nx = 1"])
+    with pytest.raises(DaskClusterError, match="no Dask scheduler answers"):
+        add_schedule({"notebook": str(path), "cron": "0 6 * * *", "backend": "dask", "cluster": "tcp://127.0.0.1:1"})
+    schedule = add_schedule({"notebook": str(path), "cron": "0 6 * * *", "backend": "dask",
+                             "cluster": shared_cluster.address})
+    run = run_schedule_now(schedule.id)
+    deadline = time.monotonic() + 120
+    while not get_run(run.id).status.finished:
+        assert time.monotonic() < deadline, "the schedule's run never finished"
+        time.sleep(0.3)
+    record = get_run(run.id)
+    assert record.status == RunStatus.succeeded, record.error
+    assert record.backend_info["cluster"] == shared_cluster.address and record.backend_info["worker"]

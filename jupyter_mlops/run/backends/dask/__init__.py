@@ -44,7 +44,7 @@ from ..base import Backend, BackendOutcome, Execution, RunGroup, StepEventSink
 from ..docker.options import memory_bytes
 from . import cluster as clusters
 from . import remote
-from .folder import pack_folder
+from .folder import checked_files, pack_folder
 
 FILES = "files"
 OUTPUTS = "outputs"
@@ -126,7 +126,7 @@ class DaskBackend(Backend):
         notebook = read_notebook(source)
         _working_dir(source.parent, Path(spec.cwd) if spec.cwd else None, spec.shared_path)
         if not spec.shared_path:
-            pack_folder(source.parent, settings().dask_max_folder_size)
+            checked_files(source.parent, settings().dask_max_folder_size)
         if cluster == clusters.STARTED:
             clusters.check_cluster_setting()
             return
@@ -175,7 +175,7 @@ class _DaskGroup(RunGroup):
         self.client = clusters.client_for(self.cluster)
         notebook = Path(spec.notebook)
         source = read_notebook(notebook)
-        folder = None if spec.shared_path else pack_folder(notebook.parent, settings().dask_max_folder_size).data
+        folder = None if spec.shared_path else pack_folder(notebook.parent, settings().dask_max_folder_size)
         self.plugin = remote.plugin_name(group)
         self.client.register_plugin(remote.BatchKernels(
             group, folder, str(notebook.parent) if spec.shared_path else None,
@@ -231,7 +231,7 @@ class _Task:
         shared = execution.shared_path
         folder = None
         if not shared and self.group is None:
-            folder = pack_folder(execution.source_dir, settings().dask_max_folder_size).data
+            folder = pack_folder(execution.source_dir, settings().dask_max_folder_size)
         job = {
             "run_id": execution.run_id, "topic": self.topic, "notebook": text, "parameters": execution.parameters,
             "kernel_name": execution.kernel_name, "execution_timeout": execution.execution_timeout,

@@ -8,11 +8,9 @@ recorded, naming the biggest files so the user knows what to ignore.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import tarfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import pathspec
@@ -22,14 +20,6 @@ from ....errors import DaskFolderTooLargeError
 
 #: Never shipped, whatever .gitignore says: git's own data and Jupyter's checkpoints.
 ALWAYS_IGNORED = [".git/", ".ipynb_checkpoints/", "__pycache__/"]
-
-
-@dataclass(frozen=True)
-class PackedFolder:
-    data: bytes  # tar.gz
-    digest: str  # of the content: a worker unpacks a folder it already holds only once
-    files: int
-    size: int  # uncompressed bytes
 
 
 def _ignore_spec(folder: Path) -> pathspec.PathSpec | None:
@@ -64,8 +54,8 @@ def shipped_files(root: Path) -> list[Path]:
     return kept
 
 
-def pack_folder(root: Path, limit: int) -> PackedFolder:
-    """The folder as a tar.gz; refused with the biggest files named when over `limit` bytes."""
+def checked_files(root: Path, limit: int) -> list[Path]:
+    """The files to ship; refused with the biggest named when they hold over `limit` bytes."""
     files = shipped_files(root)
     sizes = [(path.stat().st_size, path) for path in files]
     total = sum(size for size, _ in sizes)
@@ -77,16 +67,16 @@ def pack_folder(root: Path, limit: int) -> PackedFolder:
             f"(setting dask_max_folder_size, {env_name('dask_max_folder_size')}); biggest: {biggest}. List what "
             "the run does not need in .gitignore, raise the limit, or use --shared-path if the workers see "
             "this folder")
+    return files
+
+
+def pack_folder(root: Path, limit: int) -> bytes:
+    """The folder as a tar.gz (see `checked_files`)."""
     buffer = io.BytesIO()
-    digest = hashlib.sha256()
     with tarfile.open(fileobj=buffer, mode="w:gz", compresslevel=1) as tar:
-        for path in files:
-            name = path.relative_to(root).as_posix()
-            content = path.read_bytes()
-            digest.update(name.encode() + b"\0" + hashlib.sha256(content).digest())
-            info = tar.gettarinfo(str(path), arcname=name)
-            tar.addfile(info, io.BytesIO(content))
-    return PackedFolder(buffer.getvalue(), digest.hexdigest(), len(files), total)
+        for path in checked_files(root, limit):
+            tar.add(str(path), arcname=path.relative_to(root).as_posix(), recursive=False)
+    return buffer.getvalue()
 
 
 def unpack_folder(data: bytes, destination: Path) -> None:
