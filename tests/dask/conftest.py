@@ -60,13 +60,15 @@ class DaskCluster:
             env={**os.environ, **(env or {})})
         self._wait(lambda client: True)
 
-    def start_worker(self, name: str, resources: str | None = None, nthreads: int = 1) -> subprocess.Popen:
+    def start_worker(self, name: str, resources: str | None = None, nthreads: int = 1,
+                     hide_also: tuple[Path, ...] = ()) -> subprocess.Popen:
         command = [*_dask(), "worker", self.address, "--host", "127.0.0.1", "--nthreads", str(nthreads),
                    "--no-dashboard", "--no-nanny", "--name", name]
         if resources:
             command += ["--resources", resources]
         # exec: the process we hold is the worker itself, so `kill -9` hits it and nothing else.
-        shell = f"mount -t tmpfs none {self.hidden} && exec {' '.join(command)}"
+        mounts = " && ".join(f"mount -t tmpfs none {path}" for path in (self.hidden, *hide_also))
+        shell = f"{mounts} && exec {' '.join(command)}"
         log = open(self.log_dir / f"{name}.log", "ab")
         process = subprocess.Popen(["unshare", "-m", "sh", "-c", shell], stdout=log, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, cwd="/", start_new_session=True)

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
+import pytest
+
+import jupyter_mlops
 from jupyter_mlops.batch.model import BatchSpec
+from jupyter_mlops.errors import DaskWorkerError
 from jupyter_mlops.run.model import RunSpec, RunStatus
 from jupyter_mlops.service.batches import get_batch, start_batch
 from jupyter_mlops.service.runs import get_run, list_runs, run_notebook
@@ -88,3 +93,13 @@ def test_the_scheduler_going_away_mid_batch(new_cluster, write_notebook):
     assert {r.status for r in runs[4:]} == {RunStatus.cancelled}  # recorded, with why
     assert all("went away" in r.error for r in runs[4:])
     assert get_batch(batch.id).status.finished and "went away" in batch.error
+
+
+def test_a_worker_without_jupyter_mlops_is_refused_before_anything_is_recorded(new_cluster, write_notebook):
+    cluster = new_cluster({})
+    cluster.start_worker("bare", hide_also=(Path(jupyter_mlops.__file__).parent,))
+    path = write_notebook(["x = 1"])
+    with pytest.raises(DaskWorkerError, match="Dask worker bare cannot run notebooks: .*jupyter_mlops.* install "
+                                              "jupyter-mlops"):
+        run_notebook(RunSpec(notebook=str(path), backend="dask", cluster=cluster.address))
+    assert list_runs()[1] == 0
