@@ -23,6 +23,7 @@ the reason. In a batch, each worker holds the batch's folder and a kernel fork s
 from __future__ import annotations
 
 import io
+import json
 import queue
 import tarfile
 import threading
@@ -54,6 +55,8 @@ KILL_GRACE = 10.0
 #: Seconds without a worker taking the run before the log says what it waits for.
 WAIT_NOTICE = 2.0
 POLL = 0.2
+#: The event the future's own callback adds when the task has ended.
+DONE = "done"
 
 _groups: dict[str, _DaskGroup] = {}
 
@@ -221,7 +224,7 @@ class _Task:
     def _job(self) -> tuple[dict[str, Any], bytes | None, dict[str, float]]:
         execution = self.execution
         text = execution.input_notebook.read_text(encoding="utf-8")
-        steps = _plan_steps(nbformat.reads(text, as_version=4))
+        steps = json.loads(text)["metadata"].get(PLAN_KEY, {}).get("steps", [])  # no validation: we wrote it
         # The run's own --cpus / --memory count as one more ask beside its steps'.
         asked = [*steps, {"name": "run", "cpus": execution.cpus, "memory": execution.memory}]
         present = clusters.workers(self.client)
@@ -258,6 +261,8 @@ class _Task:
 
     def _handle(self, event: dict[str, Any]) -> None:
         kind = event["kind"]
+        if kind == DONE:
+            return
         if kind == "executing":
             self.attempts += 1
             if self.attempts > 1:  # Dask retried the run after its worker died: its log starts again
@@ -334,6 +339,7 @@ class _Task:
         try:
             future = self.client.submit(remote.execute_job, job, folder, key=self.topic, pure=False,
                                         resources=needed or None)
+            future.add_done_callback(lambda _future: self.events.put({"kind": DONE}))  # wakes the watch at once
             try:
                 self._watch(future, needed)
             except KeyboardInterrupt:  # cancelled: kill the kernel on the worker, then record it

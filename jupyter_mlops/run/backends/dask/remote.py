@@ -26,7 +26,6 @@ import threading
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import papermill
 import zmq.asyncio
 from distributed import WorkerPlugin, get_worker
@@ -228,7 +227,7 @@ def execute_job(job: dict[str, Any], folder: bytes | None) -> dict[str, Any]:
         input_path.write_text(job["notebook"], encoding="utf-8")
         environment = {**job.get("environment", {}), "MLOPS_OUTPUT_DIR": str(files),
                        "JUPYTER_MLOPS_RUN_ID": run_id}
-        kernel_name = job["kernel_name"] or nbformat.reads(job["notebook"], as_version=4).metadata.get(
+        kernel_name = job["kernel_name"] or json.loads(job["notebook"])["metadata"].get(
             "kernelspec", {}).get("name") or "python3"
         log = _LiveLog(log_path, send)
         error = None
