@@ -63,8 +63,11 @@ def check_cluster_setting() -> None:
     _cluster_class()
 
 
-def _connect(cluster: str) -> Client:
-    timeout = settings().dask_connect_timeout
+#: Seconds `GET backends` waits for a scheduler: the dialogs ask it as they open.
+DESCRIBE_TIMEOUT = 2.0
+
+
+def _connect(cluster: str, timeout: float) -> Client:
     if cluster == STARTED:
         cls, args, workers = _cluster_class()
         try:
@@ -91,15 +94,17 @@ def _connect(cluster: str) -> Client:
                                f"(dask scheduler), or check --cluster / dask_scheduler") from None
 
 
-def client_for(cluster: str) -> Client:
-    """A connected client (made once per process and cluster; made again once the scheduler went away)."""
+def client_for(cluster: str, timeout: float | None = None) -> Client:
+    """A connected client (made once per process and cluster; made again once the scheduler went away).
+
+    `timeout`: seconds to wait for the scheduler; default: the dask_connect_timeout setting."""
     with _lock:
         client = _clients.get(cluster)
         if client is not None and client.status == "running":
             return client
         if client is not None:
             client.close()
-        _clients[cluster] = client = _connect(cluster)
+        _clients[cluster] = client = _connect(cluster, settings().dask_connect_timeout if timeout is None else timeout)
         return client
 
 
@@ -109,7 +114,7 @@ def describe(cluster: str) -> str:
         if cluster not in _clients:
             cls, _, workers = _cluster_class()
             return f"a {cls.__name__} started with each run, scaled to {workers} worker(s)"
-    info = client_for(cluster).scheduler_info(n_workers=-1)
+    info = client_for(cluster, min(DESCRIBE_TIMEOUT, settings().dask_connect_timeout)).scheduler_info(n_workers=-1)
     workers = info["workers"].values()
     threads = sum(w["nthreads"] for w in workers)
     memory = sum(w.get("memory_limit") or 0 for w in workers)
