@@ -81,9 +81,12 @@ def _batch(notebook: Path, alphas: list[float], depths: list[int], home: Path, *
     command = [sys.executable, "-m", "jupyter_mlops.cli", "batch", str(notebook),
                "-p", "alpha", ",".join(map(str, alphas)), "-p", "depth", ",".join(map(str, depths)), *backend]
     started = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=home.parent,
-                   env={**os.environ, "JUPYTER_MLOPS_HOME": str(home)})
-    return time.perf_counter() - started
+    done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=home.parent,
+                          env={**os.environ, "JUPYTER_MLOPS_HOME": str(home)})
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{done.stdout[-3000:]}")
+    return elapsed
 
 
 def _papermill_on_dask(address: str, notebook: Path, alphas: list[float], depths: list[int], out: Path) -> float:
