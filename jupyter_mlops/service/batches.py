@@ -24,7 +24,7 @@ from ..run.model import RunSpec, RunStatus
 from ..schedule.reconcile import mark_lost
 from ..store import runs as run_store
 from ..store import workers
-from .runs import cancel_run, get_pipeline, queue_run
+from .runs import cancel_run, check_run_spec, get_pipeline, queue_run
 
 
 def start_batch(spec: BatchSpec, *, wait: bool = False, on_progress: BatchProgress | None = None) -> Batch:
@@ -40,18 +40,13 @@ def start_batch(spec: BatchSpec, *, wait: bool = False, on_progress: BatchProgre
         pipeline.closure(spec.steps)  # an unknown step is refused before anything is recorded
     points = check_points(pipeline, spec.points, "batch")
     spec = spec.model_copy(update={"notebook": notebook, "points": points})
-
-    def run_spec(point: dict) -> RunSpec:
-        return RunSpec(notebook=notebook, parameters=point, steps=spec.steps, backend=spec.backend, image=spec.image,
-                       timeout=spec.timeout, cluster=spec.cluster, shared_path=spec.shared_path, trigger="batch")
-
     backend = get_backend(spec.backend)
-    backend.check(run_spec(points[0]))  # once for all runs (e.g. the cluster answers), before any is recorded
-    parallel = spec.parallel or backend.default_parallel(run_spec(points[0])) or default_parallel()
+    check_run_spec(run_spec(spec, points[0]))  # kernel, secrets, the cluster answers: before anything is recorded
+    parallel = spec.parallel or backend.default_parallel(run_spec(spec, points[0])) or default_parallel()
     batch = batch_store.create_batch(spec, parallel=parallel)
     if wait:  # this process executes it: `cancel_batch` from another shell signals it
         batch_store.set_worker(batch.id, os.getpid())
-    run_ids = [queue_run(run_spec(point), batch_id=batch.id).id for point in points]
+    run_ids = [queue_run(run_spec(spec, point), batch_id=batch.id).id for point in points]
 
     def with_runs(record: Batch) -> None:
         record.run_ids = run_ids
@@ -61,6 +56,13 @@ def start_batch(spec: BatchSpec, *, wait: bool = False, on_progress: BatchProgre
         return run_batch(batch.id, on_progress=on_progress)
     _launch_worker(batch)
     return batch
+
+
+def run_spec(spec: BatchSpec, point: dict) -> RunSpec:
+    """The run of one parameter set."""
+    return RunSpec(notebook=spec.notebook, parameters=point, steps=spec.steps, backend=spec.backend,
+                   image=spec.image, timeout=spec.timeout, kernel_name=spec.kernel_name, env=spec.env,
+                   secrets=spec.secrets, cluster=spec.cluster, shared_path=spec.shared_path, trigger="batch")
 
 
 def _launch_worker(batch: Batch) -> None:

@@ -18,7 +18,10 @@ from ..run.executor import INPUT_NOTEBOOK, ProgressCallback, execute_run
 from ..run.model import Run, RunSpec, RunStatus
 from ..run.prepare import prepare_notebook
 from ..store import runs as run_store
+from ..secrets.environment import check_secrets
 from ..store import workers
+from ..store.versions import read_version
+from .kernels import check_kernel
 
 
 def get_pipeline(notebook: str | os.PathLike | NotebookNode, *, name: str | None = None) -> Pipeline:
@@ -29,23 +32,32 @@ def get_pipeline(notebook: str | os.PathLike | NotebookNode, *, name: str | None
 def _validated(spec: RunSpec) -> tuple[RunSpec, NotebookNode]:
     """The spec with an absolute notebook path and checked parameters, and its prepared notebook."""
     path = Path(spec.notebook).resolve()
-    source = read_notebook(path)
+    source = read_version(spec.notebook_version) if spec.notebook_version else read_notebook(path)
     pipeline = parse_pipeline(source, name=str(path))
     parameters = validate_parameters(pipeline, spec.parameters)
     spec = spec.model_copy(update={"notebook": str(path), "parameters": parameters})
     return spec, prepare_notebook(source, pipeline, spec.steps, run_timeout=spec.timeout, only=spec.only)
 
 
+def check_run_spec(spec: RunSpec, *, reach: bool = True) -> None:
+    """What a spec asks of this machine beyond the notebook: its backend, kernel and secrets; with
+    `reach`, whether the backend can take the run (e.g. a Dask cluster answers and has the resources)."""
+    backend = get_backend(spec.backend)
+    check_kernel(spec.kernel_name, spec.backend)
+    check_secrets(spec.secrets)
+    if reach:
+        backend.check(spec)
+
+
 def queue_run(spec: RunSpec, *, schedule_id: str | None = None, batch_id: str | None = None) -> Run:
     """Validate a spec and record it as a queued run with its prepared notebook.
 
     Everything that can be wrong with the request (notebook, steps, parameters, backend — e.g.
-    an unreachable cluster) is refused here, before any record is written or any kernel starts.
+    an unreachable cluster —, kernel, secrets) is refused here, before any record is written or
+    any kernel starts.
     """
     spec, prepared = _validated(spec)
-    backend = get_backend(spec.backend)
-    if batch_id is None:  # a batch checks its spec once, before recording any of its runs
-        backend.check(spec)
+    check_run_spec(spec, reach=batch_id is None)  # a batch reaches its backend once, for all its runs
     run = run_store.create_run(spec, schedule_id=schedule_id, batch_id=batch_id)
     nbformat.write(prepared, Path(run.run_dir) / INPUT_NOTEBOOK)
     return run

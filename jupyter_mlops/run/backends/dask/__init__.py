@@ -239,6 +239,8 @@ class _Task:
             "run_id": execution.run_id, "topic": self.topic, "notebook": text, "parameters": execution.parameters,
             "kernel_name": execution.kernel_name, "execution_timeout": execution.execution_timeout,
             "save_each_cell": execution.save_each_cell, "batch_id": self.group and self.group.group,
+            # Secrets' values travel with the task, in memory; the worker masks them in all it writes.
+            "environment": execution.environment, "mask": execution.secret_values,
             "cwd": _working_dir(execution.source_dir, execution.cwd, shared),
             "shared_dir": str(execution.source_dir.resolve()) if shared else None,
             "outputs": sorted({path for step in steps for path in step.get("outputs", [])}),
@@ -376,7 +378,8 @@ class _Task:
                             f"the run exceeded its timeout of {execution.run_timeout:g} s; the cell ignored the "
                             f"interrupt, so its kernel{where} was killed {KILL_GRACE:g} s later")
         if result["error"] is not None:
-            return BackendOutcome(status=RunStatus.failed, error=result["error"] + where, info=self.info)
+            return BackendOutcome(status=RunStatus.failed, error=execution.masker.text(result["error"]) + where,
+                                  info=self.info)
         return BackendOutcome(info=self.info)
 
 
@@ -393,6 +396,7 @@ def _answers(client: Client) -> bool:
 
 
 def _outcome(execution: Execution, info: dict[str, Any], status: RunStatus, error: str) -> BackendOutcome:
+    error = execution.masker.text(error)
     with open(execution.log_path, "a", encoding="utf-8") as log:
         log.write(f"[mlops] {error}\n")
     return BackendOutcome(status=status, error=error, info=info)

@@ -1,7 +1,9 @@
 """What runs on a Dask worker: one task per run, executed with the step-aware engine.
 
 The task gets everything as data — the prepared notebook, the notebook's folder (a tar.gz, or
-a path the worker sees with `--shared-path`), parameters — and returns everything as data:
+a path the worker sees with `--shared-path`), parameters, the kernel's variables (secrets'
+values among them, in memory only, masked as *** in all the run writes) — and returns
+everything as data:
 the output notebook, the log, the files written to `$MLOPS_OUTPUT_DIR` and the declared
 outputs. While it runs, step events and log lines go to the client as Dask events on the
 run's topic (`Worker.log_event`, safe from the task's thread).
@@ -34,6 +36,7 @@ from papermill.exceptions import PapermillExecutionError
 
 import jupyter_mlops
 
+from ....secrets.masking import Masker
 from ... import engine
 from .folder import pack_files, unpack_folder
 
@@ -225,15 +228,16 @@ def execute_job(job: dict[str, Any], folder: bytes | None) -> dict[str, Any]:
         files.mkdir()
         input_path, output_path, log_path = scratch / "input.ipynb", scratch / "output.ipynb", scratch / "run.log"
         input_path.write_text(job["notebook"], encoding="utf-8")
-        environment = {**job.get("environment", {}), "MLOPS_OUTPUT_DIR": str(files),
-                       "JUPYTER_MLOPS_RUN_ID": run_id}
+        environment = {**job["environment"], "MLOPS_OUTPUT_DIR": str(files), "JUPYTER_MLOPS_RUN_ID": run_id}
         kernel_name = job["kernel_name"] or json.loads(job["notebook"])["metadata"].get(
             "kernelspec", {}).get("name") or "python3"
         log = _LiveLog(log_path, send)
+        masker = Masker(job["mask"])
+        pooled = plugin is not None and plugin.pool is not None
         error = None
         manager = None
         try:
-            if plugin is not None and plugin.pool is not None:
+            if pooled:
                 manager = plugin.pool.take()
             else:
                 manager = _start_kernel(kernel_name, cwd, {**os.environ, **environment})
@@ -245,17 +249,19 @@ def execute_job(job: dict[str, Any], folder: bytes | None) -> dict[str, Any]:
                 execution_timeout=job["execution_timeout"], progress_bar=False,
                 mlops_on_step_event=lambda step, event, details: log.send_after_log(
                     "step", {"step": step, "event": event, "details": json.loads(json.dumps(details, default=str))}),
-                mlops_log=log, mlops_environment=environment, mlops_cwd=str(cwd))
+                mlops_log=log, mlops_mask=job["mask"],
+                # A pooled kernel started before its run: it gets the run's variables and folder now.
+                mlops_kernel_environment=environment if pooled else {}, mlops_cwd=str(cwd) if pooled else None)
         except PapermillExecutionError:
             pass  # the engine recorded which step failed and why in the output notebook
         except Exception as failure:  # the kernel could not start, the notebook could not be written…
-            error = f"{type(failure).__name__}: {failure}"
+            error = masker.text(f"{type(failure).__name__}: {failure}")
             log.write(f"[mlops] {error}\n")
         finally:
             with _LOCK:
                 _RUNNING.pop(run_id, None)
             if manager is not None:
-                if plugin is not None and plugin.pool is not None:
+                if pooled:
                     plugin.pool.discard(manager)
                 else:
                     _stop_kernel(manager)
