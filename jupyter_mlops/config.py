@@ -14,6 +14,7 @@ Each issue's settings are traits here, grouped by concern; `jupyter-mlops config
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_core.paths import jupyter_config_path
-from traitlets import Bool, CaselessStrEnum, Float, Int, TraitError, Unicode
+from traitlets import Bool, CaselessStrEnum, Dict, Float, Int, TraitError, Unicode
 from traitlets.config import Config, Configurable
 from traitlets.config.loader import ConfigFileNotFound, JSONFileConfigLoader, PyFileConfigLoader
 
@@ -53,6 +54,22 @@ class MLOps(Configurable):
     docker_pids_limit = Int(512, help="Most processes a run's container may hold.").tag(config=True)
     docker_user = Unicode("", help="uid:gid docker runs use; empty: the host user, or for root the notebook "
                                    "folder's owner (never root).").tag(config=True)
+
+    # -- dask backend -------------------------------------------------------------------------------------
+    dask_scheduler = Unicode(
+        "", help="The Dask cluster of `--backend dask` runs that give no --cluster: a scheduler address "
+                 "(tcp://host:8786) or the path of a scheduler file (dask scheduler --scheduler-file).").tag(config=True)
+    dask_cluster = Dict(
+        {}, help="A cluster to start instead of connecting to a running scheduler, used when neither --cluster nor "
+                 "dask_scheduler is given: {\"class\": \"dask_jobqueue.SLURMCluster\", \"args\": {...keyword "
+                 "arguments...}, \"workers\": N}. It lives as long as the process that runs the work (a run's "
+                 "worker, a batch), which scales it to `workers` (default 1).").tag(config=True)
+    dask_max_folder_size = Int(
+        100_000_000, help="Most bytes of the notebook's folder (what .gitignore keeps) that travel to a Dask worker "
+                          "with each run; larger folders are refused (use --shared-path if the workers see them).",
+    ).tag(config=True)
+    dask_connect_timeout = Float(
+        10.0, help="Seconds to wait for the Dask scheduler to answer before a run is refused.").tag(config=True)
 
     # -- scheduler ----------------------------------------------------------------------------------------
     run_scheduler = Bool(
@@ -183,8 +200,9 @@ def _load(files: list[Path]) -> tuple[MLOps, dict[str, str]]:
             continue
         trait = instance.traits()[name]
         try:
-            setattr(instance, name, trait.from_string(text))
-        except (TraitError, ValueError) as error:
+            # A mapping is JSON in the environment (traitlets' own parsing of it is deprecated).
+            setattr(instance, name, json.loads(text) if isinstance(trait, Dict) else trait.from_string(text))
+        except (TraitError, ValueError) as error:  # json.JSONDecodeError is a ValueError
             raise SettingsError(f"{env_name(name)}={text!r} is not a valid {type(trait).__name__.lower()} "
                                 f"for setting {name}: {error}") from None
         sources[name] = f"environment {env_name(name)}"

@@ -5,13 +5,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 python3 -m pip install --quiet --upgrade pip
-python3 -m pip install --quiet -e ".[test]"
+python3 -m pip install --quiet -e ".[test,dask]"
 ./scripts/setup-browser.sh
 # The docker backend's engine and base image. A machine where no engine can start still gets
 # everything else; the docker tests then skip with a loud message.
 if ! ./scripts/setup-docker.sh; then
     echo "!!!!!!!!!! WARNING: scripts/setup-docker.sh failed: no Docker engine or base image;" >&2
     echo "!!!!!!!!!! the docker backend will not work here and tests/docker will be SKIPPED" >&2
+fi
+# A single-node Slurm for the dask backend's Slurm tests (dask-jobqueue's SLURMCluster).
+if ! ./scripts/setup-slurm.sh; then
+    echo "!!!!!!!!!! WARNING: scripts/setup-slurm.sh failed: no Slurm here; the Slurm tests in tests/dask" >&2
+    echo "!!!!!!!!!! will be SKIPPED (the rest of the dask backend does not need it)" >&2
 fi
 # Airflow for the export tests, in its own cached virtual environment (the `airflow` extra).
 if ! ./scripts/setup-airflow.sh; then

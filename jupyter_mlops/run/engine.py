@@ -60,6 +60,9 @@ class StepAwareClient(PapermillNotebookClient):
     mlops_environment = Dict(value_trait=Unicode(), help="variables added to the environment of the kernel "
                                                          "this client starts (a given kernel has its own)")
     mlops_mask = List(Unicode(), help="secret values: written as *** in every output, error and log line")
+    mlops_kernel_environment = Dict(value_trait=Unicode(), help="variables set inside a Python kernel started "
+                                                                "ahead of its run (which could not get them at start)")
+    mlops_cwd = AnyTrait(None, allow_none=True, help="working directory for a kernel started ahead elsewhere")
 
     def execute(self, **kwargs: Any) -> NotebookNode:
         self.reset_execution_trackers()
@@ -91,6 +94,8 @@ class StepAwareClient(PapermillNotebookClient):
         outcome = {"status": "succeeded", "error": None, "failed_step": None}
         if plan.get(CONTEXT_KEY) is not None:
             self._share_context(plan[CONTEXT_KEY])
+        if self.mlops_kernel_environment or self.mlops_cwd:
+            self._prepare_kernel()
 
         for step, indices in _groups(self.nb.cells):
             step_options = options.get(step, {}) if step else {}
@@ -150,6 +155,18 @@ class StepAwareClient(PapermillNotebookClient):
             return
         code = f"import os as _o; _o.environ[{RUN_CONTEXT_ENV!r}] = {json.dumps(context)!r}; del _o"
         self.kc.execute(code, silent=True, store_history=False)
+
+    def _prepare_kernel(self) -> None:
+        """Give a Python kernel taken from a pool its run's variables and working directory
+        (as `_share_context`: sent ahead of the first cell, not waited for)."""
+        if self.nb.metadata.get("kernelspec", {}).get("language") not in (None, "python"):
+            return
+        code = "import os as _o; "
+        if self.mlops_kernel_environment:
+            code += f"_o.environ.update(__import__('json').loads({json.dumps(self.mlops_kernel_environment)!r})); "
+        if self.mlops_cwd:
+            code += f"_o.chdir({str(self.mlops_cwd)!r}); "
+        self.kc.execute(code + "del _o", silent=True, store_history=False)
 
     def _execute_cells(self, indices: list[int], check: bool = False) -> dict[str, str] | None:
         """Run cells in order; on failure say how it failed: error, check, timeout, exit or dead kernel.

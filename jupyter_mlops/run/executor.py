@@ -52,7 +52,8 @@ def execute_run(run_id: str, on_progress: ProgressCallback | None = None, *,
         cwd=Path(spec.cwd) if spec.cwd else None, kernel_name=spec.kernel_name,
         execution_timeout=spec.execution_timeout, run_timeout=spec.timeout, log_output=spec.log_output,
         image=spec.image, network=spec.network, cpus=spec.cpus, memory=spec.memory,
-        writable_source=spec.writable_source, save_each_cell=save_each_cell,
+        writable_source=spec.writable_source, save_each_cell=save_each_cell, cluster=spec.cluster,
+        shared_path=spec.shared_path, group=run.batch_id,
         environment={**spec.env, **secret_values}, secret_variables=frozenset(secret_values))
     backend = get_backend(run.backend)
     prepared = nbformat.read(execution.input_notebook, as_version=4)
@@ -88,6 +89,14 @@ def execute_run(run_id: str, on_progress: ProgressCallback | None = None, *,
         if on_progress:
             on_progress(updated)
 
+    def on_info(details: dict) -> None:
+        def change(record: Run) -> None:
+            record.backend_info.update(details)
+        updated = run_store.update_run(run_id, change)
+        if on_progress:
+            on_progress(updated)
+
+    execution.on_info = on_info
     try:
         if take_kernel is not None:
             try:
@@ -150,7 +159,7 @@ def _finish(run_id: str, execution: Execution, *, status: RunStatus | None, erro
         if notebook is not None:
             record.steps = step_results(notebook) or record.steps
             record.metrics = metrics(notebook)
-        if status == RunStatus.cancelled:
+        if status in (RunStatus.cancelled, RunStatus.lost):  # stopped from outside: no step is left running
             for step in record.steps:
                 if step.status not in (StepStatus.succeeded, StepStatus.failed):
                     step.status = StepStatus.skipped

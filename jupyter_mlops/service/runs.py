@@ -40,21 +40,25 @@ def _validated(spec: RunSpec) -> tuple[RunSpec, NotebookNode]:
     return spec, prepare_notebook(source, pipeline, spec.steps, run_timeout=spec.timeout, only=spec.only)
 
 
-def check_run_spec(spec: RunSpec) -> None:
-    """What a spec asks of this machine beyond the notebook: its backend, kernel and secrets."""
-    get_backend(spec.backend)
+def check_run_spec(spec: RunSpec, *, reach: bool = True) -> None:
+    """What a spec asks of this machine beyond the notebook: its backend, kernel and secrets; with
+    `reach`, whether the backend can take the run (e.g. a Dask cluster answers and has the resources)."""
+    backend = get_backend(spec.backend)
     check_kernel(spec.kernel_name, spec.backend)
     check_secrets(spec.secrets)
+    if reach:
+        backend.check(spec)
 
 
 def queue_run(spec: RunSpec, *, schedule_id: str | None = None, batch_id: str | None = None) -> Run:
     """Validate a spec and record it as a queued run with its prepared notebook.
 
-    Everything that can be wrong with the request (notebook, steps, parameters, backend,
-    kernel, secrets) is refused here, before any record is written or any kernel starts.
+    Everything that can be wrong with the request (notebook, steps, parameters, backend — e.g.
+    an unreachable cluster —, kernel, secrets) is refused here, before any record is written or
+    any kernel starts.
     """
     spec, prepared = _validated(spec)
-    check_run_spec(spec)
+    check_run_spec(spec, reach=batch_id is None)  # a batch reaches its backend once, for all its runs
     check_ready(spec.notify, f"run of {Path(spec.notebook).name}")
     run = run_store.create_run(spec, schedule_id=schedule_id, batch_id=batch_id)
     nbformat.write(prepared, Path(run.run_dir) / INPUT_NOTEBOOK)

@@ -46,6 +46,8 @@ export interface StartRun {
   steps: string[] | null;
   backend: string;
   image: string | null;
+  cluster: string | null;
+  shared_path: boolean;
   kernel_name: string | null;
   env: Record<string, string>;
   secrets: Record<string, string>;

@@ -87,6 +87,8 @@ export interface Run {
     secrets: Record<string, string>;
     /** The kept notebook version the run executed (a pinned schedule's), else null. */
     notebook_version: string | null;
+    cluster?: string | null;
+    shared_path?: boolean;
   };
   /** Every delivery attempt about this run (notify/model.py Delivery). */
   notifications?: Delivery[];
@@ -151,6 +153,8 @@ export interface BackendState {
   available: boolean;
   detail: string;
   images?: string[];
+  /** Runs go to a cluster (dask): the dialog asks which, and `detail` says what it offers. */
+  cluster?: boolean;
 }
 
 export type CatchUp = 'once' | 'all' | 'skip';
@@ -165,6 +169,9 @@ export interface ScheduleSpec {
   steps: string[] | null;
   backend: string;
   image: string | null;
+  /** Dask cluster (scheduler address or file); null: the dask_scheduler setting. */
+  cluster: string | null;
+  shared_path: boolean;
   catch_up: CatchUp;
   overlap: Overlap;
   retries: number;
@@ -242,7 +249,9 @@ export interface BatchSpec {
   backend: string;
   /** null runs on the steps' --image, else the backend's default image. */
   image: string | null;
-  /** Runs at once; null lets the server use its number of cores. */
+  cluster: string | null;
+  shared_path: boolean;
+  /** Runs at once; null lets the server use its number of cores (dask: the cluster's threads). */
   parallel: number | null;
   fail_fast: boolean;
   kernel_name: string | null;
