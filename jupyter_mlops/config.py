@@ -59,6 +59,23 @@ class MLOps(Configurable):
         None, allow_none=True, help="Scheduled runs at once, across all schedules, when this process's scheduler "
                                     "is the active one; none: no limit.").tag(config=True)
 
+    # -- warm runs (single runs and fires start at once) ---------------------------------------------------
+    warm_runs = Bool(
+        True, help="In the Jupyter server and the `scheduler` daemon, start single runs and fires from a long-lived "
+                   "launcher that keeps warm kernels (forked from a fork server), instead of a new worker process "
+                   "and a new kernel per run. Every run still gets a brand-new kernel. False: today's cold path.",
+    ).tag(config=True)
+    warm_kernels = Int(
+        2, min=0, max=16, help="Warm kernels kept ready per kernelspec in use (0: none kept; a run then forks its "
+                               "kernel when it starts, still without a new interpreter).").tag(config=True)
+    warm_idle_timeout = Float(
+        600.0, min=0.0, help="Seconds without a run of a kernelspec after which its warm kernels and fork server "
+                             "shut down (0: never); the next run of it starts them again.").tag(config=True)
+    warm_preload = Unicode(
+        "", help="Modules, comma-separated, that the warm kernels' fork server imports besides what every kernel "
+                 "imports at start (e.g. numpy,pandas): a run's `import` of them is then already done.",
+    ).tag(config=True)
+
     # -- server events ------------------------------------------------------------------------------------
     events_poll_interval = Float(
         0.5, help="Seconds between two looks at the store for run, batch and schedule changes to push to the event "

@@ -29,12 +29,16 @@ class _NoLongerQueued(Exception):
 
 
 def execute_run(run_id: str, on_progress: ProgressCallback | None = None, *,
-                take_kernel: Callable[[], Any] | None = None, save_each_cell: bool = True) -> Run:
+                take_kernel: Callable[[], Any] | None = None, save_each_cell: bool = True,
+                backend_info: dict[str, Any] | None = None) -> Run:
     """Run a queued run to its end. Ctrl-C / SIGTERM (KeyboardInterrupt) records it cancelled.
 
-    `take_kernel` returns the `Execution.kernel_manager` to use; it is called once the run is
-    recorded running, just before it executes, so that the kernel can finish starting while
-    the run prepares (batches take kernels from their pool). `save_each_cell`: see `Execution`.
+    `take_kernel` returns the `Execution.kernel_manager` to use (None: the backend starts one);
+    it is called once the run is recorded running, just before it executes, so that the kernel
+    can finish starting while the run prepares (batches take kernels from their pool, warm runs
+    from the launcher's). `save_each_cell`: see `Execution`. `backend_info` (which the caller
+    may fill while the run executes, e.g. where its kernel came from) joins the record's
+    `backend_info` when the run ends.
     """
     run = run_store.get_run(run_id)
     spec = run.spec
@@ -86,11 +90,14 @@ def execute_run(run_id: str, on_progress: ProgressCallback | None = None, *,
             try:
                 execution.kernel_manager = take_kernel()
             except Exception as error:  # the kernel could not start: this run fails, with the reason
-                return _finish(run_id, execution, status=RunStatus.failed, error=f"{type(error).__name__}: {error}")
+                return _finish(run_id, execution, status=RunStatus.failed, error=f"{type(error).__name__}: {error}",
+                               info=backend_info)
         result = backend.execute(execution, on_step_event)
     except KeyboardInterrupt:
-        return _finish(run_id, execution, status=RunStatus.cancelled, error="cancelled by the user")
-    return _finish(run_id, execution, status=result.status, error=result.error, info=result.info)
+        return _finish(run_id, execution, status=RunStatus.cancelled, error="cancelled by the user",
+                       info=backend_info)
+    return _finish(run_id, execution, status=result.status, error=result.error,
+                   info={**(backend_info or {}), **result.info})
 
 
 def _finish(run_id: str, execution: Execution, *, status: RunStatus | None, error: str | None,
