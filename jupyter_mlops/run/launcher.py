@@ -280,7 +280,7 @@ class _Launcher:
                 sys.stderr.flush()
                 os._exit(code)
         self.workers[pid] = (pool, kernel)
-        self.reply({"pid": pid})
+        self.reply({"pid": pid, "run": request["run"]})
 
     def _become_worker(self, request: dict[str, Any], pool: _Pool | None, kernel: WarmKernel | None,
                        note: str | None) -> int:
@@ -603,19 +603,26 @@ class Launcher:
         with self._lock:
             if self._gone:
                 raise LauncherError(f"the run launcher (pid {self.process.pid}) has exited")
+            deadline = time.monotonic() + timeout
             try:
                 self.process.stdin.write(json.dumps(request) + "\n")
                 self.process.stdin.flush()
-                reply = self._replies.get(timeout=timeout)
+                # A reply to an earlier request that timed out names another run (whose worker
+                # then finds it no longer queued and does nothing): skipped.
+                while (reply := self._replies.get(timeout=max(deadline - time.monotonic(), 0.001))) is not None \
+                        and reply["run"] != run_id:
+                    pass
             except (OSError, queue.Empty) as error:
-                raise LauncherError(f"the run launcher (pid {self.process.pid}) did not answer: "
-                                    f"{type(error).__name__}: {error}") from None
+                raise LauncherError(f"the run launcher (pid {self.process.pid}) did not answer within {timeout:g} s"
+                                    f" ({type(error).__name__})") from None
         if reply is None:
             raise LauncherError(f"the run launcher (pid {self.process.pid}) exited (status {self.process.wait()})")
         return self._workers.get(reply["pid"]) or WorkerProcess(reply["pid"])
 
     def close(self, timeout: float = 10.0) -> None:
         """No more runs: the idle kernels go at once; runs in progress finish in their workers."""
+        if not self.ready.is_set():  # still importing: it has started no worker, nothing to finish
+            self.process.terminate()  # its fork server, if any, sees its pipe close and kills its kernels
         with self._lock:
             try:
                 self.process.stdin.close()
