@@ -109,10 +109,21 @@ def use_server_config(config: Config | None) -> None:
         _server_config, _cached = config, None
 
 
+#: The variables jupyter_config_path depends on → the candidate files: working the path out
+#: costs about a millisecond (home and real paths), and every store transaction reads a setting.
+_files_for: dict[tuple, list[Path]] = {}
+
+
 def _config_files() -> list[Path]:
     """Candidate files, lowest precedence first (jupyter_config_path lists the highest first)."""
-    return [Path(folder) / f"{CONFIG_FILE}{suffix}"
-            for folder in reversed(jupyter_config_path()) for suffix in (".json", ".py")]
+    key = tuple(sorted((name, value) for name, value in os.environ.items()
+                       if (name.startswith(("JUPYTER", "XDG_")) and not name.startswith(ENV_PREFIX))
+                       or name in ("HOME", "PROGRAMDATA")))
+    files = _files_for.get(key)
+    if files is None:
+        files = _files_for[key] = [Path(folder) / f"{CONFIG_FILE}{suffix}"
+                                   for folder in reversed(jupyter_config_path()) for suffix in (".json", ".py")]
+    return files
 
 
 def _key(files: list[Path]) -> tuple:

@@ -357,7 +357,10 @@ def _preimport() -> None:
     from . import engine, executor  # noqa: F401 (papermill, nbclient, lineage, the store)
     from .backends import backend_names
 
+    from ..lineage.environment import _distribution_entries
+
     backend_names()  # the entry point scan, once
+    _distribution_entries()  # the listing of sys.path folders each run's lineage keys its environment by
     nbformat.reads(nbformat.writes(nbformat.v4.new_notebook()), as_version=4)  # the schema validator
 
 
