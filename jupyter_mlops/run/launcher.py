@@ -307,7 +307,7 @@ class _Launcher:
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
-        return _execute(request["run"], request.get("kernel"), pool.spec if pool else None, kernel, note)
+        return _execute(request["run"], request, pool.spec if pool else None, kernel, note)
 
     def reap(self) -> None:
         for pid in list(self.workers):
@@ -471,52 +471,68 @@ async def _adopt(kernel: WarmKernel, kernel_name: str, spec: Any, cwd: str) -> A
     return manager
 
 
-def _release(manager: Any, kernel: WarmKernel) -> None:
-    try:
-        os.killpg(kernel.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    for client in manager.handed_out:
-        client.stop_channels()
-    asyncio.run(manager.cleanup_resources())
-    manager.context.destroy(linger=0)
+class _Adoption:
+    """Connects to the warm kernel and moves it to the run's folder and environment, in a thread
+    of its own from the worker's start: meanwhile the run prepares (lineage, records)."""
+
+    def __init__(self, kernel: WarmKernel, kernel_name: str, spec: Any, cwd: str) -> None:
+        self.kernel = kernel
+        self.manager: Any = None
+        self.error: Exception | None = None
+        self._thread = threading.Thread(target=self._adopt, args=(kernel_name, spec, cwd), name="mlops-adopt",
+                                        daemon=True)
+        self._thread.start()
+
+    def _adopt(self, kernel_name: str, spec: Any, cwd: str) -> None:
+        try:
+            self.manager = asyncio.run(_adopt(self.kernel, kernel_name, spec, cwd))
+        except Exception as error:  # it died, or cannot move there: the run starts a kernel of its own
+            self.error = error
+
+    def result(self) -> Any:
+        """The kernel's manager once adopted; raises what went wrong instead."""
+        self._thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.manager
+
+    def release(self) -> None:
+        try:
+            os.killpg(self.kernel.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self._thread.join(10)  # it ends at once now that the kernel is gone
+        if self.manager is not None:
+            for client in self.manager.handed_out:
+                client.stop_channels()
+            asyncio.run(self.manager.cleanup_resources())
+            self.manager.context.destroy(linger=0)
 
 
-def _execute(run_id: str, kernel_name: str | None, spec: Any, kernel: WarmKernel | None, note: str | None) -> int:
-    from ..store import runs as run_store
+def _execute(run_id: str, request: dict[str, Any], spec: Any, kernel: WarmKernel | None, note: str | None) -> int:
     from .executor import execute_run
 
     info: dict[str, Any] = {}
-    adopted: list[Any] = []
+    kernel_name = request.get("kernel")
+    adoption = _Adoption(kernel, kernel_name, spec, request["kernel_cwd"]) if kernel is not None else None
 
     def take_kernel() -> Any:
-        if kernel is None:
+        if adoption is None:
             info["kernel"] = f"started by the run: {note}"
             return None
-        run = run_store.get_run(run_id)
-        cwd = run.spec.cwd or str(Path(run.spec.notebook).parent)
         try:
-            adopted.append(asyncio.run(_adopt(kernel, kernel_name, spec, cwd)))
-        except Exception as error:  # it died, or cannot move there: a kernel of its own, as before
+            manager = adoption.result()
+        except Exception as error:
             info["kernel"] = f"started by the run: the warm kernel failed ({type(error).__name__}: {error})"
-            try:
-                os.killpg(kernel.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
             return None
         info["kernel"] = "warm"
-        return adopted[0]
+        return manager
 
     try:
         run = execute_run(run_id, take_kernel=take_kernel if kernel_name else None, backend_info=info)
     finally:
-        if adopted:
-            _release(adopted[0], kernel)
-        elif kernel is not None:
-            try:
-                os.killpg(kernel.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+        if adoption is not None:
+            adoption.release()
     return 0 if run.status.value == "succeeded" else 1
 
 
@@ -597,12 +613,14 @@ class Launcher:
         for worker in list(self._workers.values()):
             worker.orphaned = True
 
-    def launch(self, run_id: str, log_path: str, kernel_name: str | None, timeout: float = 30.0) -> WorkerProcess:
-        """Fork a worker for the queued run (with a warm kernel of `kernel_name`, if given)."""
+    def launch(self, run_id: str, log_path: str, kernel_name: str | None, kernel_cwd: str,
+               timeout: float = 30.0) -> WorkerProcess:
+        """Fork a worker for the queued run (with a warm kernel of `kernel_name`, if given, moved
+        to `kernel_cwd`)."""
         from ..errors import LauncherError
 
-        request = {"run": run_id, "log": log_path, "kernel": kernel_name, "cwd": os.getcwd(),
-                   "env": dict(os.environ)}
+        request = {"run": run_id, "log": log_path, "kernel": kernel_name, "kernel_cwd": kernel_cwd,
+                   "cwd": os.getcwd(), "env": dict(os.environ)}
         with self._lock:
             if self._gone:
                 raise LauncherError(f"the run launcher (pid {self.process.pid}) has exited")

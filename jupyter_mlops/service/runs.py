@@ -15,6 +15,7 @@ from nbformat import NotebookNode
 
 from ..config import settings
 from ..errors import LauncherError, MLOpsError, RunStateError
+from ..lineage.capture import working_dir
 from ..pipeline import Pipeline, parse_pipeline, read_notebook
 from ..pipeline.parameters import validate_parameters
 from ..run.backends import get_backend
@@ -119,7 +120,8 @@ def _warm_launch(run: Run) -> WorkerProcess | None:
             log.warning("the run launcher exited; starting a new one")
             start_launcher()
             return None
-        return _launcher.launch(run.id, str(Path(run.run_dir) / "worker.log"), _kernel_name(run))
+        return _launcher.launch(run.id, str(Path(run.run_dir) / "worker.log"), _kernel_name(run),
+                                str(working_dir(run)))
     except (LauncherError, MLOpsError, OSError, ValueError) as error:  # e.g. a setting out of range
         log.warning("run %s starts the cold way: %s", run.id, error)
         return None
