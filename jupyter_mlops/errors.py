@@ -18,6 +18,17 @@ class SettingsError(MLOpsError):
     """A setting that cannot be used: an unknown name, a value of the wrong type, an unreadable config file."""
 
 
+# -- secrets --------------------------------------------------------------------------------
+
+
+class SecretError(MLOpsError):
+    """A secret that cannot be stored or used: a bad name, an empty value."""
+
+
+class SecretNotFoundError(SecretError):
+    """A secret a run or a channel needs is not set."""
+
+
 # -- notebooks ------------------------------------------------------------------------------
 
 
