@@ -35,6 +35,7 @@ import secrets
 import selectors
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -176,6 +177,7 @@ class _Launcher:
         self.pools: dict[str, _Pool] = {}
         self.retired: list[_Pool] = []
         self.workers: dict[int, tuple[_Pool | None, WarmKernel | None]] = {}
+        self.sockets: set[int] = set()  # the listening socket and its connections: no worker holds them
         self.stopping = False
 
     def reply(self, message: dict[str, Any]) -> None:
@@ -254,7 +256,8 @@ class _Launcher:
 
     # -- workers ----------------------------------------------------------------------------------
 
-    def launch(self, request: dict[str, Any]) -> None:
+    def launch(self, request: dict[str, Any]) -> int:
+        """Fork the request's worker; its pid."""
         pool, kernel, note = None, None, None
         kernel_name = request.get("kernel")
         if kernel_name:
@@ -280,7 +283,7 @@ class _Launcher:
                 sys.stderr.flush()
                 os._exit(code)
         self.workers[pid] = (pool, kernel)
-        self.reply({"pid": pid, "run": request["run"]})
+        return pid
 
     def _become_worker(self, request: dict[str, Any], pool: _Pool | None, kernel: WarmKernel | None,
                        note: str | None) -> int:
@@ -292,7 +295,7 @@ class _Launcher:
         signal.signal(signal.SIGINT, signal.default_int_handler)
         log.handlers.clear()
         keep = {0, 1, 2}
-        for fd in (self.wakeup, self.replies.fileno() if self.replies else -1,
+        for fd in (self.wakeup, self.replies.fileno() if self.replies else -1, *self.sockets,
                    *(p.server.process.stdin.fileno() for p in [*self.pools.values(), *self.retired]
                      if p.server.process.stdin and not p.server.process.stdin.closed)):
             if fd not in keep and fd >= 0:
@@ -364,6 +367,16 @@ def _preimport() -> None:
     nbformat.reads(nbformat.writes(nbformat.v4.new_notebook()), as_version=4)  # the schema validator
 
 
+def _listen(path: str) -> socket.socket:
+    """The socket other processes of this user (a notebook's widgets, a batch worker) ask on."""
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    os.chmod(path, 0o600)  # in a 0700 folder too: only this user
+    listener.listen(16)
+    listener.setblocking(False)
+    return listener
+
+
 def main(argv: list[str]) -> int:
     options = json.loads(argv[0])
     reply_fd = os.dup(1)  # as the fork server: what an import prints cannot corrupt the replies
@@ -386,11 +399,15 @@ def main(argv: list[str]) -> int:
     launcher = _Launcher(options, replies, wake_write)
     for name in options["warm"]:
         launcher.pool(name, dict(os.environ))
-    launcher.reply({"ready": os.getpid()})
     selector = selectors.DefaultSelector()
     selector.register(0, selectors.EVENT_READ, "requests")
     selector.register(wake_read, selectors.EVENT_READ, "exits")
+    listener = _listen(options["socket"])
+    launcher.sockets.add(listener.fileno())
+    selector.register(listener, selectors.EVENT_READ, "connections")
+    launcher.reply({"ready": os.getpid()})
     pending = b""
+    asking: dict[socket.socket, bytes] = {}
     try:
         while not launcher.stopping or launcher.workers:
             timeout = launcher.tick() if not launcher.stopping else None
@@ -402,16 +419,47 @@ def main(argv: list[str]) -> int:
                                 break
                         except BlockingIOError:
                             break
-                    continue
-                chunk = os.read(0, 65536)
-                if not chunk:
-                    selector.unregister(0)
-                    launcher.stop()
-                    continue
-                pending += chunk
-                *lines, pending = pending.split(b"\n")
-                for line in lines:
-                    launcher.launch(json.loads(line))
+                elif key.data == "connections":
+                    try:
+                        connection, _ = listener.accept()
+                    except BlockingIOError:
+                        continue
+                    connection.setblocking(False)
+                    launcher.sockets.add(connection.fileno())
+                    asking[connection] = b""
+                    selector.register(connection, selectors.EVENT_READ, "asking")
+                elif key.data == "asking":
+                    connection = key.fileobj
+                    try:
+                        chunk = connection.recv(65536)
+                    except BlockingIOError:
+                        continue
+                    asking[connection] += chunk
+                    if chunk and b"\n" not in asking[connection]:
+                        continue
+                    selector.unregister(connection)
+                    launcher.sockets.discard(connection.fileno())
+                    line = asking.pop(connection).split(b"\n")[0]
+                    if line:
+                        pid = launcher.launch(json.loads(line))
+                        with contextlib.suppress(OSError):  # it gave up waiting: the run starts anyway
+                            connection.setblocking(True)
+                            connection.sendall(json.dumps({"pid": pid}).encode() + b"\n")
+                    connection.close()
+                else:
+                    chunk = os.read(0, 65536)
+                    if not chunk:
+                        selector.unregister(0)
+                        selector.unregister(listener)
+                        launcher.sockets.discard(listener.fileno())
+                        listener.close()
+                        launcher.stop()
+                        continue
+                    pending += chunk
+                    *lines, pending = pending.split(b"\n")
+                    for line in lines:
+                        request = json.loads(line)
+                        launcher.reply({"pid": launcher.launch(request), "run": request["run"]})
             launcher.reap()
     finally:
         launcher.close()
@@ -544,8 +592,11 @@ class WorkerProcess:
 
     def __init__(self, pid: int) -> None:
         self.pid = pid
+        from ..store import workers
+
         self.returncode: int | None = None
-        self.orphaned = False  # the launcher went away: wait() watches the process itself
+        self.started = workers.start_time(pid)
+        self.orphaned = False  # no launcher reports its exit (gone, or another process's): wait() watches it
         self._exited = threading.Event()
 
     def _ended(self, status: int | None) -> None:
@@ -553,13 +604,12 @@ class WorkerProcess:
         self._exited.set()
 
     def wait(self, timeout: float | None = None) -> int | None:
-        """Its exit status; if the launcher went away first, waits for the process itself to go."""
+        """Its exit status (None when only its end was seen, not its status)."""
         from ..store import workers
 
         deadline = None if timeout is None else time.monotonic() + timeout
-        started = workers.start_time(self.pid)
         while not self._exited.wait(0.5):
-            if self.orphaned and not workers.alive(self.pid, started):
+            if self.orphaned and not workers.alive(self.pid, self.started):
                 self._ended(self.returncode)
             if deadline is not None and time.monotonic() >= deadline:
                 raise subprocess.TimeoutExpired(f"worker {self.pid}", timeout)
@@ -577,7 +627,12 @@ class Launcher:
     """Starts and talks to the launcher process (thread-safe); `close` when the requester stops."""
 
     def __init__(self, *, size: int, idle_timeout: float, preload: list[str], warm: list[str]) -> None:
-        options = {"size": size, "idle_timeout": idle_timeout, "preload": preload, "warm": warm}
+        self._folder = tempfile.mkdtemp(prefix="mlops-launcher-")  # 0700
+        #: Where other processes of this user ask (`launch_through`): the server's kernels, whose
+        #: widgets start runs, find it in their environment.
+        self.socket_path = os.path.join(self._folder, "launcher.sock")
+        options = {"size": size, "idle_timeout": idle_timeout, "preload": preload, "warm": warm,
+                   "socket": self.socket_path}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "jupyter_mlops.run.launcher", json.dumps(options)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
@@ -619,8 +674,7 @@ class Launcher:
         to `kernel_cwd`)."""
         from ..errors import LauncherError
 
-        request = {"run": run_id, "log": log_path, "kernel": kernel_name, "kernel_cwd": kernel_cwd,
-                   "cwd": os.getcwd(), "env": dict(os.environ)}
+        request = _request(run_id, log_path, kernel_name, kernel_cwd)
         with self._lock:
             if self._gone:
                 raise LauncherError(f"the run launcher (pid {self.process.pid}) has exited")
@@ -655,6 +709,37 @@ class Launcher:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        shutil.rmtree(self._folder, ignore_errors=True)
+
+
+def _request(run_id: str, log_path: str, kernel_name: str | None, kernel_cwd: str) -> dict[str, Any]:
+    # The worker gets the requester's environment and cwd, as a worker it started itself would.
+    return {"run": run_id, "log": log_path, "kernel": kernel_name, "kernel_cwd": kernel_cwd, "cwd": os.getcwd(),
+            "env": dict(os.environ)}
+
+
+def launch_through(socket_path: str, run_id: str, log_path: str, kernel_name: str | None, kernel_cwd: str,
+                   timeout: float = 30.0) -> WorkerProcess:
+    """Ask another process's launcher (at `socket_path`) for the run's worker, as `Launcher.launch`.
+
+    That launcher reports the worker's exit to its own requester only: `wait()` watches the process.
+    """
+    from ..errors import LauncherError
+
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+            connection.settimeout(timeout)
+            connection.connect(socket_path)
+            connection.sendall(json.dumps(_request(run_id, log_path, kernel_name, kernel_cwd)).encode() + b"\n")
+            reply = connection.makefile("rb").readline()
+    except OSError as error:
+        raise LauncherError(f"the run launcher at {socket_path} did not answer: {type(error).__name__}: {error}"
+                            ) from None
+    if not reply:
+        raise LauncherError(f"the run launcher at {socket_path} closed the connection without an answer")
+    worker = WorkerProcess(json.loads(reply)["pid"])
+    worker.orphaned = True
+    return worker
 
 
 if __name__ == "__main__":

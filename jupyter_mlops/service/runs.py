@@ -20,7 +20,7 @@ from ..pipeline import Pipeline, parse_pipeline, read_notebook
 from ..pipeline.parameters import validate_parameters
 from ..run.backends import get_backend
 from ..run.executor import INPUT_NOTEBOOK, ProgressCallback, execute_run
-from ..run.launcher import Launcher, WorkerProcess
+from ..run.launcher import Launcher, WorkerProcess, launch_through
 from ..run.model import Run, RunSpec, RunStatus
 from ..run.prepare import prepare_notebook
 from ..store import runs as run_store
@@ -33,6 +33,9 @@ _launcher: Launcher | None = None
 _launcher_lock = threading.Lock()
 #: The kernelspec most notebooks name: its warm kernels are started with the launcher.
 DEFAULT_KERNEL = "python3"
+#: Where the launcher of the process that started this one listens: the Jupyter server sets it,
+#: so its kernels (the widgets' Run) and batch workers start runs warm too.
+LAUNCHER_SOCKET = "JUPYTER_MLOPS_LAUNCHER_SOCKET"
 
 
 def get_pipeline(notebook: str | os.PathLike | NotebookNode, *, name: str | None = None) -> Pipeline:
@@ -90,6 +93,7 @@ def start_launcher() -> None:
             preload = [name.strip() for name in configured.warm_preload.split(",") if name.strip()]
             _launcher = Launcher(size=configured.warm_kernels, idle_timeout=configured.warm_idle_timeout,
                                  preload=preload, warm=[DEFAULT_KERNEL] if configured.warm_kernels else [])
+            os.environ[LAUNCHER_SOCKET] = _launcher.socket_path
 
 
 def stop_launcher() -> None:
@@ -98,6 +102,8 @@ def stop_launcher() -> None:
     with _launcher_lock:
         launcher, _launcher = _launcher, None
     if launcher is not None:
+        if os.environ.get(LAUNCHER_SOCKET) == launcher.socket_path:
+            del os.environ[LAUNCHER_SOCKET]
         launcher.close()
 
 
@@ -114,14 +120,17 @@ def _kernel_name(run: Run) -> str | None:
 def _warm_launch(run: Run) -> WorkerProcess | None:
     """The run's worker forked by this process's launcher, or None to start it the cold way."""
     try:
-        if _launcher is None or not settings().warm_runs:
+        launcher, elsewhere = _launcher, os.environ.get(LAUNCHER_SOCKET)
+        if (launcher is None and not elsewhere) or not settings().warm_runs:
             return None
-        if not _launcher.alive:  # it died: a new one for the next runs, this one starts cold
+        request = (run.id, str(Path(run.run_dir) / "worker.log"), _kernel_name(run), str(working_dir(run)))
+        if launcher is None:
+            return launch_through(elsewhere, *request)
+        if not launcher.alive:  # it died: a new one for the next runs, this one starts cold
             log.warning("the run launcher exited; starting a new one")
             start_launcher()
             return None
-        return _launcher.launch(run.id, str(Path(run.run_dir) / "worker.log"), _kernel_name(run),
-                                str(working_dir(run)))
+        return launcher.launch(*request)
     except (LauncherError, MLOpsError, OSError, ValueError) as error:  # e.g. a setting out of range
         log.warning("run %s starts the cold way: %s", run.id, error)
         return None

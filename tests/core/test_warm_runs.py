@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -47,11 +48,26 @@ def _finished(run_id: str, timeout: float = 90.0):
     return _wait(lambda: (r := service.get_run(run_id)).status.finished and r, timeout, f"run {run_id} to finish")
 
 
+def _command(process: psutil.Process) -> str:
+    try:
+        return " ".join(process.cmdline())
+    except psutil.NoSuchProcess:  # a worker that just ended
+        return ""
+
+
+def _fork_servers() -> list[psutil.Process]:
+    return [p for p in psutil.Process(service._launcher.process.pid).children() if "batch.forkserver" in _command(p)]
+
+
 def _kernels() -> set[int]:
     """The launcher's kernels: children of its fork servers."""
-    launcher = psutil.Process(service._launcher.process.pid)
-    return {kernel.pid for server in launcher.children() if "batch.forkserver" in " ".join(server.cmdline())
-            for kernel in server.children()}
+    kernels = set()
+    for server in _fork_servers():
+        try:
+            kernels |= {kernel.pid for kernel in server.children()}
+        except psutil.NoSuchProcess:
+            pass
+    return kernels
 
 
 def _kernelspec(folder: Path, name: str, module: str = "ipykernel_launcher") -> None:
@@ -171,15 +187,24 @@ def test_kernelspecs_that_cannot_be_forked_or_disappear_fall_back_with_the_reaso
 
 def test_a_fork_server_that_dies_is_replaced(write_notebook):
     notebook = write_notebook(["x = 1"])
-    launcher = psutil.Process(service._launcher.process.pid)
-    servers = _wait(lambda: [p for p in launcher.children() if "batch.forkserver" in " ".join(p.cmdline())],
-                    60, "a fork server")
+    servers = _wait(_fork_servers, 60, "a fork server")
     pooled = _wait(_kernels, 60, "warm kernels")
     for server in servers:
         server.kill()
     record = _finished(service.start_run(RunSpec(notebook=str(notebook))).id)
     assert record.status == RunStatus.succeeded, record.error
     _wait(lambda: not [pid for pid in pooled if _alive(pid)], 30, "the dead fork server's kernels to go")
+
+
+def test_other_processes_start_warm_runs_through_the_launchers_socket(write_notebook):
+    # As a notebook's widgets do in a kernel the server started: its environment names the socket.
+    notebook = write_notebook(["x = 1"])
+    assert os.environ[service.LAUNCHER_SOCKET] == service._launcher.socket_path
+    code = ("from jupyter_mlops.service.runs import start_run; from jupyter_mlops.run.model import RunSpec; "
+            f"print(start_run(RunSpec(notebook={str(notebook)!r})).id)")
+    started = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    record = _finished(started.stdout.strip())
+    assert record.status == RunStatus.succeeded and record.backend_info["kernel"] == "warm", record.error
 
 
 def test_warm_settings_are_bounded(monkeypatch):

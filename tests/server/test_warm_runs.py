@@ -20,10 +20,31 @@ def _call(server, method: str, path: str, body: dict | None = None) -> dict:
         return json.loads(response.read())
 
 
+def _command(process: psutil.Process) -> list[str]:
+    try:
+        return process.cmdline()
+    except psutil.NoSuchProcess:  # a worker that just ended
+        return []
+
+
 def _launcher_tree(server_pid: int) -> list[psutil.Process]:
     launchers = [p for p in psutil.Process(server_pid).children()
-                 if "jupyter_mlops.run.launcher" in " ".join(p.cmdline())]
+                 if "jupyter_mlops.run.launcher" in " ".join(_command(p))]
     return [process for launcher in launchers for process in [launcher, *launcher.children(recursive=True)]]
+
+
+def _warm_kernels(server_pid: int) -> list[psutil.Process]:
+    """Forked kernels carry their fork server's command line, one level further down."""
+    tree = _launcher_tree(server_pid)
+    servers = {p.pid for p in tree if "batch.forkserver" in " ".join(_command(p))}
+    return [kernel for kernel in tree if _parent(kernel) in servers]
+
+
+def _parent(process: psutil.Process) -> int | None:
+    try:
+        return process.ppid()
+    except psutil.NoSuchProcess:
+        return None
 
 
 def test_post_runs_use_warm_kernels_and_shutdown_leaves_no_kernel(tmp_path):
@@ -40,9 +61,7 @@ def test_post_runs_use_warm_kernels_and_shutdown_leaves_no_kernel(tmp_path):
         assert run["status"] == "succeeded", run
         assert run["backend_info"]["kernel"] == "warm"
         deadline = time.monotonic() + 60
-        # Kernels are forked from the fork server, so they carry its command line, one level further down.
-        while not [p for p in _launcher_tree(server.pid) if p.ppid() != server.pid and
-                   "batch.forkserver" in " ".join(p.cmdline()) and psutil.Process(p.ppid()).cmdline() == p.cmdline()]:
+        while not _warm_kernels(server.pid):
             assert time.monotonic() < deadline, "the pool was not refilled"
             time.sleep(0.2)
         tree = _launcher_tree(server.pid)
