@@ -29,6 +29,17 @@ class SecretNotFoundError(SecretError):
     """A secret a run or a channel needs is not set."""
 
 
+# -- kernels and environments ---------------------------------------------------------------
+
+
+class UnknownKernelError(MLOpsError):
+    """A kernel name that no installed kernelspec has; the message lists the available ones."""
+
+
+class EnvironmentVariableError(MLOpsError):
+    """A malformed `--env NAME=VALUE` or `--secret [VAR=]NAME`."""
+
+
 # -- notebooks ------------------------------------------------------------------------------
 
 
@@ -177,6 +188,10 @@ class InvalidCronError(ScheduleError):
 
 class UnknownTimezoneError(ScheduleError):
     pass
+
+
+class NotebookVersionNotFoundError(ScheduleError):
+    """A pinned notebook version that is no longer in the store."""
 
 
 class ScheduleNotFoundError(ScheduleError):

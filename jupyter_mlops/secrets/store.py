@@ -5,7 +5,6 @@ sees half a value. Nothing else in the store ever holds a value."""
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -13,9 +12,7 @@ from pathlib import Path
 from ..config import settings
 from ..errors import SecretError, SecretNotFoundError
 from ..store.db import home
-
-#: Names become environment variables by default, so they look like them (dots and dashes allowed too).
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,127}$")
+from .names import SECRET_NAME as _NAME
 
 
 @dataclass(frozen=True)
