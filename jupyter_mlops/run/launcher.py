@@ -490,7 +490,7 @@ def _setup_code(cwd: str, forked_env: dict[str, str], env: dict[str, str]) -> st
             f"o.environ.update({changed!r})))(__import__('os'))")
 
 
-async def _adopt(kernel: WarmKernel, kernel_name: str, spec: Any, cwd: str) -> Any:
+async def _adopt(kernel: WarmKernel, kernel_name: str, spec: Any, cwd: str, env: dict[str, str]) -> Any:
     import zmq.asyncio
 
     from ..batch.kernels import ForkProvisioner, PooledKernelManager
@@ -506,8 +506,8 @@ async def _adopt(kernel: WarmKernel, kernel_name: str, spec: Any, cwd: str) -> A
     client = manager.client()
     client.start_channels()
     await client.wait_for_ready(timeout=60)
-    request = client.execute(_setup_code(cwd, kernel.env, {**os.environ, **spec.env}), silent=True,
-                             store_history=False)
+    # silent, without history: the code (which may hold a secret's value) is echoed nowhere.
+    request = client.execute(_setup_code(cwd, kernel.env, env), silent=True, store_history=False)
     while True:
         reply = await client.get_shell_msg(timeout=60)
         if reply["parent_header"].get("msg_id") == request:
@@ -523,18 +523,25 @@ class _Adoption:
     """Connects to the warm kernel and moves it to the run's folder and environment, in a thread
     of its own from the worker's start: meanwhile the run prepares (lineage, records)."""
 
-    def __init__(self, kernel: WarmKernel, kernel_name: str, spec: Any, cwd: str) -> None:
+    def __init__(self, kernel: WarmKernel, kernel_name: str, spec: Any, cwd: str, run_id: str) -> None:
         self.kernel = kernel
         self.manager: Any = None
         self.error: Exception | None = None
-        self._thread = threading.Thread(target=self._adopt, args=(kernel_name, spec, cwd), name="mlops-adopt",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._adopt, args=(kernel_name, spec, cwd, run_id),
+                                        name="mlops-adopt", daemon=True)
         self._thread.start()
 
-    def _adopt(self, kernel_name: str, spec: Any, cwd: str) -> None:
+    def _adopt(self, kernel_name: str, spec: Any, cwd: str, run_id: str) -> None:
+        from ..secrets.environment import secret_environment
+        from ..store import runs as run_store
+
         try:
-            self.manager = asyncio.run(_adopt(self.kernel, kernel_name, spec, cwd))
-        except Exception as error:  # it died, or cannot move there: the run starts a kernel of its own
+            run = run_store.get_run(run_id)
+            # What a kernel the run started itself would have: this environment, the run's
+            # variables and secrets, then the kernelspec's own (as jupyter_client layers them).
+            env = {**os.environ, **run.spec.env, **secret_environment(run.spec.secrets), **spec.env}
+            self.manager = asyncio.run(_adopt(self.kernel, kernel_name, spec, cwd, env))
+        except Exception as error:  # it died, cannot move there, a secret is gone: the run decides
             self.error = error
 
     def result(self) -> Any:
@@ -562,7 +569,7 @@ def _execute(run_id: str, request: dict[str, Any], spec: Any, kernel: WarmKernel
 
     info: dict[str, Any] = {}
     kernel_name = request.get("kernel")
-    adoption = _Adoption(kernel, kernel_name, spec, request["kernel_cwd"]) if kernel is not None else None
+    adoption = _Adoption(kernel, kernel_name, spec, request["kernel_cwd"], run_id) if kernel is not None else None
 
     def take_kernel() -> Any:
         if adoption is None:

@@ -207,6 +207,19 @@ def test_other_processes_start_warm_runs_through_the_launchers_socket(write_note
     assert record.status == RunStatus.succeeded and record.backend_info["kernel"] == "warm", record.error
 
 
+def test_a_warm_kernel_gets_the_runs_variables_and_secrets_masked(write_notebook, mlops_home):
+    from ..trust.leaks import LEAKY_CELLS, files_holding, set_token, sha256
+
+    secret_value = set_token()
+    path = write_notebook(LEAKY_CELLS)
+    run = service.start_run(RunSpec(notebook=str(path), secrets={"DB_TOKEN": "DB_TOKEN"}, env={"MODE": "warm"}))
+    record = _finished(run.id)
+    assert record.backend_info["kernel"] == "warm"
+    assert record.metrics["token_sha256"] == sha256(secret_value) and record.metrics["mode"] == "warm"
+    assert record.error == "ValueError: cannot connect with ***"
+    assert files_holding(mlops_home, secret_value) == []
+
+
 def test_warm_settings_are_bounded(monkeypatch):
     monkeypatch.setenv("JUPYTER_MLOPS_WARM_KERNELS", "99")
     with pytest.raises(SettingsError, match="warm_kernels"):
