@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+from nbformat import NotebookNode
 from papermill.iorw import write_ipynb
 
 from ..checks.host import run_context
@@ -97,13 +98,13 @@ def execute_run(run_id: str, on_progress: ProgressCallback | None = None, *,
             try:
                 execution.kernel_manager = take_kernel()
             except Exception as error:  # the kernel could not start: this run fails, with the reason
-                return _finish(run_id, execution, status=RunStatus.failed, error=f"{type(error).__name__}: {error}",
-                               info=backend_info)
+                return _finish(run_id, execution, prepared, status=RunStatus.failed,
+                               error=f"{type(error).__name__}: {error}", info=backend_info)
         result = backend.execute(execution, on_step_event)
     except KeyboardInterrupt:
-        return _finish(run_id, execution, status=RunStatus.cancelled, error="cancelled by the user",
+        return _finish(run_id, execution, prepared, status=RunStatus.cancelled, error="cancelled by the user",
                        info=backend_info)
-    return _finish(run_id, execution, status=result.status, error=result.error,
+    return _finish(run_id, execution, prepared, status=result.status, error=result.error,
                    info={**(backend_info or {}), **result.info})
 
 
@@ -133,8 +134,9 @@ def _mask_files(execution: Execution) -> None:
             log.write_text(masker.text(text), encoding="utf-8")
 
 
-def _finish(run_id: str, execution: Execution, *, status: RunStatus | None, error: str | None,
-            info: dict | None = None) -> Run:
+def _finish(run_id: str, execution: Execution, prepared: NotebookNode, *, status: RunStatus | None,
+            error: str | None, info: dict | None = None) -> Run:
+    """Record the run's end; `prepared` is its input notebook as written (not read again)."""
     masker = execution.masker
     if masker:
         _mask_files(execution)
@@ -146,8 +148,7 @@ def _finish(run_id: str, execution: Execution, *, status: RunStatus | None, erro
     else:
         recorded_status, recorded_error, failed_step = RunStatus.failed, "no output notebook was written", None
     # Outside the write lock, like the inputs: outputs may be large.
-    lineage = finish_lineage(run_store.get_run(run_id), info or {},
-                             nbformat.read(execution.input_notebook, as_version=4))
+    lineage = finish_lineage(run_store.get_run(run_id), info or {}, prepared)
 
     def change(record: Run) -> None:
         record.ended_at = run_store.now()

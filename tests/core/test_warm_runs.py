@@ -128,8 +128,8 @@ def test_consecutive_warm_runs_start_from_clean_kernels_in_their_own_environment
 def test_cancel_timeout_and_kill_9_of_warm_runs_leave_no_kernel(write_notebook, tmp_path):
     pid_file = tmp_path / "kernel.pid"
     notebook = write_notebook([("seconds = 60", ["parameters"]),
-                               f"%%mlstep sleep\nimport os, time\nopen({str(pid_file)!r}, 'a').write(f'{{os.getpid()}}\\n')\n"
-                               "time.sleep(seconds)"])
+                               "%%mlstep sleep\nimport os, time\n"
+                               f"open({str(pid_file)!r}, 'a').write(f'{{os.getpid()}}\\n')\ntime.sleep(seconds)"])
 
     def started(run_id: str) -> int:
         _wait(lambda: service.get_run(run_id).status == RunStatus.running and pid_file.exists()
