@@ -80,6 +80,11 @@ class MLOps(Configurable):
                  "imports at start (e.g. numpy,pandas): a run's `import` of them is then already done.",
     ).tag(config=True)
 
+    # -- export kubeflow -----------------------------------------------------------------------------------
+    kubeflow_python = Unicode(
+        "", help="Python with the kfp and kfp-kubernetes packages (the `kubeflow` extra) that compiles pipelines "
+                 "written by `export kubeflow`; empty: the Python running jupyter-mlops.").tag(config=True)
+
     # -- server events ------------------------------------------------------------------------------------
     events_poll_interval = Float(
         0.5, help="Seconds between two looks at the store for run, batch and schedule changes to push to the event "

@@ -55,7 +55,13 @@ def show_command(run_id: str, as_json: bool) -> None:
         return
     click.echo(_row(run))
     click.echo(f"notebook:   {run.notebook}")
+    if run.spec.notebook_version:
+        click.echo(f"version:    {run.spec.notebook_version[:12]} (the version its schedule pinned)")
     click.echo(f"parameters: {run.parameters}")
+    if run.spec.kernel_name:
+        click.echo(f"kernel:     {run.spec.kernel_name}")
+    if run.spec.env or run.spec.secrets:
+        click.echo(f"env:        {run.spec.env}  secrets: {', '.join(run.spec.secrets.values()) or '-'}")
     if run.error:
         click.echo(f"error:      {run.error}" + (f" (step {run.failed_step})" if run.failed_step else ""))
     click.echo("steps:")

@@ -19,7 +19,7 @@ def secret_group() -> None:
     """Secrets for runs (kept in 0600 files under <home>/secrets; masked as *** in everything written)."""
 
 
-@secret_group.command("set", epilog=example("printf %s \"$DB_PASSWORD\" | jupyter-mlops secret set DB_PASSWORD"))
+@secret_group.command("set", epilog=example('printf %s "$DB_PASSWORD" | jupyter-mlops secret set DB_PASSWORD'))
 @click.argument("name")
 def set_command(name: str) -> None:
     """Store secret NAME: the value is read from stdin, or asked for (hidden) on a terminal."""

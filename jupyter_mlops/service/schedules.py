@@ -25,7 +25,7 @@ from ..schedule import store as schedule_store
 from ..schedule.drift import Drift, diff_text, file_drift
 from ..schedule.loop import wake_local_loops
 from ..schedule.model import ApplySummary, Schedule, ScheduleSpec
-from ..store.versions import file_sha256, keep_version, read_version
+from ..store.versions import file_sha256, keep_version, read_version, version_path
 from .runs import check_run_spec, start_run
 
 
@@ -76,8 +76,11 @@ def _pinned(spec: ScheduleSpec) -> tuple[ScheduleSpec, str | None]:
 def _with_drift(schedule: Schedule) -> Schedule:
     if schedule.follow_file or schedule.version is None:
         return schedule
+    sha = schedule.version.sha256
     try:
-        drift = file_drift(schedule.version.sha256, read_version(schedule.version.sha256), schedule.notebook)
+        if not version_path(sha).is_file():  # a fire would stop, naming it: say so even if the file is unchanged
+            read_version(sha)
+        drift = file_drift(sha, lambda: read_version(sha), schedule.notebook)
     except NotebookVersionNotFoundError as error:
         drift = Drift(differs=True, error=str(error), summary=str(error))
     return schedule.model_copy(update={"drift": drift})

@@ -6,6 +6,9 @@ import {
   BackendState,
   Batch,
   BatchPage,
+  Drift,
+  KernelChoice,
+  SecretEntry,
   BatchResults,
   BatchSpec,
   CronPreview,
@@ -38,6 +41,9 @@ export interface StartRun {
   steps: string[] | null;
   backend: string;
   image: string | null;
+  kernel_name: string | null;
+  env: Record<string, string>;
+  secrets: Record<string, string>;
 }
 
 export function startRun(request: StartRun): Promise<Run> {
@@ -68,6 +74,35 @@ export function runNotebook(id: string): Promise<unknown> {
 
 export async function listBackends(): Promise<BackendState[]> {
   return (await requestAPI<{ backends: BackendState[] }>('backends')).backends;
+}
+
+/** The kernelspecs a run, batch or schedule can choose. */
+export async function listKernels(): Promise<KernelChoice[]> {
+  return (await requestAPI<{ kernels: KernelChoice[] }>('kernels')).kernels;
+}
+
+/** Secret names (write-only: the API never returns a value). */
+export async function listSecrets(): Promise<SecretEntry[]> {
+  return (await requestAPI<{ secrets: SecretEntry[] }>('secrets')).secrets;
+}
+
+export function setSecret(name: string, value: string): Promise<SecretEntry> {
+  return requestAPI(`secrets/${encodeURIComponent(name)}`, json('PUT', { value }));
+}
+
+export async function removeSecret(name: string): Promise<SecretEntry[]> {
+  return (await requestAPI<{ secrets: SecretEntry[] }>(`secrets/${encodeURIComponent(name)}`, json('DELETE')))
+    .secrets;
+}
+
+/** "Update to the current notebook": pin the file's content; what changed since the old version. */
+export function pinSchedule(id: string): Promise<{ schedule: Schedule; changes: Drift }> {
+  return requestAPI(`schedules/${encodeURIComponent(id)}/pin`, json('POST'));
+}
+
+/** nbdime's rendering of how the file differs from the pinned version ('' when it does not). */
+export async function scheduleDiff(id: string): Promise<string> {
+  return (await requestAPI<{ diff: string }>(`schedules/${encodeURIComponent(id)}/diff`)).diff;
 }
 
 export async function listSchedules(): Promise<Schedule[]> {

@@ -174,7 +174,10 @@ export function addRunCommands(app: JupyterFrontEnd, context: RunCommandsContext
           parameters: run.parameters,
           steps: run.steps_selected,
           backend: run.backend,
-          image: run.spec.image
+          image: run.spec.image,
+          kernel_name: run.spec.kernel_name ?? null,
+          env: run.spec.env ?? {},
+          secrets: run.spec.secrets ?? {}
         });
       })
   });

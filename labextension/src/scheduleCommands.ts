@@ -1,9 +1,9 @@
-/** Commands on one schedule (argument `id`): pause, resume, edit, delete, run now. */
+/** Commands on one schedule (argument `id`): pause, resume, edit, delete, run now, update to the current notebook. */
 import { JupyterFrontEnd } from '@jupyterlab/application';
-import { Dialog, showDialog } from '@jupyterlab/apputils';
+import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
-import { deleteSchedule, getSchedule, scheduleAction } from './api';
+import { deleteSchedule, getSchedule, pinSchedule, scheduleAction } from './api';
 import { CommandIDs } from './commandIds';
 import { editSchedule } from './runDialog';
 import { reporting } from './runCommands';
@@ -27,6 +27,18 @@ export function addScheduleCommands(app: JupyterFrontEnd, defaults: () => Defaul
   commands.addCommand(CommandIDs.runScheduleNow, {
     label: 'Run Schedule Now',
     execute: args => reporting('Run failed to start', () => scheduleAction(idOf(args), 'run'))
+  });
+
+  commands.addCommand(CommandIDs.pinSchedule, {
+    label: 'Update to the Current Notebook',
+    caption: 'Pin the notebook file as it is now: the next fires run it',
+    execute: args =>
+      reporting('The notebook was not pinned', async () => {
+        const { schedule, changes } = await pinSchedule(idOf(args));
+        Notification.success(`${schedule.name} now runs the current notebook: ${changes.summary}`, {
+          autoClose: 5000
+        });
+      })
   });
 
   commands.addCommand(CommandIDs.editSchedule, {

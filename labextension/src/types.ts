@@ -79,7 +79,14 @@ export interface Run {
   started_at: string | null;
   ended_at: string | null;
   error: string | null;
-  spec: { image: string | null };
+  spec: {
+    image: string | null;
+    kernel_name: string | null;
+    env: Record<string, string>;
+    secrets: Record<string, string>;
+    /** The kept notebook version the run executed (a pinned schedule's), else null. */
+    notebook_version: string | null;
+  };
 }
 
 export interface RunPage {
@@ -114,6 +121,46 @@ export interface ScheduleSpec {
   catch_up: CatchUp;
   overlap: Overlap;
   retries: number;
+  /** A kernelspec name; null: the notebook's kernel. */
+  kernel_name: string | null;
+  env: Record<string, string>;
+  /** Environment variable -> secret name (never a value). */
+  secrets: Record<string, string>;
+  /** Run the file as it is at each fire instead of the pinned version. */
+  follow_file: boolean;
+}
+
+/** A kept notebook version (store/versions.py). */
+export interface NotebookVersion {
+  sha256: string;
+  notebook: string;
+  created_at: string;
+  git_commit: string | null;
+  git_dirty: boolean | null;
+}
+
+/** The notebook file against a schedule's pinned version (schedule/drift.py). */
+export interface Drift {
+  differs: boolean;
+  cells_added: number;
+  cells_removed: number;
+  cells_changed: number;
+  parameters_added: string[];
+  parameters_removed: string[];
+  error: string | null;
+  summary: string;
+}
+
+export interface KernelChoice {
+  name: string;
+  display_name: string;
+  language: string;
+}
+
+/** A secret as the API shows it: its name and when it was set, never its value. */
+export interface SecretEntry {
+  name: string;
+  set_at: string;
 }
 
 export interface Schedule extends ScheduleSpec {
@@ -125,6 +172,8 @@ export interface Schedule extends ScheduleSpec {
   description: string;
   last_run_id: string | null;
   last_run_status: RunStatus | null;
+  version: NotebookVersion | null;
+  drift: Drift | null;
 }
 
 export interface CronPreview {
@@ -146,6 +195,9 @@ export interface BatchSpec {
   /** Runs at once; null lets the server use its number of cores. */
   parallel: number | null;
   fail_fast: boolean;
+  kernel_name: string | null;
+  env: Record<string, string>;
+  secrets: Record<string, string>;
 }
 
 export interface Batch {

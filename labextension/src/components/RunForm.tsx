@@ -1,21 +1,24 @@
 /**
  * The one dialog for "Run now", "Schedule…" and "Batch…": parameters (typed, pre-filled from
  * the parameters cell; for a batch, lists of values whose every combination runs), steps,
- * backend and image, for a schedule the cron, its preview and the policies, and for a batch
+ * backend and image, the kernel, variables and secrets, for a schedule the cron, its preview,
+ * whether to follow the file instead of pinning this version, and the policies, and for a batch
  * how many runs at once and whether the first failure stops it.
  */
 import { HTMLSelect } from '@jupyterlab/ui-components';
 import React, { useEffect, useState } from 'react';
 
 import { StartRun } from '../api';
+import { parseEnv, parseSecrets } from '../environment';
 import { FormProps } from '../form';
 import { collectAxes, collectParameters, expandGrid } from '../params';
 import { BackendState, BatchSpec, CatchUp, Overlap, Parameter, ScheduleSpec } from '../types';
 import { CheckList } from './CheckList';
 import { ParameterInputs } from './ParameterInputs';
 import { CronPicker, useCronPreview } from './CronPicker';
+import { EnvironmentDraft, EnvironmentFields } from './EnvironmentFields';
 
-export interface RunDraft {
+export interface RunDraft extends EnvironmentDraft {
   mode: 'run' | 'schedule' | 'batch';
   path: string;
   parameters: Parameter[];
@@ -36,6 +39,8 @@ export interface RunDraft {
   /** Batch runs at once; null: as many as the server has cores. */
   parallel: number | null;
   failFast: boolean;
+  /** Schedules: run the file as it is at each fire instead of the version pinned now. */
+  followFile: boolean;
 }
 
 export type RunValue =
@@ -50,9 +55,12 @@ function batchPoints(draft: RunDraft): Record<string, unknown>[] | null {
 }
 
 function valueOf(draft: RunDraft, cronOk: boolean): RunValue | null {
-  if (draft.steps.length === 0) {
+  const env = parseEnv(draft.envText);
+  const secrets = parseSecrets(draft.secretsText);
+  if (draft.steps.length === 0 || env.values === null || secrets.values === null) {
     return null;
   }
+  const environment = { kernel_name: draft.kernel || null, env: env.values, secrets: secrets.values };
   const steps = draft.steps.length === draft.allSteps.length ? null : draft.steps;
   if (draft.mode === 'batch') {
     const points = batchPoints(draft);
@@ -67,7 +75,8 @@ function valueOf(draft: RunDraft, cronOk: boolean): RunValue | null {
             backend: draft.backend,
             image: draft.image || null,
             parallel: draft.parallel,
-            fail_fast: draft.failFast
+            fail_fast: draft.failFast,
+            ...environment
           }
         };
   }
@@ -79,7 +88,8 @@ function valueOf(draft: RunDraft, cronOk: boolean): RunValue | null {
     parameters: values,
     steps,
     backend: draft.backend,
-    image: draft.image || null
+    image: draft.image || null,
+    ...environment
   };
   if (draft.mode === 'run') {
     return { mode: 'run', request: { path: draft.path, ...common } };
@@ -96,7 +106,8 @@ function valueOf(draft: RunDraft, cronOk: boolean): RunValue | null {
       timezone: draft.timezone,
       catch_up: draft.catchUp,
       overlap: draft.overlap,
-      retries: draft.retries
+      retries: draft.retries,
+      follow_file: draft.followFile
     }
   };
 }
@@ -180,6 +191,13 @@ export function RunForm(props: FormProps<RunDraft, RunValue>): JSX.Element {
         </label>
       )}
 
+      <EnvironmentFields
+        draft={draft}
+        envError={parseEnv(draft.envText).error}
+        secretsError={parseSecrets(draft.secretsText).error}
+        onChange={changes => update(changes)}
+      />
+
       {draft.mode === 'batch' && (
         <fieldset className="jp-mlops-fieldset">
           <legend>Batch</legend>
@@ -217,6 +235,14 @@ export function RunForm(props: FormProps<RunDraft, RunValue>): JSX.Element {
             preview={preview}
             onChange={changes => update(changes)}
           />
+          <label className="jp-mlops-check">
+            <input
+              type="checkbox"
+              checked={draft.followFile}
+              onChange={event => update({ followFile: event.target.checked })}
+            />
+            Run the file as it is at each fire (do not pin this version)
+          </label>
           <fieldset className="jp-mlops-fieldset jp-mlops-policies">
             <legend>Policies</legend>
             <label className="jp-mlops-field">
