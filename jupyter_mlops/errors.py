@@ -156,6 +156,10 @@ class RunNotFoundError(MLOpsError):
     pass
 
 
+class LauncherError(MLOpsError):
+    """The warm-run launcher (run/launcher.py) exited or did not answer; the run starts the cold way."""
+
+
 class RunStateError(MLOpsError):
     """An action that does not fit the run's state, e.g. cancelling a finished run."""
 

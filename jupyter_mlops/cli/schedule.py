@@ -324,8 +324,10 @@ def scheduler_command(max_concurrent_runs: int | None, heartbeat: float, lease_t
         signal.signal(signum, lambda *_: stopped.set())
     if max_concurrent_runs is None:
         max_concurrent_runs = settings().max_concurrent_runs
+    run_service.start_launcher()  # fires start on warm kernels (the warm_* settings)
     loop = SchedulerLoop(max_concurrent_runs=max_concurrent_runs, heartbeat=heartbeat, lease_ttl=lease_ttl).start()
     click.echo(f"scheduler {loop.holder} running; Ctrl-C stops it", err=True)
     while not stopped.wait(1.0):  # a timed wait lets the signal handlers run promptly
         pass
     loop.stop()
+    run_service.stop_launcher()
