@@ -51,7 +51,7 @@ class BatchSpec(BaseModel):
     secrets: dict[str, str] = Field(default_factory=dict, description="Environment variable -> secret name, "
                                                                       "for every run (read as each run starts)")
     preload: list[str] | None = Field(
-        default=None, description="Modules imported once by the kernel fork server (local backend); "
+        default=None, description="Modules imported once by the kernel fork server (local and docker backends); "
                                   "default: the modules the notebook imports")
     notify: Notify | None = Field(default=None, description="Whom to tell when the batch ends (batch_done)")
 

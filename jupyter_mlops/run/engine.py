@@ -58,7 +58,8 @@ class StepAwareClient(PapermillNotebookClient):
     mlops_log = AnyTrait(None, allow_none=True, help="text file receiving cell outputs and step events")
     mlops_echo = AnyTrait(False, help="also write cell outputs to stderr (--log-output)")
     mlops_environment = Dict(value_trait=Unicode(), help="variables added to the environment of the kernel "
-                                                         "this client starts (a given kernel has its own)")
+                                                         "this client starts; a given kernel, started before "
+                                                         "its run was known, gets them in its os.environ")
     mlops_mask = List(Unicode(), help="secret values: written as *** in every output, error and log line")
     mlops_kernel_environment = Dict(value_trait=Unicode(), help="variables set inside a Python kernel started "
                                                                 "ahead of its run (which could not get them at start)")
@@ -70,7 +71,8 @@ class StepAwareClient(PapermillNotebookClient):
         self._run_deadline: float | None = None
         self._abandoned_kernel = False
         self._masker = Masker(self.mlops_mask)
-        if self.mlops_environment:
+        self._kernel_given = self.km is not None  # already started: its environment is set through it
+        if self.mlops_environment and not self._kernel_given:
             kwargs["env"] = {**os.environ, **self.mlops_environment}
         with self.setup_kernel(**kwargs):
             self.papermill_execute_cells()
@@ -94,8 +96,10 @@ class StepAwareClient(PapermillNotebookClient):
         outcome = {"status": "succeeded", "error": None, "failed_step": None}
         if plan.get(CONTEXT_KEY) is not None:
             self._share_context(plan[CONTEXT_KEY])
-        if self.mlops_kernel_environment or self.mlops_cwd:
-            self._prepare_kernel()
+        # A kernel started before its run was known gets the run's variables and folder now.
+        variables = {**(self.mlops_environment if self._kernel_given else {}), **self.mlops_kernel_environment}
+        if variables or self.mlops_cwd:
+            self._prepare_kernel(variables)
 
         for step, indices in _groups(self.nb.cells):
             step_options = options.get(step, {}) if step else {}
@@ -156,14 +160,14 @@ class StepAwareClient(PapermillNotebookClient):
         code = f"import os as _o; _o.environ[{RUN_CONTEXT_ENV!r}] = {json.dumps(context)!r}; del _o"
         self.kc.execute(code, silent=True, store_history=False)
 
-    def _prepare_kernel(self) -> None:
+    def _prepare_kernel(self, variables: dict[str, str]) -> None:
         """Give a Python kernel taken from a pool its run's variables and working directory
         (as `_share_context`: sent ahead of the first cell, not waited for)."""
         if self.nb.metadata.get("kernelspec", {}).get("language") not in (None, "python"):
             return
         code = "import os as _o; "
-        if self.mlops_kernel_environment:
-            code += f"_o.environ.update(__import__('json').loads({json.dumps(self.mlops_kernel_environment)!r})); "
+        if variables:  # in the kernel's os.environ, which its subprocesses inherit
+            code += f"_o.environ.update(__import__('json').loads({json.dumps(variables)!r})); "
         if self.mlops_cwd:
             code += f"_o.chdir({str(self.mlops_cwd)!r}); "
         self.kc.execute(code + "del _o", silent=True, store_history=False)

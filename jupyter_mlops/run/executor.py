@@ -31,6 +31,22 @@ class _NoLongerQueued(Exception):
     """Raised inside the claiming transaction so that it rolls back."""
 
 
+def execution_of(run: Run, *, save_each_cell: bool = True) -> Execution:
+    """What the backend gets for a recorded run, its secrets' values read now (SecretError if one is gone)."""
+    spec = run.spec
+    run_dir = Path(run.run_dir)
+    secret_values = secret_environment(spec.secrets)  # held in memory only
+    return Execution(
+        run_id=run.id, input_notebook=run_dir / INPUT_NOTEBOOK, output_notebook=Path(run.output_notebook),
+        log_path=Path(run.log_path), parameters=spec.parameters, source_dir=Path(spec.notebook).parent,
+        cwd=Path(spec.cwd) if spec.cwd else None, kernel_name=spec.kernel_name,
+        execution_timeout=spec.execution_timeout, run_timeout=spec.timeout, log_output=spec.log_output,
+        image=spec.image, network=spec.network, cpus=spec.cpus, memory=spec.memory,
+        writable_source=spec.writable_source, save_each_cell=save_each_cell, cluster=spec.cluster,
+        shared_path=spec.shared_path, group=run.batch_id,
+        environment={**spec.env, **secret_values}, secret_variables=frozenset(secret_values))
+
+
 def execute_run(run_id: str, on_progress: ProgressCallback | None = None, *,
                 take_kernel: Callable[[], Any] | None = None, save_each_cell: bool = True,
                 backend_info: dict[str, Any] | None = None) -> Run:
@@ -44,22 +60,10 @@ def execute_run(run_id: str, on_progress: ProgressCallback | None = None, *,
     `backend_info` when the run ends.
     """
     run = run_store.get_run(run_id)
-    spec = run.spec
-    source = Path(spec.notebook)
-    run_dir = Path(run.run_dir)
     try:  # read now, held in memory only: a secret removed since the run was queued stops it here
-        secret_values = secret_environment(spec.secrets)
+        execution = execution_of(run, save_each_cell=save_each_cell)
     except SecretError as error:
         return _not_started(run_id, str(error))
-    execution = Execution(
-        run_id=run.id, input_notebook=run_dir / INPUT_NOTEBOOK, output_notebook=Path(run.output_notebook),
-        log_path=Path(run.log_path), parameters=spec.parameters, source_dir=source.parent,
-        cwd=Path(spec.cwd) if spec.cwd else None, kernel_name=spec.kernel_name,
-        execution_timeout=spec.execution_timeout, run_timeout=spec.timeout, log_output=spec.log_output,
-        image=spec.image, network=spec.network, cpus=spec.cpus, memory=spec.memory,
-        writable_source=spec.writable_source, save_each_cell=save_each_cell, cluster=spec.cluster,
-        shared_path=spec.shared_path, group=run.batch_id,
-        environment={**spec.env, **secret_values}, secret_variables=frozenset(secret_values))
     backend = get_backend(run.backend)
     prepared = nbformat.read(execution.input_notebook, as_version=4)
     lineage = start_lineage(run, prepared)  # before the write lock: hashing data files takes time
