@@ -5,10 +5,14 @@ from __future__ import annotations
 import graphlib
 import json
 import os
+import re
+import warnings
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from nbformat import NotebookNode
+from nbformat.v4.nbbase import random_cell_id
 
 from ..errors import (
     CycleError,
@@ -25,6 +29,7 @@ from .model import Pipeline, Step
 from .parameters import infer_parameters
 
 PARAMETER_TAGS = ("parameters", "injected-parameters")
+_CELL_ID = re.compile(r"^[a-zA-Z0-9-_]{1,64}$")  # nbformat 4.5's schema
 
 
 def read_notebook(path: str | os.PathLike) -> NotebookNode:
@@ -37,13 +42,91 @@ def read_notebook(path: str | os.PathLike) -> NotebookNode:
     except UnicodeDecodeError as exc:
         raise NotebookError(f"{path} is not UTF-8 text (byte {exc.start})") from None
     try:
-        json.loads(text)
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise NotebookError(f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
+    except RecursionError:
+        raise NotebookError(f"{path} is not a Jupyter notebook: its JSON is nested too deeply") from None
+    return notebook_from_json(data, str(path))
+
+
+def notebook_from_json(data: Any, name: str) -> NotebookNode:
+    """Notebook JSON of any nbformat version → a version 4 notebook, as papermill reads it.
+
+    Older versions are converted (`nbformat.read(..., as_version=4)`); what papermill would
+    fill in (cell metadata, outputs, ids) is filled in quietly; what no run can do without (a
+    cell's type or source) is a NotebookError naming the cell.
+    """
+    if not isinstance(data, dict):
+        raise NotebookError(f"{name} is not a Jupyter notebook: its JSON is {type(data).__name__}, not an object")
+    major = _major(data, name)
+    if major == 4 and isinstance(data.get("cells"), list):  # nbformat's reader needs every cell's metadata
+        for cell in data["cells"]:
+            if isinstance(cell, dict):
+                cell.setdefault("metadata", {})
     try:
-        return nbformat.reads(text, as_version=4)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # nbformat's warnings about ids and validity: we check below
+            notebook = nbformat.convert(nbformat.versions[major].to_notebook_json(data), 4)
+    except NotebookError:
+        raise
     except Exception as exc:  # nbformat raises several unrelated types for non-notebooks
-        raise NotebookError(f"{path} is not a Jupyter notebook: {exc}") from None
+        raise NotebookError(f"{name} is not a Jupyter notebook: {type(exc).__name__}: {exc}") from None
+    return _normalized(nbformat.from_dict(notebook), name)
+
+
+def _major(data: dict, name: str) -> int:
+    major = data.get("nbformat")
+    if major not in nbformat.versions:
+        known = ", ".join(str(v) for v in sorted(nbformat.versions))
+        raise NotebookError(f"{name} is not a notebook nbformat reads: its 'nbformat' is {major!r} "
+                            f"(versions {known})")
+    return major
+
+
+def _normalized(notebook: NotebookNode, name: str) -> NotebookNode:
+    cells = notebook.get("cells")
+    if not isinstance(cells, list):
+        raise NotebookError(f"{name} is not a Jupyter notebook: 'cells' is not a list")
+    if not isinstance(notebook.get("metadata", {}), dict):
+        raise NotebookError(f"{name}: the notebook's 'metadata' is not a mapping")
+    notebook.setdefault("metadata", nbformat.NotebookNode())
+    notebook.nbformat, notebook.nbformat_minor = 4, max(int(notebook.get("nbformat_minor") or 0), 0)
+    for index, cell in enumerate(cells):
+        where = f"{name}: cell {index}"
+        if not isinstance(cell, dict):
+            raise NotebookError(f"{where} is {type(cell).__name__}, not a cell")
+        kind = cell.get("cell_type")
+        if kind not in ("code", "markdown", "raw"):
+            raise NotebookError(f"{where} has cell_type {kind!r} (code, markdown or raw)")
+        if "source" not in cell:
+            raise NotebookError(f"{where} ({kind}) has no 'source'")
+        if isinstance(cell.source, list) and all(isinstance(line, str) for line in cell.source):
+            cell.source = "".join(cell.source)
+        if not isinstance(cell.source, str):
+            raise NotebookError(f"{where} ({kind}): its 'source' is {type(cell.source).__name__}, not text")
+        metadata = cell.setdefault("metadata", nbformat.NotebookNode())
+        if not isinstance(metadata, dict):
+            raise NotebookError(f"{where} ({kind}): its 'metadata' is not a mapping")
+        tags = metadata.get("tags", [])
+        if isinstance(tags, str):  # papermill tests `"parameters" in tags`, which a string passes too
+            metadata["tags"] = [tags]
+        elif not isinstance(tags, list):
+            raise NotebookError(f"{where} ({kind}): its tags are {type(tags).__name__}, not a list of text")
+        elif "tags" in metadata:
+            metadata["tags"] = [tag for tag in tags if isinstance(tag, str)]
+        if kind == "code":
+            if not isinstance(cell.get("outputs", []), list):
+                raise NotebookError(f"{where} (code): its 'outputs' is not a list")
+            cell.setdefault("outputs", [])
+            cell.setdefault("execution_count", None)
+    # nbformat 4.5 cells carry ids (written notebooks are validated): add the missing ones, as
+    # nbformat's own normalize() does, without its warning.
+    if notebook.nbformat_minor >= 5:
+        for cell in cells:
+            if not isinstance(cell.get("id"), str) or not _CELL_ID.match(cell.id):
+                cell.id = random_cell_id()
+    return notebook
 
 
 def first_line(cell: NotebookNode) -> str:
@@ -85,9 +168,13 @@ def cell_declaration(cell: NotebookNode, index: int) -> Declaration | None:
 
 def parse_pipeline(notebook: NotebookNode | str | os.PathLike, *, name: str | None = None) -> Pipeline:
     """Parse and validate the pipeline a notebook declares."""
-    if not isinstance(notebook, NotebookNode):
+    if isinstance(notebook, (str, os.PathLike)):
         name = name or str(notebook)
         notebook = read_notebook(notebook)
+    elif isinstance(notebook, NotebookNode):
+        notebook = _normalized(notebook, name or "the notebook")
+    else:  # JSON content, e.g. from the API
+        notebook = notebook_from_json(notebook, name or "the notebook")
     cells = notebook.cells
     if not any(c.cell_type == "code" for c in cells):
         raise NoCodeCellsError(f"{name or 'the notebook'} has no code cells: nothing to run")
@@ -118,11 +205,13 @@ def parse_pipeline(notebook: NotebookNode | str | os.PathLike, *, name: str | No
 
     implicit = not steps
     if implicit:
-        # papermill compatibility: a notebook without steps runs whole, as one step.
+        # papermill compatibility: a notebook without steps runs whole, as one step (with no
+        # cells when the parameters cell is all there is: the prelude runs, the step succeeds).
         body = [i for i in range(len(cells)) if i != parameters_cell]
         prelude = [parameters_cell] if parameters_cell is not None else []
         steps = [Step(name="notebook", cell_indices=body, declared_by="implicit")]
-    _check_dependencies(steps, cells)
+    else:
+        _check_dependencies(steps, cells)
     return Pipeline(notebook=name, steps=steps, prelude=prelude, parameters=parameters,
                     parameters_cell=parameters_cell, implicit=implicit)
 

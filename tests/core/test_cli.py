@@ -34,7 +34,7 @@ def test_steps_text_and_json(pipeline_notebook):
     assert "train (cells 2-2) after prepare  [retries=1]" in text.stdout and "alpha: float = 0.5" in text.stdout
     data = json.loads(cli("steps", str(pipeline_notebook), "--json").stdout)
     assert [s["name"] for s in data["steps"]] == ["prepare", "train"]
-    assert data["parameters"][1] == {"name": "n", "type": "int", "default": 3, "cell_index": 0}
+    assert data["parameters"][1] == {"name": "n", "type": "int", "default": 3, "source": None, "cell_index": 0}
 
 
 def test_run_prints_progress_id_and_output_then_runs_commands_find_it(pipeline_notebook):
