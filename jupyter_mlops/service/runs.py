@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from nbformat import NotebookNode
 
 from ..errors import RunStateError
 from ..pipeline import Pipeline, parse_pipeline, read_notebook
+from ..pipeline.parser import notebook_from_json
 from ..pipeline.parameters import validate_parameters
 from ..run.backends import get_backend
 from ..run.executor import INPUT_NOTEBOOK, ProgressCallback, execute_run
@@ -24,6 +27,11 @@ from ..store import workers
 def get_pipeline(notebook: str | os.PathLike | NotebookNode, *, name: str | None = None) -> Pipeline:
     """The validated pipeline a notebook (path or content) declares."""
     return parse_pipeline(notebook, name=name)
+
+
+def read_notebook_content(content: Any, name: str) -> NotebookNode:
+    """Notebook JSON (unsaved editor content) as a saved notebook is read, or a NotebookError."""
+    return notebook_from_json(copy.deepcopy(content), name)
 
 
 def _validated(spec: RunSpec) -> tuple[RunSpec, NotebookNode]:
@@ -109,6 +117,9 @@ def read_log(run_id: str, offset: int = 0) -> tuple[str, int]:
     if not path.exists():
         return "", offset
     with open(path, "rb") as log:
+        # An offset past the end has nothing to read yet (and beyond what lseek takes, EINVAL).
+        if offset >= os.fstat(log.fileno()).st_size:
+            return "", offset
         log.seek(offset)
         chunk = log.read()
     return chunk.decode("utf-8", errors="replace"), offset + len(chunk)

@@ -92,7 +92,9 @@ export function PipelineView(props: {
                   <tr key={parameter.name} data-parameter={parameter.name}>
                     <th scope="row">{parameter.name}</th>
                     <td className="jp-mlops-type">{parameter.type}</td>
-                    <td className="jp-mlops-default">{formatValue(parameter.type, parameter.default)}</td>
+                    <td className="jp-mlops-default">
+                      {parameter.source ?? formatValue(parameter.type, parameter.default)}
+                    </td>
                   </tr>
                 ))}
               </tbody>
