@@ -75,10 +75,6 @@ class ParametersCellError(PipelineError):
     """The cell tagged `parameters` holds something other than plain assignments."""
 
 
-class NoCodeCellsError(NotebookError):
-    pass
-
-
 # -- parameters and runs --------------------------------------------------------------------
 
 

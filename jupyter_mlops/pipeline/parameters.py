@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import json
-from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -34,13 +33,14 @@ def infer_parameters(source: str, cell_index: int) -> list[Parameter]:
     try:
         tree = ast.parse(source)
     except SyntaxError as exc:
-        raise fail(f"the parameters cell is not valid Python: {exc.msg} (line {exc.lineno})") from None
+        line = f" (line {exc.lineno})" if exc.lineno else ""
+        raise fail(f"the parameters cell is not valid Python: {exc.msg}{line}") from None
     except (ValueError, RecursionError, MemoryError) as exc:  # null bytes, absurd nesting
         raise fail(f"the parameters cell cannot be read as Python: {exc}") from None
     found: dict[str, Parameter] = {}  # the last assignment of a name is its default, in first-seen order
     for node in tree.body:
         for name, value, annotation, text in _assignments(node):
-            found[name] = _parameter(name, value, annotation, text, cell_index, node.lineno, fail)
+            found[name] = _parameter(name, value, annotation, text, cell_index)
     return list(found.values())
 
 
@@ -64,8 +64,8 @@ def _assignments(node: ast.stmt) -> list[tuple[str, ast.expr | None, ast.expr | 
     return found
 
 
-def _parameter(name: str, value: ast.expr | None, annotation: ast.expr | None, text: str, cell_index: int,
-               line: int, fail: Callable[[str], ParametersCellError]) -> Parameter:
+def _parameter(name: str, value: ast.expr | None, annotation: ast.expr | None, text: str,
+               cell_index: int) -> Parameter:
     declared = ast.unparse(annotation) if annotation is not None else None
     try:
         default = ast.literal_eval(value) if value is not None else None
@@ -77,15 +77,39 @@ def _parameter(name: str, value: ast.expr | None, annotation: ast.expr | None, t
         type_name = "list"
     if type_name not in _PY_TYPES and type_name != "NoneType":  # a set, bytes, a complex number...
         type_name, literal, default = "any", False, None
-    if declared is not None and literal:
-        if declared not in _ANNOTATIONS:
-            raise fail(f"line {line}: parameter {name!r} is annotated {declared!r}; "
-                       f"use one of {', '.join(sorted(_ANNOTATIONS))}")
+    if declared in _ANNOTATIONS:  # `n: int = int(os.environ["N"])` too: the annotation is the type
         type_name = declared
-    elif declared in _ANNOTATIONS:  # `n: int = int(os.environ["N"])`: the annotation is the type
-        type_name = declared
+    elif declared is not None:  # `x: Optional[int] = None`, `a: np.ndarray = ...`: a type we cannot check
+        type_name = "any"
     return Parameter(name=name, type=type_name, default=default, source=None if literal else text,
                      cell_index=cell_index)
+
+
+def literal_assignments(source: str) -> bool:
+    """Whether a parameters cell only assigns literals (so it may run anywhere, first or last)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    for node in tree.body:
+        assigned = _assignments(node)
+        if not assigned or len(assigned) != len(_targets(node)):
+            return False
+        try:
+            for _, value, _, _ in assigned:
+                ast.literal_eval(value)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            return False
+    return True
+
+
+def _targets(node: ast.stmt) -> list[ast.expr]:
+    if isinstance(node, ast.AnnAssign):
+        return [node.target]
+    if isinstance(node, ast.Assign):
+        return [t for target in node.targets for t in (target.elts if isinstance(target, (ast.Tuple, ast.List))
+                                                       else [target])]
+    return []
 
 
 def check_value(parameter: Parameter, value: Any) -> Any:

@@ -19,7 +19,6 @@ from ..errors import (
     DeclarationConflictError,
     DuplicateStepError,
     ForwardDependencyError,
-    NoCodeCellsError,
     NotebookError,
     StepOptionError,
     UnknownDependencyError,
@@ -60,10 +59,8 @@ def notebook_from_json(data: Any, name: str) -> NotebookNode:
     if not isinstance(data, dict):
         raise NotebookError(f"{name} is not a Jupyter notebook: its JSON is {type(data).__name__}, not an object")
     major = _major(data, name)
-    if major == 4 and isinstance(data.get("cells"), list):  # nbformat's reader needs every cell's metadata
-        for cell in data["cells"]:
-            if isinstance(cell, dict):
-                cell.setdefault("metadata", {})
+    if major == 4:
+        _check_shape(data, name)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # nbformat's warnings about ids and validity: we check below
@@ -75,8 +72,24 @@ def notebook_from_json(data: Any, name: str) -> NotebookNode:
     return _normalized(nbformat.from_dict(notebook), name)
 
 
+def _check_shape(data: dict, name: str) -> None:
+    """What nbformat's version 4 reader needs, named when missing; metadata filled in, as papermill would."""
+    if not isinstance(data.get("cells"), list):
+        raise NotebookError(f"{name} is not a Jupyter notebook: "
+                            + ("it has no 'cells'" if "cells" not in data else "its 'cells' is not a list"))
+    if not isinstance(data.setdefault("metadata", {}), dict):
+        raise NotebookError(f"{name}: the notebook's 'metadata' is not a mapping")
+    for index, cell in enumerate(data["cells"]):
+        if not isinstance(cell, dict):
+            raise NotebookError(f"{name}: cell {index} is {type(cell).__name__}, not a cell")
+        if not isinstance(cell.setdefault("metadata", {}), dict):
+            raise NotebookError(f"{name}: cell {index}: its 'metadata' is not a mapping")
+        if cell.get("cell_type") == "code" and not isinstance(cell.get("outputs", []), list):
+            raise NotebookError(f"{name}: cell {index} (code): its 'outputs' is not a list")
+
+
 def _major(data: dict, name: str) -> int:
-    major = data.get("nbformat")
+    major = data.get("nbformat", 1)  # as nbformat reads it: version 1 notebooks did not say
     if major not in nbformat.versions:
         known = ", ".join(str(v) for v in sorted(nbformat.versions))
         raise NotebookError(f"{name} is not a notebook nbformat reads: its 'nbformat' is {major!r} "
@@ -108,12 +121,9 @@ def _normalized(notebook: NotebookNode, name: str) -> NotebookNode:
         metadata = cell.setdefault("metadata", nbformat.NotebookNode())
         if not isinstance(metadata, dict):
             raise NotebookError(f"{where} ({kind}): its 'metadata' is not a mapping")
-        tags = metadata.get("tags", [])
-        if isinstance(tags, str):  # papermill tests `"parameters" in tags`, which a string passes too
-            metadata["tags"] = [tags]
-        elif not isinstance(tags, list):
-            raise NotebookError(f"{where} ({kind}): its tags are {type(tags).__name__}, not a list of text")
-        elif "tags" in metadata:
+        if "tags" in metadata:  # papermill tests `"parameters" in tags`: a string or a mapping passes too
+            tags = metadata["tags"]
+            tags = [tags] if isinstance(tags, str) else list(tags) if isinstance(tags, (list, dict)) else []
             metadata["tags"] = [tag for tag in tags if isinstance(tag, str)]
         if kind == "code":
             if not isinstance(cell.get("outputs", []), list):
@@ -176,8 +186,6 @@ def parse_pipeline(notebook: NotebookNode | str | os.PathLike, *, name: str | No
     else:  # JSON content, e.g. from the API
         notebook = notebook_from_json(notebook, name or "the notebook")
     cells = notebook.cells
-    if not any(c.cell_type == "code" for c in cells):
-        raise NoCodeCellsError(f"{name or 'the notebook'} has no code cells: nothing to run")
 
     parameters_cell = next((i for i, c in enumerate(cells)
                             if c.cell_type == "code" and "parameters" in _tags(c)), None)
@@ -205,8 +213,9 @@ def parse_pipeline(notebook: NotebookNode | str | os.PathLike, *, name: str | No
 
     implicit = not steps
     if implicit:
-        # papermill compatibility: a notebook without steps runs whole, as one step (with no
-        # cells when the parameters cell is all there is: the prelude runs, the step succeeds).
+        # papermill compatibility: a notebook without steps runs whole, as one step. With no code
+        # cell but the parameters cell, or none at all, papermill still runs it (a kernel starts,
+        # parameters are injected): the step then has nothing to execute and succeeds.
         body = [i for i in range(len(cells)) if i != parameters_cell]
         prelude = [parameters_cell] if parameters_cell is not None else []
         steps = [Step(name="notebook", cell_indices=body, declared_by="implicit")]

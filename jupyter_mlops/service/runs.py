@@ -52,8 +52,9 @@ def queue_run(spec: RunSpec, *, schedule_id: str | None = None, batch_id: str | 
     """
     spec, prepared = _validated(spec)
     get_backend(spec.backend)
+    text = nbformat.writes(prepared)  # before the record: a notebook that cannot be written records nothing
     run = run_store.create_run(spec, schedule_id=schedule_id, batch_id=batch_id)
-    nbformat.write(prepared, Path(run.run_dir) / INPUT_NOTEBOOK)
+    (Path(run.run_dir) / INPUT_NOTEBOOK).write_text(text, encoding="utf-8")
     return run
 
 

@@ -21,7 +21,7 @@ from ..pipeline.model import Parameter
 from ..pipeline.parameters import check_value
 from .feedback import Feedback
 
-_JSON_TYPES = {"list": list, "dict": dict, "NoneType": object}
+_JSON_TYPES = {"list": list, "dict": dict, "NoneType": object, "any": object}
 _LAYOUT = {"width": "420px"}
 
 
