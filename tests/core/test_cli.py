@@ -66,7 +66,8 @@ def test_failed_run_exits_non_zero(write_notebook):
 @pytest.mark.parametrize("make, message", [
     (lambda p: p.write_text("{not json"), "is not valid JSON"),
     (lambda p: p.write_bytes(b'{"x": "\xff"}'), "is not UTF-8"),
-    (lambda p: nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("x")]), p), "no code cells"),
+    (lambda p: p.write_text('{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "code"}]}'),
+     "cell 0 (code) has no 'source'"),
     (lambda p: None, "notebook not found"),
 ])
 def test_bad_input_is_one_clear_line_and_no_record(tmp_path, make, message):
