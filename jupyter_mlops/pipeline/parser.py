@@ -110,8 +110,8 @@ def _normalized(notebook: NotebookNode, name: str) -> NotebookNode:
         if not isinstance(cell, dict):
             raise NotebookError(f"{where} is {type(cell).__name__}, not a cell")
         kind = cell.get("cell_type")
-        if kind not in ("code", "markdown", "raw"):
-            raise NotebookError(f"{where} has cell_type {kind!r} (code, markdown or raw)")
+        if not isinstance(kind, str):  # another type ("heading" of old notebooks) is carried along unrun
+            raise NotebookError(f"{where} has cell_type {kind!r}, not code, markdown or raw")
         if "source" not in cell:
             raise NotebookError(f"{where} ({kind}) has no 'source'")
         if isinstance(cell.source, list) and all(isinstance(line, str) for line in cell.source):
@@ -130,12 +130,14 @@ def _normalized(notebook: NotebookNode, name: str) -> NotebookNode:
                 raise NotebookError(f"{where} (code): its 'outputs' is not a list")
             cell.setdefault("outputs", [])
             cell.setdefault("execution_count", None)
-    # nbformat 4.5 cells carry ids (written notebooks are validated): add the missing ones, as
-    # nbformat's own normalize() does, without its warning.
+    # nbformat 4.5 cells carry unique ids (written notebooks are validated): add the missing ones and
+    # replace duplicates, as nbformat's own normalize() and validate() do, without their warnings.
     if notebook.nbformat_minor >= 5:
+        seen: set[str] = set()
         for cell in cells:
-            if not isinstance(cell.get("id"), str) or not _CELL_ID.match(cell.id):
+            if not isinstance(cell.get("id"), str) or not _CELL_ID.match(cell.id) or cell.id in seen:
                 cell.id = random_cell_id()
+            seen.add(cell.id)
     return notebook
 
 

@@ -137,9 +137,9 @@ def test_odd_notebooks_run_like_papermill(tmp_path):
 
 
 def test_a_local_run_prints_progress_and_output_only(tmp_path):
-    notebook = json.loads(nbformat.writes(build_notebook([("x = 1", ["parameters"]), "print('hello', x)"])))
-    for cell in notebook["cells"]:
-        del cell["id"]  # nbformat 4.5 without ids: nbformat would warn MissingIDFieldWarning
+    notebook = json.loads(nbformat.writes(build_notebook([("x = 1", ["parameters"]), "y = 2", "print('hello', x)"])))
+    del notebook["cells"][0]["id"]  # nbformat 4.5 without an id: nbformat would warn MissingIDFieldWarning
+    notebook["cells"][2]["id"] = notebook["cells"][1]["id"]  # and DuplicateCellId
     path = tmp_path / "noisy.ipynb"
     path.write_text(json.dumps(notebook))
     result = subprocess.run([sys.executable, "-m", "jupyter_mlops.cli", "run", str(path), "--log-output"],
