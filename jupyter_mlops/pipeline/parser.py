@@ -65,8 +65,6 @@ def notebook_from_json(data: Any, name: str) -> NotebookNode:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # nbformat's warnings about ids and validity: we check below
             notebook = nbformat.convert(nbformat.versions[major].to_notebook_json(data), 4)
-    except NotebookError:
-        raise
     except Exception as exc:  # nbformat raises several unrelated types for non-notebooks
         raise NotebookError(f"{name} is not a Jupyter notebook: {type(exc).__name__}: {exc}") from None
     return _normalized(nbformat.from_dict(notebook), name)
@@ -98,17 +96,13 @@ def _major(data: dict, name: str) -> int:
 
 
 def _normalized(notebook: NotebookNode, name: str) -> NotebookNode:
-    cells = notebook.get("cells")
-    if not isinstance(cells, list):
-        raise NotebookError(f"{name} is not a Jupyter notebook: 'cells' is not a list")
-    if not isinstance(notebook.get("metadata", {}), dict):
-        raise NotebookError(f"{name}: the notebook's 'metadata' is not a mapping")
-    notebook.setdefault("metadata", nbformat.NotebookNode())
-    notebook.nbformat, notebook.nbformat_minor = 4, max(int(notebook.get("nbformat_minor") or 0), 0)
+    """A version 4 notebook (its shape checked, or converted) with every cell as the parser and the
+    engine read it."""
+    cells = notebook.cells
+    minor = notebook.get("nbformat_minor")
+    notebook.nbformat_minor = minor if isinstance(minor, int) and minor >= 0 else 0
     for index, cell in enumerate(cells):
         where = f"{name}: cell {index}"
-        if not isinstance(cell, dict):
-            raise NotebookError(f"{where} is {type(cell).__name__}, not a cell")
         kind = cell.get("cell_type")
         if not isinstance(kind, str):  # another type ("heading" of old notebooks) is carried along unrun
             raise NotebookError(f"{where} has cell_type {kind!r}, not code, markdown or raw")
@@ -118,16 +112,12 @@ def _normalized(notebook: NotebookNode, name: str) -> NotebookNode:
             cell.source = "".join(cell.source)
         if not isinstance(cell.source, str):
             raise NotebookError(f"{where} ({kind}): its 'source' is {type(cell.source).__name__}, not text")
-        metadata = cell.setdefault("metadata", nbformat.NotebookNode())
-        if not isinstance(metadata, dict):
-            raise NotebookError(f"{where} ({kind}): its 'metadata' is not a mapping")
+        metadata = cell.metadata
         if "tags" in metadata:  # papermill tests `"parameters" in tags`: a string or a mapping passes too
             tags = metadata["tags"]
             tags = [tags] if isinstance(tags, str) else list(tags) if isinstance(tags, (list, dict)) else []
             metadata["tags"] = [tag for tag in tags if isinstance(tag, str)]
         if kind == "code":
-            if not isinstance(cell.get("outputs", []), list):
-                raise NotebookError(f"{where} (code): its 'outputs' is not a list")
             cell.setdefault("outputs", [])
             cell.setdefault("execution_count", None)
     # nbformat 4.5 cells carry unique ids (written notebooks are validated): add the missing ones and
@@ -178,14 +168,12 @@ def cell_declaration(cell: NotebookNode, index: int) -> Declaration | None:
     return from_magic or from_tags
 
 
-def parse_pipeline(notebook: NotebookNode | str | os.PathLike, *, name: str | None = None) -> Pipeline:
+def parse_pipeline(notebook: NotebookNode | dict | str | os.PathLike, *, name: str | None = None) -> Pipeline:
     """Parse and validate the pipeline a notebook declares."""
     if isinstance(notebook, (str, os.PathLike)):
         name = name or str(notebook)
         notebook = read_notebook(notebook)
-    elif isinstance(notebook, NotebookNode):
-        notebook = _normalized(notebook, name or "the notebook")
-    else:  # JSON content, e.g. from the API
+    else:  # a notebook node or JSON content (unsaved, from the API): checked as a file is
         notebook = notebook_from_json(notebook, name or "the notebook")
     cells = notebook.cells
 
