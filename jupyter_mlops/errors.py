@@ -97,10 +97,6 @@ class ParametersCellError(PipelineError):
     """The cell tagged `parameters` holds something other than plain assignments."""
 
 
-class NoCodeCellsError(NotebookError):
-    pass
-
-
 # -- parameters and runs --------------------------------------------------------------------
 
 

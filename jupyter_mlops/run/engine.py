@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tempfile
 import time
 from datetime import datetime, timezone
 from typing import Any
@@ -74,13 +75,23 @@ class StepAwareClient(PapermillNotebookClient):
         self._kernel_given = self.km is not None  # already started: its environment is set through it
         if self.mlops_environment and not self._kernel_given:
             kwargs["env"] = {**os.environ, **self.mlops_environment}
-        with self.setup_kernel(**kwargs):
-            self.papermill_execute_cells()
-            if not self._abandoned_kernel:  # a timed-out kernel may never answer again
-                info = self.wait_for_reply(self.kc.kernel_info())
-                self.nb.metadata["language_info"] = info["content"]["language_info"]
-            self.set_widgets_metadata()
+        with tempfile.TemporaryDirectory(prefix="mlops-kernel-") as sockets:
+            self._sockets = sockets
+            with self.setup_kernel(**kwargs):
+                self.papermill_execute_cells()
+                if not self._abandoned_kernel:  # a timed-out kernel may never answer again
+                    info = self.wait_for_reply(self.kc.kernel_info())
+                    self.nb.metadata["language_info"] = info["content"]["language_info"]
+                self.set_widgets_metadata()
         return self.nb
+
+    def create_kernel_manager(self) -> Any:
+        """The kernel we start talks over unix sockets, as the batch pool's do: no TCP ports to
+        race for, and no "running over TCP without encryption" warning on the user's terminal."""
+        manager = super().create_kernel_manager()
+        manager.transport = "ipc"
+        manager.ip = os.path.join(self._sockets, "k")  # short: a socket path has at most 107 bytes
+        return manager
 
     # -- step loop ----------------------------------------------------------------------
 
@@ -139,12 +150,22 @@ class StepAwareClient(PapermillNotebookClient):
                 result.update(status=status, error=failure["error"])
                 self._emit(step, "finished", result)
             break
-        for result in results.values():
-            if result["status"] == "pending":
+        for name, result in results.items():
+            if result["status"] != "pending":
+                continue
+            if outcome["status"] == "succeeded" and not self._has_cells(name):
+                # The implicit step of a notebook that is only its parameters cell: nothing to run.
+                result.update(status="succeeded", attempts=1, started_at=_now(), ended_at=_now())
+                self._emit(name, "started", {})
+                self._emit(name, "finished", result)
+            else:
                 result["status"] = "skipped"
         # A list keeps the steps' order (nbformat writes mappings with sorted keys).
         self.nb.metadata[PLAN_KEY][RESULTS_KEY] = list(results.values())
         self.nb.metadata[PLAN_KEY]["outcome"] = outcome
+
+    def _has_cells(self, step: str) -> bool:
+        return any(cell_step(cell) == step for cell in self.nb.cells)
 
     def _share_context(self, context: dict[str, Any]) -> None:
         """Tell a Python kernel which run it executes (safeguards compare with the previous run).

@@ -126,6 +126,23 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         media="text/event-stream", errors=()),
 }
 
+#: OpenAPI links: a reply that carries an id (`$response.body#/id`) → every route taking that id,
+#: so clients (and the fuzzer's stateful phase) can follow a new run, schedule or batch.
+PRODUCES: dict[tuple[str, str], str] = {
+    ("/runs", "post"): "run_id",
+    ("/schedules/{schedule_id}/run", "post"): "run_id",
+    ("/schedules", "post"): "schedule_id",
+    ("/schedules/{schedule_id}", "patch"): "schedule_id",
+    ("/batches", "post"): "batch_id",
+}
+
+
+def _links(produced: str) -> dict[str, dict]:
+    return {f"{verb}{_name(path)}": {"operationId": f"{verb}{_name(path)}",
+                                     "parameters": {produced: "$response.body#/id"}}
+            for path, verb in OPERATIONS if re.findall(r"\{(\w+)\}", path) == [produced]}
+
+
 _ERROR = {
     "type": "object",
     "required": ["error", "message"],
@@ -184,6 +201,8 @@ def build_document() -> dict:
         reply = refs[(op.reply, "serialization")] if op.reply else (
             {"type": "string"} if op.media.startswith("text/") else {"type": "object"})
         responses = {str(op.status): {"description": op.summary, "content": _content(op.media, reply)}}
+        if (path, verb) in PRODUCES:
+            responses[str(op.status)]["links"] = _links(PRODUCES[(path, verb)])
         for status in (*op.errors, 403):
             responses[str(status)] = {"description": _STATUS_TEXT[status],
                                       "content": _content("application/json", {"$ref": REF.format(model="Error")})}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import os
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from nbformat import NotebookNode
@@ -18,6 +20,7 @@ from ..errors import LauncherError, MLOpsError, RunStateError
 from ..lineage.capture import working_dir
 from ..notify.channels import check_ready
 from ..pipeline import Pipeline, parse_pipeline, read_notebook
+from ..pipeline.parser import notebook_from_json
 from ..pipeline.parameters import validate_parameters
 from ..run.backends import get_backend
 from ..run.executor import INPUT_NOTEBOOK, ProgressCallback, execute_run
@@ -45,6 +48,11 @@ LAUNCHER_SOCKET = "JUPYTER_MLOPS_LAUNCHER_SOCKET"
 def get_pipeline(notebook: str | os.PathLike | NotebookNode, *, name: str | None = None) -> Pipeline:
     """The validated pipeline a notebook (path or content) declares."""
     return parse_pipeline(notebook, name=name)
+
+
+def read_notebook_content(content: Any, name: str) -> NotebookNode:
+    """Notebook JSON (unsaved editor content) as a saved notebook is read, or a NotebookError."""
+    return notebook_from_json(copy.deepcopy(content), name)
 
 
 def _validated(spec: RunSpec) -> tuple[RunSpec, NotebookNode]:
@@ -77,8 +85,9 @@ def queue_run(spec: RunSpec, *, schedule_id: str | None = None, batch_id: str | 
     spec, prepared = _validated(spec)
     check_run_spec(spec, reach=batch_id is None)  # a batch reaches its backend once, for all its runs
     check_ready(spec.notify, f"run of {Path(spec.notebook).name}")
+    text = nbformat.writes(prepared)  # before the record: a notebook that cannot be written records nothing
     run = run_store.create_run(spec, schedule_id=schedule_id, batch_id=batch_id)
-    nbformat.write(prepared, Path(run.run_dir) / INPUT_NOTEBOOK)
+    (Path(run.run_dir) / INPUT_NOTEBOOK).write_text(text, encoding="utf-8")
     return run
 
 
@@ -206,6 +215,9 @@ def read_log(run_id: str, offset: int = 0) -> tuple[str, int]:
     if not path.exists():
         return "", offset
     with open(path, "rb") as log:
+        # An offset past the end has nothing to read yet (and beyond what lseek takes, EINVAL).
+        if offset >= os.fstat(log.fileno()).st_size:
+            return "", offset
         log.seek(offset)
         chunk = log.read()
     return chunk.decode("utf-8", errors="replace"), offset + len(chunk)

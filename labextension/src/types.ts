@@ -4,12 +4,15 @@
  * Only the fields the panel reads are listed.
  */
 
-export type ParameterType = 'int' | 'float' | 'str' | 'bool' | 'list' | 'dict' | 'NoneType';
+/** 'any': the parameters cell assigns it something other than a literal (its `source`). */
+export type ParameterType = 'int' | 'float' | 'str' | 'bool' | 'list' | 'dict' | 'NoneType' | 'any';
 
 export interface Parameter {
   name: string;
   type: ParameterType;
   default: unknown;
+  /** The default's source when it is not a literal (e.g. `os.getcwd()`): the default is then unknown. */
+  source?: string | null;
   cell_index: number;
 }
 
