@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from ..batch.model import Batch
 from ..pipeline import Pipeline
-from ..run.model import Run, RunStatus
+from ..run.model import Run, RunStatus, Trigger
 from ..schedule.model import Schedule, ScheduleSpec
 from ..service.backends import BackendState
 
@@ -73,6 +73,9 @@ class RunsQuery(PageQuery):
     status: RunStatus | None = None
     schedule_id: str | None = None
     batch_id: str | None = None
+    trigger: Trigger | None = Field(default=None, description="Only runs started this way")
+    search: str | None = Field(default=None, max_length=200,
+                               description="Part of the run id, notebook path, error or parameters (any case)")
 
 
 class RunOut(Run):

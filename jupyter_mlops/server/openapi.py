@@ -17,6 +17,7 @@ from pydantic.json_schema import models_json_schema
 
 from ..batch.model import BatchResults, BatchSpec
 from ..schedule.model import ScheduleSpec
+from ..service.lineage import RunComparison
 from . import models
 from .base import API_PREFIX
 from .handlers.openapi import DOCUMENT
@@ -54,6 +55,9 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "The run's log from a byte offset (live tail)", query=models.LogQuery, reply=models.LogChunk,
         errors=(400, 404)),
     ("/runs/{run_id}/notebook", "get"): Operation("The run's output notebook (nbformat JSON)", errors=(404,)),
+    ("/runs/{run_id}/compare/{other_id}", "get"): Operation(
+        "Two runs compared: lineage (parameters, code, data, environment, metrics) and the output notebooks "
+        "cell by cell (nbdime)", reply=RunComparison, errors=(404,)),
     ("/schedules", "get"): Operation("Every schedule, by name, with its next fire", reply=models.Schedules,
                                      errors=()),
     ("/schedules", "post"): Operation(

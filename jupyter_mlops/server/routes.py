@@ -17,7 +17,8 @@ from .handlers.batches import (BatchesHandler, BatchHandler, BatchResultsCsvHand
 from .handlers.events import EventsHandler
 from .handlers.openapi import OpenAPIHandler
 from .handlers.pipeline import PipelineHandler
-from .handlers.runs import CancelRunHandler, RunHandler, RunLogHandler, RunNotebookHandler, RunsHandler
+from .handlers.runs import (CancelRunHandler, CompareRunsHandler, RunHandler, RunLogHandler, RunNotebookHandler,
+                            RunsHandler)
 from .handlers.schedules import (CronPreviewHandler, PauseScheduleHandler, ResumeScheduleHandler,
                                  RunScheduleNowHandler, ScheduleHandler, SchedulesHandler)
 
@@ -29,6 +30,7 @@ ROUTES: list[tuple[str, type[MLOpsHandler]]] = [
     ("/runs/{run_id}/cancel", CancelRunHandler),
     ("/runs/{run_id}/log", RunLogHandler),
     ("/runs/{run_id}/notebook", RunNotebookHandler),
+    ("/runs/{run_id}/compare/{other_id}", CompareRunsHandler),
     ("/schedules", SchedulesHandler),
     # Before `{schedule_id}`, which would otherwise take "preview" for an id.
     ("/schedules/preview", CronPreviewHandler),

@@ -137,10 +137,22 @@ def worker(run_id: str) -> tuple[int | None, int | None]:
 
 
 def list_runs(*, notebook: str | None = None, status: str | None = None, schedule_id: str | None = None,
-              batch_id: str | None = None, limit: int = 50, offset: int = 0) -> tuple[list[Run], int]:
-    """A page of runs, newest first, and the total count matching the filters."""
+              batch_id: str | None = None, trigger: str | None = None, search: str | None = None,
+              limit: int = 50, offset: int = 0) -> tuple[list[Run], int]:
+    """A page of runs, newest first, and the total count matching the filters.
+
+    `search` matches, case-insensitively, part of the run id, the notebook's path, the error or
+    the parameters as the record holds them, compact JSON (`"alpha":0.5`).
+    """
     where, values = db.where_equal({"notebook": notebook, "status": status, "schedule_id": schedule_id,
-                                    "batch_id": batch_id})
+                                    "batch_id": batch_id, "trigger": trigger})
+    if search:
+        # LIKE's own wildcards in the text are matched literally.
+        values["search"] = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        clause = ("(id LIKE :search ESCAPE '\\' OR notebook LIKE :search ESCAPE '\\'"
+                  " OR json_extract(record, '$.error') LIKE :search ESCAPE '\\'"
+                  " OR json_extract(record, '$.parameters') LIKE :search ESCAPE '\\')")
+        where = f"{where} AND {clause}" if where else f"WHERE {clause}"
     with db.reading() as connection:
         total = connection.execute(text(f"SELECT count(*) FROM runs {where}"), values).scalar_one()
         rows = connection.execute(text(

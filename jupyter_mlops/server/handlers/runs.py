@@ -1,4 +1,4 @@
-"""Runs: list and start, read one, cancel, tail its log, fetch its output notebook."""
+"""Runs: list and start, read one, cancel, tail its log, fetch its output notebook, compare two."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 
 from ...run.model import Run, RunSpec
+from ...service import lineage as lineage_service
 from ...service import runs as service
 from ..base import MLOpsHandler, protected
 from ..errors import ApiError
@@ -28,7 +29,8 @@ class RunsHandler(MLOpsHandler):
             notebook = str(self.paths.resolve(query.notebook, must_exist=False, field="notebook"))
         runs, total = await self.call(
             service.list_runs, notebook=notebook, status=query.status.value if query.status else None,
-            schedule_id=query.schedule_id, batch_id=query.batch_id, limit=query.limit, offset=query.offset)
+            schedule_id=query.schedule_id, batch_id=query.batch_id, trigger=query.trigger, search=query.search or None,
+            limit=query.limit, offset=query.offset)
         self.reply(RunPage(runs=[run_out(r, self.paths) for r in runs], total=total, limit=query.limit,
                            offset=query.offset))
 
@@ -72,3 +74,9 @@ class RunNotebookHandler(MLOpsHandler):
             raise ApiError(404, "OutputNotFound", f"run {run_id} has no output notebook yet ({run.status.value})")
         self.set_header("Content-Type", "application/json")
         self.finish(await asyncio.to_thread(output.read_bytes))
+
+
+class CompareRunsHandler(MLOpsHandler):
+    @protected
+    async def get(self, run_id: str, other_id: str) -> None:
+        self.reply(await self.call(lineage_service.compare_runs, run_id, other_id))
