@@ -12,6 +12,8 @@ import {
   LogChunk,
   PipelineReport,
   Run,
+  RunComparison,
+  RunFilters,
   RunPage,
   Schedule,
   ScheduleSpec
@@ -47,6 +49,16 @@ export function startRun(request: StartRun): Promise<Run> {
 /** Runs, newest first; of one notebook when `notebook` is given. */
 export function listRuns(notebook: string | null, limit = 50): Promise<RunPage> {
   return requestAPI('runs', {}, { notebook, limit });
+}
+
+/** A page of runs matching the filters, newest first, with the total over all pages. */
+export function queryRuns(filters: RunFilters, limit: number, offset: number): Promise<RunPage> {
+  return requestAPI('runs', {}, { ...filters, search: filters.search.trim() || null, limit, offset });
+}
+
+/** Run `a` against run `b`: lineage and the output notebooks cell by cell (nbdime on the server). */
+export function compareRuns(a: string, b: string): Promise<RunComparison> {
+  return requestAPI(`runs/${encodeURIComponent(a)}/compare/${encodeURIComponent(b)}`);
 }
 
 export function getRun(id: string): Promise<Run> {

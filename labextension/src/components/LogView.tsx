@@ -11,7 +11,7 @@ import { Run } from '../types';
 const TAIL_MS = 1000;
 
 /** A run's log, followed live (appending from the last offset) until the run ends. */
-function LogTail({ runId }: { runId: string }): JSX.Element {
+export function LogTail({ runId }: { runId: string }): JSX.Element {
   const [text, setText] = useState('');
   const [status, setStatus] = useState<Run['status'] | null>(null);
   const [error, setError] = useState<string | null>(null);
