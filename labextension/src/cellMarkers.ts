@@ -133,7 +133,9 @@ class NotebookMarkers {
       }
       const badge = this._badge(mark, index, problems, marks);
       if (badge !== null) {
-        node.prepend(badge);
+        // Above the input (a cell's layout may insert its parts after the header at any time).
+        const input = node.querySelector(':scope > .jp-Cell-inputWrapper');
+        input ? node.insertBefore(badge, input) : node.prepend(badge);
       }
     });
   }

@@ -1,6 +1,7 @@
 import React, { useEffect, useState } from 'react';
 
 import { compareRuns, getRun } from '../api';
+import { shortRunId } from '../format';
 import { CellChange, Run, RunComparison, ValueChange } from '../types';
 import { CompareTable } from './CompareTable';
 
@@ -17,8 +18,8 @@ function Changes(props: { title: string; changes: ValueChange[]; a: string; b: s
         <thead>
           <tr>
             <th />
-            <th>{props.a.slice(0, 8)}</th>
-            <th>{props.b.slice(0, 8)}</th>
+            <th>{shortRunId(props.a)}</th>
+            <th>{shortRunId(props.b)}</th>
           </tr>
         </thead>
         <tbody>

@@ -3,7 +3,7 @@ import { ReactWidget } from '@jupyterlab/ui-components';
 import React, { useEffect, useRef, useState } from 'react';
 
 import { getRun, readLog } from '../api';
-import { isFinished } from '../format';
+import { isFinished, shortRunId } from '../format';
 import { mlopsIcon } from '../icon';
 import { Run } from '../types';
 
@@ -67,7 +67,7 @@ export function logWidget(run: Run): MainAreaWidget {
   const content = ReactWidget.create(<LogTail runId={run.id} />);
   content.addClass('jp-mlops-log-widget');
   const widget = new MainAreaWidget({ content });
-  widget.title.label = `Log · run ${run.id.slice(0, 8)}`;
+  widget.title.label = `Log · run ${shortRunId(run.id)}`;
   widget.title.caption = `Log of run ${run.id}`;
   widget.title.icon = mlopsIcon;
   return widget;
