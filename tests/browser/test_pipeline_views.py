@@ -121,8 +121,16 @@ def test_dag_draws_the_steps_and_follows_a_run(page, lab_server: LabServer, note
 def test_dashboard_pages_filters_and_searches(page, lab_server: LabServer, notebook: str) -> None:
     seed_runs(lab_server, notebook, 53)
     seed_runs(lab_server, notebook, 2, trigger="rerun")
-    dashboard = open_dashboard(page)
-    assert page.locator("#jupyter-mlops-dashboard").is_visible()  # a main-area tab
+    # Its launcher card, its keyboard shortcut (settings › shortcuts) and the command open one main-area tab.
+    run_command(page, "launcher:create")
+    page.locator('.jp-LauncherCard:visible:has-text("MLOps Dashboard")').first.click()
+    page.locator(f"#jupyter-mlops-dashboard {DASHBOARD}").wait_for()
+    page.evaluate("""() => Array.from(window.jupyterapp.shell.widgets('main'))
+                        .find(w => w.id === 'jupyter-mlops-dashboard').dispose()""")
+    page.locator(DASHBOARD).wait_for(state="detached")
+    page.locator("body").press("Control+Alt+d")
+    dashboard = page.locator(f"#jupyter-mlops-dashboard {DASHBOARD}")
+    dashboard.wait_for()
     dashboard.locator('select[data-filter="notebook"]').select_option(notebook)
     wait_for_pager(dashboard, "1–50 of 55")
     rows = dashboard.locator(".jp-mlops-runs-table tbody tr")
