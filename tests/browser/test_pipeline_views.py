@@ -5,6 +5,7 @@ compared cell by cell), in a real Chromium against a real `jupyter lab`; screens
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -31,12 +32,13 @@ def cell_steps(page) -> list[str | None]:
     return page.locator(CELLS).evaluate_all("cells => cells.map(c => c.dataset.mlopsStep ?? null)")
 
 
-def seed_runs(server: LabServer, notebook: str, count: int, trigger: str = "manual") -> None:
-    """Records `count` queued runs of a notebook in the server's store, through the service layer
-    (listing and paging need records, not kernels)."""
-    code = ("import sys; from jupyter_mlops.run.model import RunSpec; from jupyter_mlops.service import runs\n"
-            "for _ in range(int(sys.argv[2])): runs.queue_run(RunSpec(notebook=sys.argv[1], trigger=sys.argv[3]))")
-    subprocess.run([sys.executable, "-c", code, str(server.root_dir / notebook), str(count), trigger], check=True,
+def seed_runs(server: LabServer, notebook: str, counts: dict[str, int]) -> None:
+    """Records queued runs of a notebook in the server's store through the service layer, `counts[trigger]`
+    of each trigger (listing and paging need records, not kernels)."""
+    code = ("import json, sys; from jupyter_mlops.run.model import RunSpec; from jupyter_mlops.service import runs\n"
+            "for trigger, count in json.loads(sys.argv[2]).items():\n"
+            "    for _ in range(count): runs.queue_run(RunSpec(notebook=sys.argv[1], trigger=trigger))")
+    subprocess.run([sys.executable, "-c", code, str(server.root_dir / notebook), json.dumps(counts)], check=True,
                    env={**os.environ, "JUPYTER_MLOPS_HOME": str(server.mlops_home)})
 
 
@@ -118,9 +120,8 @@ def test_dag_draws_the_steps_and_follows_a_run(page, lab_server: LabServer, note
     page.locator(f'{CELLS} [data-mlops-badge="train"] [data-status="succeeded"]').wait_for()
 
 
-def test_dashboard_pages_filters_and_searches(page, lab_server: LabServer, notebook: str) -> None:
-    seed_runs(lab_server, notebook, 53)
-    seed_runs(lab_server, notebook, 2, trigger="rerun")
+def test_dashboard_pages_filters_and_searches(page, lab_server: LabServer, notebook: str, lab_root) -> None:
+    seed_runs(lab_server, notebook, {"manual": 53, "rerun": 2})
     # Its launcher card, its keyboard shortcut (settings › shortcuts) and the command open one main-area tab.
     run_command(page, "launcher:create")
     page.locator('.jp-LauncherCard:visible:has-text("MLOps Dashboard")').first.click()
@@ -149,6 +150,14 @@ def test_dashboard_pages_filters_and_searches(page, lab_server: LabServer, noteb
     assert rows.first.get_attribute("data-run") == one
     dashboard.locator('input[type="search"]').fill("no such run anywhere")
     wait_for_pager(dashboard, "0 runs")
+
+    # A deleted notebook's runs still list and open.
+    (lab_root / notebook).unlink()
+    dashboard.locator('input[type="search"]').fill(one[-6:])
+    wait_for_pager(dashboard, "1–1 of 1")
+    rows.first.locator(".jp-mlops-link").click()
+    dashboard.locator(f'.jp-mlops-run-page[data-run="{one}"]').wait_for()
+    assert notebook in dashboard.locator(".jp-mlops-run-page-notebook").inner_text()
 
 
 @pytest.fixture(scope="module")
