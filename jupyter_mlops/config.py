@@ -39,6 +39,10 @@ class MLOps(Configurable):
     home = Unicode("", help="Folder of the store (mlops.db, runs/, secrets/); empty: <jupyter data dir>/mlops.",
                    ).tag(config=True)
 
+    # -- secrets ------------------------------------------------------------------------------------------
+    secrets_dir = Unicode("", help="Folder of the secrets (0700, a 0600 file each); empty: <home>/secrets.",
+                          ).tag(config=True)
+
     # -- docker backend -----------------------------------------------------------------------------------
     docker_image = Unicode("", help="Image for docker runs that name none; empty: the base image "
                                     "jupyter-mlops-base:bookworm.").tag(config=True)

@@ -18,6 +18,28 @@ class SettingsError(MLOpsError):
     """A setting that cannot be used: an unknown name, a value of the wrong type, an unreadable config file."""
 
 
+# -- secrets --------------------------------------------------------------------------------
+
+
+class SecretError(MLOpsError):
+    """A secret that cannot be stored or used: a bad name, an empty value."""
+
+
+class SecretNotFoundError(SecretError):
+    """A secret a run or a channel needs is not set."""
+
+
+# -- kernels and environments ---------------------------------------------------------------
+
+
+class UnknownKernelError(MLOpsError):
+    """A kernel name that no installed kernelspec has; the message lists the available ones."""
+
+
+class EnvironmentVariableError(MLOpsError):
+    """A malformed `--env NAME=VALUE` or `--secret [VAR=]NAME`."""
+
+
 # -- notebooks ------------------------------------------------------------------------------
 
 
@@ -162,6 +184,10 @@ class InvalidCronError(ScheduleError):
 
 class UnknownTimezoneError(ScheduleError):
     pass
+
+
+class NotebookVersionNotFoundError(ScheduleError):
+    """A pinned notebook version that is no longer in the store."""
 
 
 class ScheduleNotFoundError(ScheduleError):

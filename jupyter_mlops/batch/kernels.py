@@ -202,10 +202,12 @@ class KernelPool:
     """Up to `total` kernels, `spare` of them started ahead of the runs that will take them."""
 
     def __init__(self, kernel_name: str, spec: KernelSpec, cwd: Path, *, preload: list[str], spare: int,
-                 total: int) -> None:
+                 total: int, environment: dict[str, str] | None = None) -> None:
         self.kernel_name = kernel_name
         self.spec = spec
         self.cwd = cwd
+        # Added to every kernel's environment (the batch's variables and secrets), in memory only.
+        self.environment = {**os.environ, **(environment or {})}
         self.server = ForkServer(preload)
         self._context = zmq.asyncio.Context()
         # Kernels talk over unix sockets in a folder of the pool's own: no TCP port of a dead
@@ -237,7 +239,8 @@ class KernelPool:
                                               parent=manager)
         # An in-memory history, as nbclient gives the kernels it starts: parallel kernels would
         # otherwise contend for one history database.
-        asyncio.run(manager.start_kernel(cwd=str(self.cwd), extra_arguments=["--HistoryManager.hist_file=:memory:"]))
+        asyncio.run(manager.start_kernel(cwd=str(self.cwd), env=self.environment,
+                                         extra_arguments=["--HistoryManager.hist_file=:memory:"]))
         return manager
 
     def _fill(self) -> None:

@@ -9,7 +9,9 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ..run.model import check_secret_names, check_variable_names
 
 
 class BatchStatus(str, Enum):
@@ -38,9 +40,16 @@ class BatchSpec(BaseModel):
     parallel: int | None = Field(default=None, ge=1, description="Runs at once; default: the number of cores")
     fail_fast: bool = Field(default=False, description="Stop the batch at the first run that does not succeed")
     timeout: float | None = Field(default=None, gt=0, description="Whole-run timeout of each run, in seconds")
+    kernel_name: str | None = Field(default=None, description="Kernel of every run; default: the notebook's")
+    env: dict[str, str] = Field(default_factory=dict, description="Environment variables of every run's kernel")
+    secrets: dict[str, str] = Field(default_factory=dict, description="Environment variable -> secret name, "
+                                                                      "for every run (read as each run starts)")
     preload: list[str] | None = Field(
         default=None, description="Modules imported once by the kernel fork server (local backend); "
                                   "default: the modules the notebook imports")
+
+    _variables = field_validator("env", "secrets")(lambda value: check_variable_names(value))
+    _secrets = field_validator("secrets")(lambda value: check_secret_names(value))
 
 
 class Batch(BaseModel):

@@ -23,10 +23,11 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from ..errors import BatchError
+from ..errors import BatchError, SecretError
 from ..pipeline import read_notebook
 from ..run.executor import execute_run
 from ..run.model import Run, RunStatus
+from ..secrets.environment import secret_environment
 from ..service.runs import launch_worker
 from ..store import runs as run_store
 from . import store
@@ -46,12 +47,17 @@ def _kernel_pool(batch: Batch, runs: int) -> KernelPool | None:
         return None
     notebook = Path(batch.notebook)
     source = read_notebook(notebook)
-    kernel_name = source.metadata.get("kernelspec", {}).get("name")
+    kernel_name = batch.spec.kernel_name or source.metadata.get("kernelspec", {}).get("name")
     spec = forkable_spec(kernel_name) if kernel_name else None
     if spec is None:
         return None  # each run starts its own kernel, as papermill does
+    try:  # the kernels start ahead of their runs, so with the environment every run of the batch has
+        environment = {**batch.spec.env, **secret_environment(batch.spec.secrets)}
+    except SecretError:
+        return None  # removed since the batch was recorded: each run stops saying which
     preload = modules_to_preload(source, notebook.parent, batch.spec.preload)
-    return KernelPool(kernel_name, spec, notebook.parent, preload=preload, spare=batch.parallel, total=runs)
+    return KernelPool(kernel_name, spec, notebook.parent, preload=preload, spare=batch.parallel, total=runs,
+                      environment=environment)
 
 
 class _Execution:

@@ -18,6 +18,7 @@ from ..service.batches import batch_results, cancel_batch, get_batch, list_batch
 from ..service.runs import get_pipeline
 from .common import echo_json, example, format_duration
 from .container_options import container_fields
+from .environment_options import environment_fields, environment_options
 
 
 class _NotebookByDefault(click.Group):
@@ -73,11 +74,14 @@ class _ProgressBar:
 @click.option("--timeout", type=float, help="Seconds allowed for each run.")
 @click.option("--preload", help="Comma-separated modules the kernel fork server imports once "
                                 "[default: those the notebook imports]; '' for none.")
+@click.option("-k", "--kernel", "kernel_name", help="Kernel of every run instead of the notebook's.")
+@environment_options
 @click.option("--json", "as_json", is_flag=True, help="Print the batch record and results as JSON.")
 def run_batch_command(notebook: str, grid_file: str | None, axes: tuple[tuple[str, str], ...],
                       params_list: str | None, parallel: int | None, backend: str, image: str | None,
-                      steps: str | None,
-                      fail_fast: bool, timeout: float | None, preload: str | None, as_json: bool) -> None:
+                      steps: str | None, fail_fast: bool, timeout: float | None, preload: str | None,
+                      kernel_name: str | None, env_items: tuple[str, ...], secret_items: tuple[str, ...],
+                      as_json: bool) -> None:
     """Run NOTEBOOK once per point of a parameter grid.
 
     Exits 0 only when every run succeeded. Ctrl-C cancels: running kernels are stopped,
@@ -87,7 +91,7 @@ def run_batch_command(notebook: str, grid_file: str | None, axes: tuple[tuple[st
     points = grid_points(get_pipeline(notebook), grid_file=grid_file, axes=list(axes), params_list=params_list)
     spec = BatchSpec(
         notebook=notebook, points=points, backend=backend, image=image, parallel=parallel, fail_fast=fail_fast,
-        timeout=timeout,
+        timeout=timeout, kernel_name=kernel_name, **environment_fields(env_items, secret_items),
         steps=[s.strip() for s in steps.split(",") if s.strip()] if steps else None,
         preload=None if preload is None else [m.strip() for m in preload.split(",") if m.strip()])
     signal.signal(signal.SIGTERM, _sigterm_as_interrupt)

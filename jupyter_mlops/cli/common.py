@@ -57,6 +57,7 @@ def example(text: str) -> str:
                  "image": "jupyter_mlops.cli.image.image_group",
                  "batch": "jupyter_mlops.cli.batch.batch_group",
                  "config": "jupyter_mlops.cli.config.config_command",
+                 "secret": "jupyter_mlops.cli.secret.secret_group",
              },
              epilog=example("jupyter-mlops run example_notebooks/train_evaluate.ipynb -p n_estimators 50"))
 @click.version_option(package_name="jupyter-mlops")

@@ -5,7 +5,11 @@ from __future__ import annotations
 import click
 
 from ..export import AirflowOptions, KubernetesOptions, export_airflow, export_kubernetes
+from ..export import airflow as airflow_export
+from ..export import kubernetes as kubernetes_export
+from ..export.environment import ExportEnvironment
 from .common import example
+from .environment_options import environment_fields, environment_options
 
 
 @click.group("export", epilog=example("""
@@ -15,9 +19,16 @@ def export_group() -> None:
     """Hand a notebook's pipeline to Airflow or Kubernetes when one machine is not enough."""
 
 
-def _written(paths) -> None:
+def _written(paths, needs: list[str]) -> None:
     for path in paths:
         click.echo(str(path))
+    for need in needs:  # references only: the values are set on the other side, by name
+        click.echo(f"needs {need}", err=True)
+
+
+def _environment(options: dict) -> ExportEnvironment:
+    fields = environment_fields(options.pop("env_items"), options.pop("secret_items"))
+    return ExportEnvironment(env=fields["env"], secrets=fields["secrets"])
 
 
 @export_group.command("airflow", epilog=example("""
@@ -40,13 +51,20 @@ jupyter-mlops export airflow train.ipynb --per-step --image registry/train:1 --v
 @click.option("--notebook-in-image", help="With --image: the notebook's path in the image (default: /app/NAME).")
 @click.option("--pool-label", default="jupyter-mlops/pool", show_default=True,
               help="With --image: node label and taint key that name a step's --pool.")
+@environment_options
+@click.option("--secrets-from", type=click.Choice(["variables", "connections"]), default="variables",
+              show_default=True, help="Without --image: tasks read each secret from the Airflow Variable of its name, "
+                                      "or the password of the Airflow Connection of its name.")
+@click.option("--secret-name", help="With --image: the Kubernetes Secret whose keys hold the secrets "
+                                    "(default: DAG_ID-secrets).")
 def airflow_command(notebook: str, out_dir: str, whole: bool, **options) -> None:
     """Write NOTEBOOK as an Airflow DAG: dag-factory YAML plus a small loader.
 
     Parameters become DAG params, overridable when a run is triggered. Per step, each task runs
     the prelude and its step only; steps exchange the files they declare (--inputs/--outputs).
     """
-    _written(export_airflow(notebook, out_dir, AirflowOptions(per_step=not whole, **options)))
+    settings = AirflowOptions(per_step=not whole, environment=_environment(options), **options)
+    _written(export_airflow(notebook, out_dir, settings), airflow_export.needs(notebook, settings))
 
 
 @export_group.command("kubernetes", epilog=example("""
@@ -65,6 +83,12 @@ jupyter-mlops export kubernetes train.ipynb --image registry/train:1 --schedule 
 @click.option("--notebook-in-image", help="The notebook's path in the image (default: /app/NAME).")
 @click.option("--pool-label", default="jupyter-mlops/pool", show_default=True,
               help="Node label and taint key that name the steps' --pool.")
+@environment_options
+@click.option("--secret-name", help="The Kubernetes Secret whose keys hold the secrets (default: NAME-secrets).")
 def kubernetes_command(notebook: str, out_dir: str, **options) -> None:
-    """Write NOTEBOOK as a Kubernetes Job (or CronJob) running it in an image, with resources and a volume."""
-    _written(export_kubernetes(notebook, out_dir, KubernetesOptions(**options)))
+    """Write NOTEBOOK as a Kubernetes Job (or CronJob) running it in an image, with resources and a volume.
+
+    Secrets become references to a Kubernetes Secret's keys (secretKeyRef); what must exist is printed.
+    """
+    settings = KubernetesOptions(environment=_environment(options), **options)
+    _written(export_kubernetes(notebook, out_dir, settings), kubernetes_export.needs(notebook, settings))

@@ -19,6 +19,7 @@ from ..schedule.model import Schedule
 from ..service import runs as run_service
 from ..service import schedules as service
 from .common import echo_json, example
+from .environment_options import environment_fields
 from .run import collect_parameters
 
 _POLICY_OPTIONS = [
@@ -29,6 +30,14 @@ _POLICY_OPTIONS = [
     click.option("--backend", help="Where runs execute (local, docker, …)."),
     click.option("--image", help="Container image, for container backends."),
     click.option("--timeout", type=float, help="Seconds a run may take before it is stopped."),
+    click.option("-k", "--kernel", "kernel_name", help="Kernel of the runs instead of the notebook's."),
+    click.option("--env", "env_items", multiple=True, metavar="NAME=VALUE",
+                 help="An environment variable of the runs' kernel (repeatable; edit: replaces them all)."),
+    click.option("--secret", "secret_items", multiple=True, metavar="[VAR=]NAME",
+                 help="Secret NAME as $NAME (or $VAR), read as each run starts (repeatable; edit: replaces them all)."),
+    click.option("--follow-file/--pin-version", "follow_file", default=None,
+                 help="Run what the notebook file holds at each fire, instead of the version pinned now "
+                      "(--pin-version, the default)."),
     click.option("--catch-up", type=click.Choice(["once", "all", "skip"]),
                  help="Fires missed while no scheduler ran: run once (default), each, or none."),
     click.option("--misfire-grace", type=float, help="Seconds after which a missed fire is dropped."),
@@ -54,6 +63,7 @@ def _changes(notebook: str, options: dict[str, Any], current_notify: dict[str, A
     """The spec fields the user gave (None means not given)."""
     typed = options.pop("typed", ())
     steps = options.pop("steps", None)
+    env_items, secret_items = options.pop("env_items", ()), options.pop("secret_items", ())
     notify = {key: options.pop(option) for key, option in
               (("webhook", "webhook"), ("command", "notify_command"), ("on_success", "notify_success"))}
     changes = {key: value for key, value in options.items() if value is not None}
@@ -61,6 +71,9 @@ def _changes(notebook: str, options: dict[str, Any], current_notify: dict[str, A
         changes["parameters"] = collect_parameters(notebook, (), (), (), typed, ())
     if steps is not None:
         changes["steps"] = [s.strip() for s in steps.split(",") if s.strip()] or None
+    environment = environment_fields(env_items, secret_items)
+    changes.update({key: environment[key] for key, given in (("env", env_items), ("secrets", secret_items))
+                    if given})
     given = {key: value for key, value in notify.items() if value is not None}
     if given:
         changes["notify"] = {**(current_notify or {}), **given}
@@ -73,10 +86,37 @@ def _when(moment: datetime | None, timezone: str) -> str:
     return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
+def _version_state(schedule: Schedule) -> str:
+    """Which notebook the fires run, in a few words: the list's VERSION column."""
+    if schedule.follow_file:
+        return "follows file"
+    if schedule.drift and schedule.drift.differs:
+        return "file changed"
+    return "pinned" if schedule.version else "-"
+
+
+def _version_lines(schedule: Schedule) -> list[str]:
+    if schedule.follow_file:
+        return ["version:    follows the notebook file (follow_file): each fire runs what the file holds then"]
+    if schedule.version is None:
+        return []
+    version = schedule.version
+    git = (f", git {version.git_commit[:12]}{' (dirty)' if version.git_dirty else ''}"
+           if version.git_commit else "")
+    lines = [f"version:    pinned {version.sha256[:12]} of {version.created_at:%Y-%m-%d %H:%M:%S %Z}{git}"]
+    if schedule.drift and schedule.drift.differs:
+        lines.append(f"drift:      the file differs from the pinned version: {schedule.drift.summary} "
+                     f"(`schedule pin {schedule.name}` runs the current one)")
+    else:
+        lines.append("drift:      none, the file is the pinned version")
+    return lines
+
+
 def _row(schedule: Schedule) -> str:
     state = "paused" if schedule.paused else _when(schedule.next_fire_at, schedule.timezone)
     last = schedule.last_run_status.value if schedule.last_run_status else "-"
-    return f"{schedule.name:20} {state:26} {last:10} {schedule.cron:16} {schedule.description}"
+    return (f"{schedule.name:20} {state:26} {last:10} {_version_state(schedule):13} {schedule.cron:16} "
+            f"{schedule.description}")
 
 
 @click.group("schedule", epilog=example("""
@@ -113,22 +153,31 @@ def list_command(as_json: bool) -> None:
     if as_json:
         echo_json(schedules)
         return
-    click.echo(f"{'NAME':20} {'NEXT RUN':26} {'LAST RUN':10} {'CRON':16} WHEN")
+    click.echo(f"{'NAME':20} {'NEXT RUN':26} {'LAST RUN':10} {'VERSION':13} {'CRON':16} WHEN")
     for schedule in schedules:
         click.echo(_row(schedule))
 
 
-@schedule_group.command("show", epilog=example("jupyter-mlops schedule show nightly"))
+@schedule_group.command("show", epilog=example("jupyter-mlops schedule show nightly --diff"))
 @click.argument("schedule")
+@click.option("--diff", "with_diff", is_flag=True, help="Also print how the file differs from the pinned version "
+                                                        "(nbdime).")
 @click.option("--json", "as_json", is_flag=True)
-def show_command(schedule: str, as_json: bool) -> None:
-    """A schedule's settings and its recent runs (SCHEDULE: id or name)."""
+def show_command(schedule: str, with_diff: bool, as_json: bool) -> None:
+    """A schedule's settings, its pinned version and drift, and its recent runs (SCHEDULE: id or name)."""
     found = service.get_schedule(schedule)
     if as_json:
         echo_json(found)
         return
     click.echo(f"{found.name} ({found.id}){'  [paused]' if found.paused else ''}")
     click.echo(f"notebook:   {found.notebook}")
+    for line in _version_lines(found):
+        click.echo(line)
+    if found.kernel_name:
+        click.echo(f"kernel:     {found.kernel_name}")
+    if found.env or found.secrets:
+        secrets = [name if name == variable else f"{variable}={name}" for variable, name in found.secrets.items()]
+        click.echo(f"env:        {found.env}  secrets: {', '.join(secrets) or '-'}")
     click.echo(f"cron:       {found.cron}  ({found.description}, {found.timezone})")
     click.echo(f"next run:   {_when(found.next_fire_at, found.timezone)}")
     click.echo(f"parameters: {found.parameters}")
@@ -142,7 +191,23 @@ def show_command(schedule: str, as_json: bool) -> None:
     runs, total = run_service.list_runs(schedule_id=found.id, limit=10)
     click.echo(f"runs ({total}):")
     for run in runs:
-        click.echo(f"  {run.id:24} {run.status.value:10} {run.error or ''}")
+        version = (run.spec.notebook_version or "file")[:12]
+        click.echo(f"  {run.id:24} {run.status.value:10} {version:12} {run.error or ''}")
+    if with_diff and found.drift and found.drift.differs:
+        click.echo(service.schedule_diff(found.id))
+
+
+@schedule_group.command("pin", epilog=example("jupyter-mlops schedule pin nightly"))
+@click.argument("schedule")
+def pin_command(schedule: str) -> None:
+    """Pin the notebook's current content: the next fires run it. Prints what changed.
+
+    A notebook that no longer parses, or no longer takes the schedule's parameters, is refused
+    and the old version stays pinned.
+    """
+    result = service.pin_schedule(schedule)
+    version = result.schedule.version
+    click.echo(f"pinned {result.schedule.name} to {version.sha256[:12]}: {result.changes.summary}")
 
 
 @schedule_group.command("edit", epilog=example('jupyter-mlops schedule edit nightly --cron "30 4 * * *" --retries 1'))
@@ -199,7 +264,11 @@ def apply_command(file: str, as_json: bool) -> None:
     if as_json:
         echo_json(summary)
         return
-    for label, names in summary.model_dump().items():
+    changed = set(summary.notebook_changed)
+    lines = {"created": summary.created, "updated": [n for n in summary.updated if n not in changed],
+             "updated (notebook changed)": summary.notebook_changed, "unchanged": summary.unchanged,
+             "removed": summary.removed}
+    for label, names in lines.items():
         if names:
             click.echo(f"{label}: {', '.join(names)}")
     if not any(summary.model_dump().values()):

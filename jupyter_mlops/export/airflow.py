@@ -10,7 +10,7 @@ volume mounted into every pod).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from ..pipeline.model import Parameter, Pipeline, Step
 from ..pipeline.parser import parse_pipeline, read_notebook
 from .analysis import check_step_isolation
 from .container import DATA_VOLUME, RUN_FOLDER_VARIABLE, PodNeeds, RunCommand, image_for, notebook_needs, step_needs
+from .environment import ExportEnvironment, SecretsFrom
 from .notebooks import WORKDIR_PARAMETER, task_notebook
 
 EXPORT_DIR_VARIABLE = "JUPYTER_MLOPS_EXPORT_DIR"  # set by the loader; dag-factory expands it in the YAML
@@ -44,6 +45,17 @@ class AirflowOptions:
     namespace: str = "default"
     notebook_in_image: str | None = None  # default: /app/<notebook file name>
     pool_label: str = "jupyter-mlops/pool"  # node label (and taint key) that names a node pool
+    environment: ExportEnvironment = field(default_factory=ExportEnvironment)
+    secrets_from: SecretsFrom = "variables"  # PapermillOperator tasks: Airflow Variables, or Connections' passwords
+    secret_name: str | None = None  # pods: the Kubernetes Secret holding the secrets; default: <dag id>-secrets
+
+
+def needs(notebook: str | Path, options: AirflowOptions) -> list[str]:
+    """What must exist on the other side: the Airflow Variables / Connections, or the Kubernetes Secret."""
+    dag_id = options.dag_id or dag_id_for(Path(notebook))
+    if options.image:
+        return options.environment.kubernetes_needs(options.secret_name or f"{dag_id}-secrets", options.namespace)
+    return options.environment.airflow_needs(options.secrets_from)
 
 
 def dag_id_for(notebook: Path) -> str:
@@ -61,7 +73,7 @@ def export_airflow(notebook: str | Path, out_dir: str | Path, options: AirflowOp
     if options.per_step:
         check_step_isolation(source, pipeline)
     dag_id = options.dag_id or dag_id_for(notebook)
-    builder = (_PodTasks(pipeline, options, notebook.name) if options.image
+    builder = (_PodTasks(pipeline, options, notebook.name, dag_id) if options.image
                else _PapermillTasks(source, pipeline, options, dag_id))
     tasks = builder.per_step() if options.per_step else builder.whole()
     config = {dag_id: {
@@ -85,8 +97,14 @@ def export_airflow(notebook: str | Path, out_dir: str | Path, options: AirflowOp
     config_path.write_text(_HEADER.format(notebook=notebook.name, dag_id=dag_id)
                            + yaml.safe_dump(config, sort_keys=False, width=120), encoding="utf-8")
     loader_path = out_dir / f"{dag_id}_dag.py"
-    loader_path.write_text(_LOADER.format(notebook=notebook.name, dag_id=dag_id, variable=EXPORT_DIR_VARIABLE),
-                           encoding="utf-8")
+    loader = _LOADER.format(notebook=notebook.name, dag_id=dag_id, variable=EXPORT_DIR_VARIABLE)
+    if options.environment and not options.image:
+        by_variable = options.secrets_from == "variables"
+        loader += _ENVIRONMENT_HOOK.format(
+            dag_id=dag_id, env=options.environment.env, secrets=options.environment.secrets,
+            secrets_from="Variable" if by_variable else "Connection",
+            lookup="Variable.get(name)" if by_variable else "Connection.get(name).password")
+    loader_path.write_text(loader, encoding="utf-8")
     return [config_path, loader_path, *written]
 
 
@@ -152,9 +170,10 @@ class _PapermillTasks:
 class _PodTasks:
     """KubernetesPodOperator tasks: `jupyter-mlops run` in the image, the run's folder on a shared volume."""
 
-    def __init__(self, pipeline: Pipeline, options: AirflowOptions, notebook_name: str) -> None:
+    def __init__(self, pipeline: Pipeline, options: AirflowOptions, notebook_name: str, dag_id: str) -> None:
         self.pipeline = pipeline
         self.options = options
+        self.secret_name = options.secret_name or f"{dag_id}-secrets"
         self.notebooks: dict[str, nbformat.NotebookNode] = {}  # none to write: the image holds the notebook
         self.notebook = options.notebook_in_image or f"/app/{notebook_name}"
         self.mount = options.data or "/data"
@@ -170,12 +189,16 @@ class _PodTasks:
                      image=image_for([step] if step else self.pipeline.steps, o.image),
                      cmds=["jupyter-mlops"], arguments=command.arguments(),
                      # the volume's sub-folder for this DAG run, created by the kubelet, is the working directory
-                     env_vars={RUN_FOLDER_VARIABLE: "{{ dag.dag_id }}/{{ run_id }}"},
+                     env_vars={RUN_FOLDER_VARIABLE: "{{ dag.dag_id }}/{{ run_id }}", **o.environment.env},
                      volumes=[{"__type__": _K8S + "V1Volume", "name": DATA_VOLUME, "persistent_volume_claim": {
                          "__type__": _K8S + "V1PersistentVolumeClaimVolumeSource", "claim_name": o.volume_claim}}],
                      volume_mounts=[{"__type__": _K8S + "V1VolumeMount", "name": DATA_VOLUME,
                                      "mount_path": self.mount, "sub_path_expr": f"$({RUN_FOLDER_VARIABLE})"}],
                      get_logs=True, on_finish_action="delete_pod", dependencies=after)
+        if o.environment.secrets:  # references to the Kubernetes Secret's keys (secretKeyRef), never values
+            task["secrets"] = [{"__type__": "airflow.providers.cncf.kubernetes.secret.Secret", "deploy_type": "env",
+                                "deploy_target": variable, "secret": self.secret_name, "key": key}
+                               for variable, key in o.environment.secrets.items()]
         if needs.resources():
             task["container_resources"] = {"__type__": _K8S + "V1ResourceRequirements", **needs.resources()}
         if needs.node_selector(o.pool_label):
@@ -209,4 +232,26 @@ HERE = Path(__file__).resolve().parent
 # which dag-factory expands, so the folder can be copied anywhere in the DAGs folder.
 os.environ["{variable}"] = str(HERE)
 load_yaml_dags(globals_dict=globals(), config_filepath=str(HERE / "{dag_id}.yaml"))
+'''
+
+# Appended to the loader when the pipeline has environment variables or secrets (PapermillOperator tasks).
+_ENVIRONMENT_HOOK = '''
+ENVIRONMENT = {env!r}
+# Variable -> the name of the Airflow {secrets_from} holding it; values are read when a task starts.
+SECRETS = {secrets!r}
+
+
+def _environment(context):
+    """Before each task, in its process: the variables and secrets into its environment, which the
+    notebook's kernel (started by papermill) inherits. Airflow masks Variable and Connection
+    secrets in its own logs."""
+    from airflow.sdk import Connection, Variable
+
+    os.environ.update(ENVIRONMENT)
+    for variable, name in SECRETS.items():
+        os.environ[variable] = {lookup}
+
+
+for _task in globals()["{dag_id}"].tasks:
+    _task._pre_execute_hook = _environment  # BaseOperator's pre_execute hook
 '''

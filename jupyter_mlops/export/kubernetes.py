@@ -8,7 +8,7 @@ its own folder of a PersistentVolumeClaim, where the output notebook and the not
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ import yaml
 
 from ..pipeline.parser import parse_pipeline, read_notebook
 from .container import DATA_VOLUME, RUN_FOLDER_VARIABLE, RunCommand, image_for, notebook_needs
+from .environment import ExportEnvironment
 
 
 @dataclass
@@ -29,6 +30,18 @@ class KubernetesOptions:
     mount: str = "/data"
     notebook_in_image: str | None = None  # default: /app/<notebook file name>
     pool_label: str = "jupyter-mlops/pool"
+    environment: ExportEnvironment = field(default_factory=ExportEnvironment)
+    secret_name: str | None = None  # the Kubernetes Secret holding the secrets; default: <name>-secrets
+
+
+def secret_name(options: KubernetesOptions, name: str) -> str:
+    return options.secret_name or f"{name}-secrets"
+
+
+def needs(notebook: str | Path, options: KubernetesOptions) -> list[str]:
+    """What must exist in the cluster before the manifests run (the Secret of the secrets)."""
+    name = options.name or resource_name(Path(notebook))
+    return options.environment.kubernetes_needs(secret_name(options, name), options.namespace)
 
 
 def resource_name(notebook: Path) -> str:
@@ -50,7 +63,8 @@ def manifests(notebook: str | Path, options: KubernetesOptions) -> list[dict[str
         "image": image_for(pipeline.steps, options.image),
         "command": ["jupyter-mlops"],
         "args": command.arguments(),
-        "env": [{"name": RUN_FOLDER_VARIABLE, "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}],
+        "env": [{"name": RUN_FOLDER_VARIABLE, "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
+                *options.environment.container_env(secret_name(options, name))],
         # each run (pod) works in its own sub-folder of the volume, created by the kubelet
         "volumeMounts": [{"name": DATA_VOLUME, "mountPath": options.mount,
                           "subPathExpr": f"runs/$({RUN_FOLDER_VARIABLE})"}],

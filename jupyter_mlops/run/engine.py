@@ -13,6 +13,7 @@ container image next to papermill.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from datetime import datetime, timezone
@@ -24,7 +25,9 @@ from nbformat.v4 import new_output
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 from traitlets import Any as AnyTrait
+from traitlets import Dict, List, Unicode
 
+from ..secrets.masking import Masker
 from .plan import CHECK_FAILED, CONTEXT_KEY, PLAN_KEY, RESULTS_KEY, RUN_CONTEXT_ENV, cell_step, code_to_execute
 
 ENGINE_NAME = "mlops"
@@ -54,12 +57,18 @@ class StepAwareClient(PapermillNotebookClient):
     mlops_on_step_event = AnyTrait(None, allow_none=True, help="callable(step, event, details)")
     mlops_log = AnyTrait(None, allow_none=True, help="text file receiving cell outputs and step events")
     mlops_echo = AnyTrait(False, help="also write cell outputs to stderr (--log-output)")
+    mlops_environment = Dict(value_trait=Unicode(), help="variables added to the environment of the kernel "
+                                                         "this client starts (a given kernel has its own)")
+    mlops_mask = List(Unicode(), help="secret values: written as *** in every output, error and log line")
 
     def execute(self, **kwargs: Any) -> NotebookNode:
         self.reset_execution_trackers()
         self._step_deadline: float | None = None
         self._run_deadline: float | None = None
         self._abandoned_kernel = False
+        self._masker = Masker(self.mlops_mask)
+        if self.mlops_environment:
+            kwargs["env"] = {**os.environ, **self.mlops_environment}
         with self.setup_kernel(**kwargs):
             self.papermill_execute_cells()
             if not self._abandoned_kernel:  # a timed-out kernel may never answer again
@@ -162,9 +171,10 @@ class StepAwareClient(PapermillNotebookClient):
                     return {"kind": "exit", "error": ""}
                 if self._cell_timed_out:
                     return self._timed_out(index, time.monotonic() - started)
+                # The reply's ename/evalue come straight from the kernel: masked like outputs.
                 if error.ename == CHECK_FAILED or (check and error.ename == "AssertionError"):
-                    return {"kind": "check", "error": f"{error.ename}: {error.evalue}"}
-                return {"kind": "error", "error": f"{error.ename}: {error.evalue}"}
+                    return self._failure("check", f"{error.ename}: {error.evalue}")
+                return self._failure("error", f"{error.ename}: {error.evalue}")
             except DeadKernelError:
                 self._abandoned_kernel = True
                 message = "the kernel died while executing this cell (out of memory, or killed)"
@@ -215,6 +225,18 @@ class StepAwareClient(PapermillNotebookClient):
                 budgets.append(max(deadline - time.monotonic(), 0.01))
         return min(budgets) if budgets else None
 
+    # -- masking ------------------------------------------------------------------------
+
+    def process_message(self, msg: dict[str, Any], cell: NotebookNode, cell_index: int) -> NotebookNode | None:
+        # Every output (stream, display, result, error and its traceback) is built from a
+        # message: masked here, no secret reaches the notebook, the log or what is echoed.
+        if self._masker:
+            msg = {**msg, "content": self._masker.value(msg["content"])}
+        return super().process_message(msg, cell, cell_index)
+
+    def _failure(self, kind: str, error: str) -> dict[str, str]:
+        return {"kind": kind, "error": self._masker.text(error)}
+
     # -- progress and log ---------------------------------------------------------------
 
     def _emit(self, step: str, event: str, details: dict[str, Any]) -> None:
@@ -225,7 +247,7 @@ class StepAwareClient(PapermillNotebookClient):
 
     def _log(self, text: str) -> None:
         if self.mlops_log is not None:
-            self.mlops_log.write(text)
+            self.mlops_log.write(self._masker.text(text))
             self.mlops_log.flush()
 
     def log_output_message(self, output: NotebookNode) -> None:

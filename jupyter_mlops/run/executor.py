@@ -11,7 +11,9 @@ import nbformat
 from papermill.iorw import write_ipynb
 
 from ..checks.host import run_context
+from ..errors import SecretError
 from ..lineage.capture import finish_lineage, start_lineage
+from ..secrets.environment import secret_environment
 from ..store import runs as run_store
 from .backends import Execution, get_backend
 from .model import Run, RunStatus, StepResult, StepStatus
@@ -40,13 +42,18 @@ def execute_run(run_id: str, on_progress: ProgressCallback | None = None, *,
     spec = run.spec
     source = Path(spec.notebook)
     run_dir = Path(run.run_dir)
+    try:  # read now, held in memory only: a secret removed since the run was queued stops it here
+        secret_values = secret_environment(spec.secrets)
+    except SecretError as error:
+        return _not_started(run_id, str(error))
     execution = Execution(
         run_id=run.id, input_notebook=run_dir / INPUT_NOTEBOOK, output_notebook=Path(run.output_notebook),
         log_path=Path(run.log_path), parameters=spec.parameters, source_dir=source.parent,
         cwd=Path(spec.cwd) if spec.cwd else None, kernel_name=spec.kernel_name,
         execution_timeout=spec.execution_timeout, run_timeout=spec.timeout, log_output=spec.log_output,
         image=spec.image, network=spec.network, cpus=spec.cpus, memory=spec.memory,
-        writable_source=spec.writable_source, save_each_cell=save_each_cell)
+        writable_source=spec.writable_source, save_each_cell=save_each_cell,
+        environment={**spec.env, **secret_values}, secret_variables=frozenset(secret_values))
     backend = get_backend(run.backend)
     prepared = nbformat.read(execution.input_notebook, as_version=4)
     lineage = start_lineage(run, prepared)  # before the write lock: hashing data files takes time
@@ -93,8 +100,38 @@ def execute_run(run_id: str, on_progress: ProgressCallback | None = None, *,
     return _finish(run_id, execution, status=result.status, error=result.error, info=result.info)
 
 
+def _not_started(run_id: str, error: str) -> Run:
+    """A run that cannot start (a secret is missing): failed, saying why, nothing executed."""
+    def failed(record: Run) -> None:
+        if record.status == RunStatus.queued:
+            record.status = RunStatus.failed
+            record.error = error
+            record.ended_at = run_store.now()
+    return run_store.update_run(run_id, failed)
+
+
+def _mask_files(execution: Execution) -> None:
+    """Mask what the backend wrote once more, on this side, before anything is read from it: an
+    image with an older jupyter_mlops of its own may not mask inside the container. The notebook
+    is masked as JSON (its strings), so even a short value cannot break its structure."""
+    masker, output, log = execution.masker, execution.output_notebook, execution.log_path
+    if output.exists():
+        notebook = nbformat.read(output, as_version=4)
+        masked = nbformat.from_dict(masker.value(notebook))
+        if masked != notebook:
+            nbformat.write(masked, output)
+    if log.exists():
+        text = log.read_text(encoding="utf-8", errors="replace")
+        if masker.text(text) != text:
+            log.write_text(masker.text(text), encoding="utf-8")
+
+
 def _finish(run_id: str, execution: Execution, *, status: RunStatus | None, error: str | None,
             info: dict | None = None) -> Run:
+    masker = execution.masker
+    if masker:
+        _mask_files(execution)
+        error, info = masker.text(error) if error else error, masker.value(info or {})
     output = execution.output_notebook
     notebook = nbformat.read(output, as_version=4) if output.exists() else None
     if notebook is not None:

@@ -11,12 +11,14 @@ Imports only papermill (through the engine): the plain base image has nothing el
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import Any
 
 import papermill
 from papermill.exceptions import PapermillExecutionError
 
+from ..secrets.masking import Masker
 from . import engine
 
 EVENT_PREFIX = "@mlops-event "
@@ -60,11 +62,15 @@ def main(argv: list[str] | None = None) -> int:
                 on_cell_start=cell_started,  # nbclient's hook
                 mlops_log=log,
                 mlops_echo=job["log_output"],
+                # The kernel inherits this process's environment, secrets included (the
+                # container's); the job names the variables whose values must be masked.
+                mlops_mask=[os.environ[name] for name in job["mask_variables"]],
             )
         except PapermillExecutionError:
             pass  # the engine recorded which step failed and why in the output notebook
         except Exception as error:  # the kernel could not start, the notebook could not be written…
-            message = f"{type(error).__name__}: {error}"
+            message = Masker(os.environ[name] for name in job["mask_variables"]).text(
+                f"{type(error).__name__}: {error}")
             log.write(f"[mlops] {message}\n")
             sys.stderr.write(f"[mlops] {message}\n")
             return EXIT_ERROR

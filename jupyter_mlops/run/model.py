@@ -6,13 +6,36 @@ something: the executor, a backend, the store or a face.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import Enum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..lineage.model import Lineage
+from ..secrets.names import SECRET_NAME
+
+#: What an environment variable's name may be (POSIX: letters, digits, '_', not starting with a digit).
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def check_variable_names(value: dict[str, str]) -> dict[str, str]:
+    """Validator of `env` and `secrets` (RunSpec, BatchSpec, ScheduleSpec): keys are variable names."""
+    for name in value:
+        if not ENV_NAME.match(name):
+            raise ValueError(f"environment variable name {name!r} is not valid: use letters, digits and "
+                             "'_', not starting with a digit")
+    return value
+
+
+def check_secret_names(value: dict[str, str]) -> dict[str, str]:
+    """Validator of `secrets`: values are secret names."""
+    for variable, name in value.items():
+        if not SECRET_NAME.match(name):
+            raise ValueError(f"secret name {name!r} (for ${variable}) is not valid: use letters, digits, "
+                             "'_', '.', '-', starting with a letter or '_'")
+    return value
 
 
 class RunStatus(str, Enum):
@@ -49,6 +72,10 @@ class RunSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     notebook: str = Field(description="Path of the source notebook")
+    notebook_version: str | None = Field(
+        default=None, pattern=r"^[0-9a-f]{64}$",
+        description="Execute this kept version of the notebook (its sha256) instead of what the file holds now; "
+                    "a pinned schedule's runs name the version they executed")
     parameters: dict[str, Any] = Field(default_factory=dict)
     steps: list[str] | None = Field(
         default=None, description="Run these steps and everything they depend on; None runs all")
@@ -73,7 +100,24 @@ class RunSpec(BaseModel):
                                description="Memory limit of the run's container, e.g. 512m or 2g")
     writable_source: bool = Field(
         default=False, description="Mount the notebook's folder writable in the container, as papermill locally")
+    # The kernel's environment, on every backend.
+    env: dict[str, str] = Field(default_factory=dict, description="Environment variables of the kernel "
+                                "(plain values, recorded with the run)")
+    secrets: dict[str, str] = Field(
+        default_factory=dict, description="Environment variable -> secret name: the value is read from the "
+                                          "secret store when the run starts, never recorded, masked as *** "
+                                          "in everything the run writes")
     trigger: Trigger = "manual"
+
+    _variables = field_validator("env", "secrets")(lambda value: check_variable_names(value))
+    _secrets = field_validator("secrets")(lambda value: check_secret_names(value))
+
+    @model_validator(mode="after")
+    def _env_or_secret(self) -> RunSpec:
+        both = sorted(set(self.env) & set(self.secrets))
+        if both:
+            raise ValueError(f"${both[0]} is given both as --env and as --secret; choose one")
+        return self
 
 
 class StepResult(BaseModel):

@@ -13,8 +13,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ..run.model import RunSpec, RunStatus
+from ..run.model import RunSpec, RunStatus, check_secret_names, check_variable_names
+from ..store.versions import NotebookVersion
 from . import cron
+from .drift import Drift
 
 CatchUp = Literal["once", "all", "skip"]
 Overlap = Literal["skip", "queue", "allow"]
@@ -47,6 +49,12 @@ class ScheduleSpec(BaseModel):
     backend: str = "local"
     image: str | None = None
     timeout: float | None = Field(default=None, gt=0, description="Seconds a run may take before it is stopped")
+    kernel_name: str | None = Field(default=None, description="Kernel of the runs; default: the notebook's")
+    env: dict[str, str] = Field(default_factory=dict, description="Environment variables of the runs' kernel")
+    secrets: dict[str, str] = Field(default_factory=dict, description="Environment variable -> secret name, read "
+                                                                      "as each run starts")
+    follow_file: bool = Field(default=False, description="Run what the notebook file holds at each fire, instead "
+                                                         "of the version pinned when the schedule was made")
     # Policies.
     catch_up: CatchUp = Field(default="once", description="Fires missed while no scheduler ran: run the latest "
                               "once, run each, or skip them")
@@ -60,6 +68,9 @@ class ScheduleSpec(BaseModel):
     keep_runs: int | None = Field(default=None, ge=1, description="Keep this schedule's last N finished runs")
     keep_days: float | None = Field(default=None, gt=0, description="Keep finished runs this many days")
 
+    _variables = field_validator("env", "secrets")(lambda value: check_variable_names(value))
+    _secrets = field_validator("secrets")(lambda value: check_secret_names(value))
+
     @field_validator("cron")
     @classmethod
     def _valid_cron(cls, value: str) -> str:
@@ -71,9 +82,11 @@ class ScheduleSpec(BaseModel):
         cron.zone(value)
         return value
 
-    def run_spec(self) -> RunSpec:
-        return RunSpec(notebook=self.notebook, parameters=self.parameters, steps=self.steps, backend=self.backend,
-                       image=self.image, timeout=self.timeout, trigger="schedule")
+    def run_spec(self, version: str | None = None) -> RunSpec:
+        """What each fire runs; `version`: the pinned notebook version it executes."""
+        return RunSpec(notebook=self.notebook, notebook_version=version, parameters=self.parameters,
+                       steps=self.steps, backend=self.backend, image=self.image, timeout=self.timeout,
+                       kernel_name=self.kernel_name, env=self.env, secrets=self.secrets, trigger="schedule")
 
 
 class Schedule(ScheduleSpec):
@@ -89,9 +102,16 @@ class Schedule(ScheduleSpec):
     description: str = Field(default="", description="The cron in words, e.g. 'At 03:00, every day'")
     last_run_id: str | None = None
     last_run_status: RunStatus | None = None
+    version: NotebookVersion | None = Field(default=None, description="The pinned notebook version every fire "
+                                                                      "runs; none when following the file")
+    drift: Drift | None = Field(default=None, description="The notebook file against the pinned version")
 
     def spec(self) -> ScheduleSpec:
         return ScheduleSpec(**self.model_dump(include=set(ScheduleSpec.model_fields)))
+
+    def run_spec(self, version: str | None = None) -> RunSpec:
+        pinned = None if self.follow_file or self.version is None else self.version.sha256
+        return super().run_spec(version or pinned)
 
 
 class ApplySummary(BaseModel):
@@ -99,5 +119,7 @@ class ApplySummary(BaseModel):
 
     created: list[str] = Field(default_factory=list)
     updated: list[str] = Field(default_factory=list)
+    notebook_changed: list[str] = Field(default_factory=list, description="Of those updated, the ones whose "
+                                                                          "notebook moved on: pinned again")
     unchanged: list[str] = Field(default_factory=list)
     removed: list[str] = Field(default_factory=list)

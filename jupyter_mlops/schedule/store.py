@@ -17,6 +17,7 @@ from sqlalchemy import Connection, text
 from ..errors import ScheduleError, ScheduleNotFoundError
 from ..store import db
 from ..store import runs as _runs  # noqa: F401  the runs table, which the last-run column reads
+from ..store.versions import NotebookVersion
 from ..run.model import RunStatus
 from .cron import describe
 from .model import Notify, Schedule, ScheduleSpec
@@ -68,7 +69,12 @@ def _add_description(connection: Connection) -> None:
     connection.exec_driver_sql("ALTER TABLE schedules ADD COLUMN description TEXT")
 
 
-db.register_migrations("schedules", [_create_tables, _add_description])
+def _add_version(connection: Connection) -> None:
+    # The pinned notebook version (sha256 in notebook_versions); NULL when following the file.
+    connection.exec_driver_sql("ALTER TABLE schedules ADD COLUMN version TEXT")
+
+
+db.register_migrations("schedules", [_create_tables, _add_description, _add_version])
 
 
 def epoch(moment: datetime) -> float:
@@ -86,8 +92,9 @@ def new_schedule_id() -> str:
 _SELECT = """
     SELECT s.id, s.name, s.spec, s.paused, s.source, s.created_at, s.updated_at, s.next_fire, s.description,
            (SELECT r.id || ' ' || r.status FROM runs r WHERE r.schedule_id = s.id
-             ORDER BY r.created_at DESC LIMIT 1) AS last_run
-    FROM schedules s"""
+             ORDER BY r.created_at DESC LIMIT 1) AS last_run,
+           s.version, v.notebook AS version_notebook, v.created_at AS version_created_at, v.git_commit, v.git_dirty
+    FROM schedules s LEFT JOIN notebook_versions v ON v.sha256 = s.version"""
 
 
 def _schedule(row) -> Schedule:
@@ -100,21 +107,34 @@ def _schedule(row) -> Schedule:
     fields.update(id=row.id, name=row.name, paused=bool(row.paused), source=row.source,
                   created_at=moment(row.created_at), updated_at=moment(row.updated_at),
                   next_fire_at=moment(row.next_fire), description=row.description or describe(fields["cron"]),
-                  last_run_id=last_run_id, last_run_status=RunStatus(last_status) if last_status else None)
+                  last_run_id=last_run_id, last_run_status=RunStatus(last_status) if last_status else None,
+                  version=_version(row))
     return Schedule.model_construct(**fields)
 
 
-def insert(spec: ScheduleSpec, *, next_fire: datetime, now: datetime, source: str | None = None) -> str:
+def _version(row) -> NotebookVersion | None:
+    if row.version is None:
+        return None
+    if row.version_notebook is None:  # its row has gone: runs then refuse to start, naming it
+        return NotebookVersion(sha256=row.version, notebook="", created_at=moment(0))
+    return NotebookVersion(sha256=row.version, notebook=row.version_notebook,
+                           created_at=moment(row.version_created_at), git_commit=row.git_commit,
+                           git_dirty=None if row.git_dirty is None else bool(row.git_dirty))
+
+
+def insert(spec: ScheduleSpec, *, next_fire: datetime, now: datetime, source: str | None = None,
+           version: str | None = None) -> str:
     schedule_id = new_schedule_id()
     with db.transaction() as connection:
         taken = connection.execute(text("SELECT 1 FROM schedules WHERE name = :name"), {"name": spec.name}).first()
         if taken:
             raise ScheduleError(f"a schedule named {spec.name!r} already exists; choose another --name")
         connection.execute(text(
-            "INSERT INTO schedules (id, name, spec, source, created_at, updated_at, next_fire, description)"
-            " VALUES (:id, :name, :spec, :source, :now, :now, :next_fire, :description)"),
+            "INSERT INTO schedules (id, name, spec, source, created_at, updated_at, next_fire, description, version)"
+            " VALUES (:id, :name, :spec, :source, :now, :now, :next_fire, :description, :version)"),
             {"id": schedule_id, "name": spec.name, "spec": spec.model_dump_json(), "source": source,
-             "now": epoch(now), "next_fire": epoch(next_fire), "description": describe(spec.cron)})
+             "now": epoch(now), "next_fire": epoch(next_fire), "description": describe(spec.cron),
+             "version": version})
     return schedule_id
 
 
@@ -140,10 +160,17 @@ def list_all(source: str | None = None) -> list[Schedule]:
     return [_schedule(row) for row in rows]
 
 
+_KEEP = object()
+
+
 def update(schedule_id: str, *, now: datetime, spec: ScheduleSpec | None = None,
-           paused: bool | None = None, next_fire: datetime | None = None, source: str | None = None) -> None:
-    """Write the given columns; `next_fire` is always written (None while paused)."""
+           paused: bool | None = None, next_fire: datetime | None = None, source: str | None = None,
+           version: str | None | object = _KEEP) -> None:
+    """Write the given columns; `next_fire` is always written (None while paused); `version`
+    only when given (None: follow the file)."""
     assignments = {"updated_at": epoch(now), "next_fire": epoch(next_fire) if next_fire else None}
+    if version is not _KEEP:
+        assignments["version"] = version
     if spec is not None:
         assignments.update(spec=spec.model_dump_json(), name=spec.name, description=describe(spec.cron))
     if paused is not None:

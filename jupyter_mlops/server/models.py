@@ -9,13 +9,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
 from ..batch.model import Batch
 from ..pipeline import Pipeline
-from ..run.model import Run, RunStatus, Trigger
+from ..run.model import Run, RunStatus, Trigger, check_secret_names, check_variable_names
+from ..schedule.drift import Drift
 from ..schedule.model import Schedule, ScheduleSpec
 from ..service.backends import BackendState
+from ..service.kernels import KernelChoice
+from ..service.secrets import SecretEntry
 
 
 class Request(BaseModel):
@@ -61,6 +64,12 @@ class StartRun(Request):
     steps: list[str] | None = Field(default=None, description="Run these steps and their dependencies; all if absent")
     backend: str = "local"
     image: str | None = Field(default=None, description="Container image (container backends)")
+    kernel_name: str | None = Field(default=None, description="Kernel instead of the notebook's (see GET kernels)")
+    env: dict[str, str] = Field(default_factory=dict, description="Environment variables of the kernel")
+    secrets: dict[str, str] = Field(default_factory=dict, description="Environment variable -> secret name")
+
+    _variables = field_validator("env", "secrets")(lambda value: check_variable_names(value))
+    _secrets = field_validator("secrets")(lambda value: check_secret_names(value))
 
 
 class PageQuery(Request):
@@ -106,6 +115,21 @@ class Backends(BaseModel):
     backends: list[BackendState]
 
 
+class Kernels(BaseModel):
+    kernels: list[KernelChoice]
+
+
+# -- secrets (write-only: no reply ever holds a value) ----------------------------------------
+
+
+class SecretValue(Request):
+    value: str = Field(description="The secret's value; stored 0600, never returned", min_length=1)
+
+
+class Secrets(BaseModel):
+    secrets: list[SecretEntry]
+
+
 # -- batches ----------------------------------------------------------------------------------
 
 
@@ -144,6 +168,15 @@ class Schedules(BaseModel):
 ScheduleUpdate = create_model(
     "ScheduleUpdate", __config__=ConfigDict(extra="forbid"),
     **{name: (field.annotation | None, None) for name, field in ScheduleSpec.model_fields.items()})
+
+
+class PinOut(BaseModel):
+    schedule: ScheduleOut
+    changes: Drift = Field(description="What changed from the version pinned before")
+
+
+class ScheduleDiff(BaseModel):
+    diff: str = Field(description="nbdime's rendering of the file against the pinned version; '' when equal")
 
 
 class CronQuery(Request):

@@ -79,6 +79,13 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "Resume from the next cron time", reply=models.ScheduleOut, errors=(404,)),
     ("/schedules/{schedule_id}/run", "post"): Operation(
         "Start one run of the schedule now", reply=models.RunOut, status=201, errors=(400, 404)),
+    ("/schedules/{schedule_id}/pin", "post"): Operation(
+        "Pin the notebook's current content (\"Update to the current notebook\"): later fires run it. Refused, "
+        "the old version kept, when it no longer parses or takes the schedule's parameters",
+        reply=models.PinOut, errors=(400, 403, 404)),
+    ("/schedules/{schedule_id}/diff", "get"): Operation(
+        "How the notebook file differs from the pinned version (nbdime, as text)", reply=models.ScheduleDiff,
+        errors=(400, 403, 404)),
     ("/batches", "get"): Operation(
         "Batches, newest first, with run counts by status, optionally one notebook's", query=models.BatchesQuery,
         reply=models.BatchPage, errors=(400, 403)),
@@ -98,6 +105,15 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         query=models.ResultsQuery, media="text/csv", errors=(400, 404)),
     ("/backends", "get"): Operation("Where runs can execute, and whether each can now", reply=models.Backends,
                                     errors=()),
+    ("/kernels", "get"): Operation("The kernelspecs a run, batch or schedule can choose", reply=models.Kernels,
+                                   errors=()),
+    ("/secrets", "get"): Operation("Secret names and when each was set (never a value)", reply=models.Secrets,
+                                   errors=()),
+    ("/secrets/{name}", "put"): Operation(
+        "Set or replace a secret; write-only: the reply, like every reply, holds no value",
+        body=models.SecretValue, reply=models.SecretEntry, errors=(400,)),
+    ("/secrets/{name}", "delete"): Operation("Remove a secret; replies with the names left", reply=models.Secrets,
+                                             errors=(400, 404)),
     ("/events", "get"): Operation(
         "Server-sent events: `ready`, then `run` (RunOut), `batch` (BatchOut), `schedule` (ScheduleOut) and "
         "`schedule-removed` (`{id}`) as they change",

@@ -15,12 +15,14 @@ from .handlers.backends import BackendsHandler
 from .handlers.batches import (BatchesHandler, BatchHandler, BatchResultsCsvHandler, BatchResultsHandler,
                                CancelBatchHandler)
 from .handlers.events import EventsHandler
+from .handlers.kernels import KernelsHandler
 from .handlers.openapi import OpenAPIHandler
 from .handlers.pipeline import PipelineHandler
 from .handlers.runs import (CancelRunHandler, CompareRunsHandler, RunHandler, RunLogHandler, RunNotebookHandler,
                             RunsHandler)
-from .handlers.schedules import (CronPreviewHandler, PauseScheduleHandler, ResumeScheduleHandler,
-                                 RunScheduleNowHandler, ScheduleHandler, SchedulesHandler)
+from .handlers.schedules import (CronPreviewHandler, PauseScheduleHandler, PinScheduleHandler, ResumeScheduleHandler,
+                                 RunScheduleNowHandler, ScheduleDiffHandler, ScheduleHandler, SchedulesHandler)
+from .handlers.secrets import SecretHandler, SecretsHandler
 
 ROUTES: list[tuple[str, type[MLOpsHandler]]] = [
     ("/openapi.json", OpenAPIHandler),
@@ -38,12 +40,17 @@ ROUTES: list[tuple[str, type[MLOpsHandler]]] = [
     ("/schedules/{schedule_id}/pause", PauseScheduleHandler),
     ("/schedules/{schedule_id}/resume", ResumeScheduleHandler),
     ("/schedules/{schedule_id}/run", RunScheduleNowHandler),
+    ("/schedules/{schedule_id}/pin", PinScheduleHandler),
+    ("/schedules/{schedule_id}/diff", ScheduleDiffHandler),
     ("/batches", BatchesHandler),
     ("/batches/{batch_id}", BatchHandler),
     ("/batches/{batch_id}/cancel", CancelBatchHandler),
     ("/batches/{batch_id}/results", BatchResultsHandler),
     ("/batches/{batch_id}/results.csv", BatchResultsCsvHandler),
     ("/backends", BackendsHandler),
+    ("/kernels", KernelsHandler),
+    ("/secrets", SecretsHandler),
+    ("/secrets/{name}", SecretHandler),
     ("/events", EventsHandler),
 ]
 

@@ -23,7 +23,7 @@ from ..run.model import RunSpec, RunStatus
 from ..schedule.reconcile import mark_lost
 from ..store import runs as run_store
 from ..store import workers
-from .runs import cancel_run, get_pipeline, queue_run
+from .runs import cancel_run, check_run_spec, get_pipeline, queue_run
 
 
 def start_batch(spec: BatchSpec, *, wait: bool = False, on_progress: BatchProgress | None = None) -> Batch:
@@ -39,12 +39,11 @@ def start_batch(spec: BatchSpec, *, wait: bool = False, on_progress: BatchProgre
         pipeline.closure(spec.steps)  # an unknown step is refused before anything is recorded
     points = check_points(pipeline, spec.points, "batch")
     spec = spec.model_copy(update={"notebook": notebook, "points": points})
+    check_run_spec(run_spec(spec, points[0]))  # kernel, secrets: refused before anything is recorded
     batch = batch_store.create_batch(spec, parallel=spec.parallel or default_parallel())
     if wait:  # this process executes it: `cancel_batch` from another shell signals it
         batch_store.set_worker(batch.id, os.getpid())
-    run_ids = [queue_run(RunSpec(notebook=notebook, parameters=point, steps=spec.steps, backend=spec.backend,
-                                 image=spec.image, timeout=spec.timeout, trigger="batch"), batch_id=batch.id).id
-               for point in points]
+    run_ids = [queue_run(run_spec(spec, point), batch_id=batch.id).id for point in points]
 
     def with_runs(record: Batch) -> None:
         record.run_ids = run_ids
@@ -54,6 +53,13 @@ def start_batch(spec: BatchSpec, *, wait: bool = False, on_progress: BatchProgre
         return run_batch(batch.id, on_progress=on_progress)
     _launch_worker(batch)
     return batch
+
+
+def run_spec(spec: BatchSpec, point: dict) -> RunSpec:
+    """The run of one parameter set."""
+    return RunSpec(notebook=spec.notebook, parameters=point, steps=spec.steps, backend=spec.backend,
+                   image=spec.image, timeout=spec.timeout, kernel_name=spec.kernel_name, env=spec.env,
+                   secrets=spec.secrets, trigger="batch")
 
 
 def _launch_worker(batch: Batch) -> None:

@@ -20,7 +20,7 @@ from ..lineage.store import environment_packages
 from ..run.executor import INPUT_NOTEBOOK, ProgressCallback, execute_run
 from ..run.model import Run
 from ..store import runs as run_store
-from .runs import launch_worker
+from .runs import check_run_spec, launch_worker
 
 
 class Rerun(BaseModel):
@@ -71,6 +71,7 @@ def queue_rerun(run_id: str) -> Rerun:
     image = old.backend_info.get("image_id") or old.spec.image  # the id, not a tag that may have moved
     # The extra output copy is dropped: a rerun must not overwrite what the original run left there.
     spec = old.spec.model_copy(update={"trigger": "rerun", "image": image, "output_path": None})
+    check_run_spec(spec)  # its kernel and secrets are still there, before anything is recorded
     run = run_store.create_run(spec)
     shutil.copyfile(snapshot, Path(run.run_dir) / INPUT_NOTEBOOK)
     return Rerun(run=run, warnings=input_drift(old))

@@ -18,7 +18,10 @@ from ..run.executor import INPUT_NOTEBOOK, ProgressCallback, execute_run
 from ..run.model import Run, RunSpec, RunStatus
 from ..run.prepare import prepare_notebook
 from ..store import runs as run_store
+from ..secrets.environment import check_secrets
 from ..store import workers
+from ..store.versions import read_version
+from .kernels import check_kernel
 
 
 def get_pipeline(notebook: str | os.PathLike | NotebookNode, *, name: str | None = None) -> Pipeline:
@@ -29,21 +32,28 @@ def get_pipeline(notebook: str | os.PathLike | NotebookNode, *, name: str | None
 def _validated(spec: RunSpec) -> tuple[RunSpec, NotebookNode]:
     """The spec with an absolute notebook path and checked parameters, and its prepared notebook."""
     path = Path(spec.notebook).resolve()
-    source = read_notebook(path)
+    source = read_version(spec.notebook_version) if spec.notebook_version else read_notebook(path)
     pipeline = parse_pipeline(source, name=str(path))
     parameters = validate_parameters(pipeline, spec.parameters)
     spec = spec.model_copy(update={"notebook": str(path), "parameters": parameters})
     return spec, prepare_notebook(source, pipeline, spec.steps, run_timeout=spec.timeout, only=spec.only)
 
 
+def check_run_spec(spec: RunSpec) -> None:
+    """What a spec asks of this machine beyond the notebook: its backend, kernel and secrets."""
+    get_backend(spec.backend)
+    check_kernel(spec.kernel_name, spec.backend)
+    check_secrets(spec.secrets)
+
+
 def queue_run(spec: RunSpec, *, schedule_id: str | None = None, batch_id: str | None = None) -> Run:
     """Validate a spec and record it as a queued run with its prepared notebook.
 
-    Everything that can be wrong with the request (notebook, steps, parameters, backend) is
-    refused here, before any record is written or any kernel starts.
+    Everything that can be wrong with the request (notebook, steps, parameters, backend,
+    kernel, secrets) is refused here, before any record is written or any kernel starts.
     """
     spec, prepared = _validated(spec)
-    get_backend(spec.backend)
+    check_run_spec(spec)
     run = run_store.create_run(spec, schedule_id=schedule_id, batch_id=batch_id)
     nbformat.write(prepared, Path(run.run_dir) / INPUT_NOTEBOOK)
     return run

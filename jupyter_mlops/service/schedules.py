@@ -12,19 +12,21 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from nbformat import NotebookNode
+from pydantic import BaseModel, Field, ValidationError
 
-from ..errors import ScheduleError, SchedulesFileError
+from ..errors import MLOpsError, NotebookVersionNotFoundError, ScheduleError, SchedulesFileError
 from ..pipeline import parse_pipeline, read_notebook
 from ..pipeline.parameters import validate_parameters
-from ..run.backends import get_backend
 from ..run.model import Run
 from ..run.prepare import prepare_notebook
 from ..schedule import cron, fires
 from ..schedule import store as schedule_store
+from ..schedule.drift import Drift, diff_text, file_drift
 from ..schedule.loop import wake_local_loops
 from ..schedule.model import ApplySummary, Schedule, ScheduleSpec
-from .runs import start_run
+from ..store.versions import file_sha256, keep_version, read_version
+from .runs import check_run_spec, start_run
 
 
 def _now() -> datetime:
@@ -42,16 +44,43 @@ def _parse(data: ScheduleSpec | dict[str, Any], where: str = "schedule") -> Sche
         raise ScheduleError(f"invalid {where}: {problems}") from None
 
 
-def _validated(spec: ScheduleSpec) -> ScheduleSpec:
+def _validated(spec: ScheduleSpec, source: NotebookNode | None = None) -> ScheduleSpec:
     """Refuse now what would make every fire fail: a missing notebook, unknown parameters or steps,
-    values of the wrong type, an unknown backend. Stores the notebook's absolute path."""
+    values of the wrong type, an unknown backend or kernel, a secret not set. Checked against
+    `source` (the pinned version), else the file. Stores the notebook's absolute path."""
     path = Path(spec.notebook).resolve()
-    source = read_notebook(path)
+    if source is None:
+        source = read_notebook(path)
     pipeline = parse_pipeline(source, name=str(path))
     parameters = validate_parameters(pipeline, spec.parameters)
     prepare_notebook(source, pipeline, spec.steps)  # raises for an unknown step
-    get_backend(spec.backend)
-    return spec.model_copy(update={"notebook": str(path), "parameters": parameters})
+    spec = spec.model_copy(update={"notebook": str(path), "parameters": parameters})
+    check_run_spec(spec.run_spec())
+    return spec
+
+
+def _pinned(spec: ScheduleSpec) -> tuple[ScheduleSpec, str | None]:
+    """The spec checked against the notebook's content now, and that content kept as the version
+    its fires run (None when the schedule follows the file).
+
+    The content is kept first and checked from the store, so what is checked is exactly what
+    runs. A version refused here stays in the store unused: versions are kept by content, and
+    nothing refers to it.
+    """
+    if spec.follow_file:
+        return _validated(spec), None
+    version = keep_version(spec.notebook)
+    return _validated(spec, read_version(version.sha256)), version.sha256
+
+
+def _with_drift(schedule: Schedule) -> Schedule:
+    if schedule.follow_file or schedule.version is None:
+        return schedule
+    try:
+        drift = file_drift(schedule.version.sha256, read_version(schedule.version.sha256), schedule.notebook)
+    except NotebookVersionNotFoundError as error:
+        drift = Drift(differs=True, error=str(error), summary=str(error))
+    return schedule.model_copy(update={"drift": drift})
 
 
 def _free_name(notebook: str) -> str:
@@ -64,39 +93,91 @@ def _free_name(notebook: str) -> str:
 
 
 def add_schedule(spec: ScheduleSpec | dict[str, Any], *, source: str | None = None) -> Schedule:
-    """Validate and store a schedule; it fires from its next cron time on."""
-    spec = _validated(_parse(spec))
+    """Validate and store a schedule, pinning the notebook's current content (unless it follows
+    the file); it fires from its next cron time on."""
+    spec, version = _pinned(_parse(spec))
     if spec.name is None:
         spec = spec.model_copy(update={"name": _free_name(spec.notebook)})
     now = _now()
     schedule_id = schedule_store.insert(spec, next_fire=cron.next_fire(spec.cron, spec.timezone, now), now=now,
-                                        source=source)
+                                        source=source, version=version)
     wake_local_loops()
     return get_schedule(schedule_id)
 
 
 def list_schedules() -> list[Schedule]:
-    """Every schedule by name, with its next fire time, its cron in words and its last run's status."""
-    return schedule_store.list_all()
+    """Every schedule by name, with its next fire time, its cron in words, its last run's status
+    and how its notebook file differs from the pinned version."""
+    return [_with_drift(schedule) for schedule in schedule_store.list_all()]
 
 
 def get_schedule(schedule_id: str) -> Schedule:
-    """By id, or by name."""
-    return schedule_store.get(schedule_id)
+    """By id, or by name; with how its notebook file differs from the pinned version."""
+    return _with_drift(schedule_store.get(schedule_id))
 
 
-def update_schedule(schedule_id: str, changes: dict[str, Any], *, source: str | None = None) -> Schedule:
-    """Change some fields of a schedule's spec; a new cron or timezone re-plans its next fire from now."""
+def update_schedule(schedule_id: str, changes: dict[str, Any], *, source: str | None = None,
+                    pin: bool = False) -> Schedule:
+    """Change some fields of a schedule's spec; a new cron or timezone re-plans its next fire from now.
+
+    The pinned version stays, and the changes are checked against it, unless the notebook
+    changes, following the file is turned off, or `pin` asks to pin the file's content too.
+    """
     current = schedule_store.get(schedule_id)
-    spec = _validated(_parse({**current.spec().model_dump(), **changes}, f"change to schedule {current.name!r}"))
+    spec = _parse({**current.spec().model_dump(), **changes}, f"change to schedule {current.name!r}")
+    moved = str(Path(spec.notebook).resolve()) != current.notebook
+    if spec.follow_file:
+        spec, version = _validated(spec), None
+    elif pin or moved or current.version is None:
+        spec, version = _pinned(spec)
+    else:
+        version = current.version.sha256
+        spec = _validated(spec, read_version(version))
     next_fire = current.next_fire_at
     if current.paused:
         next_fire = None
     elif (spec.cron, spec.timezone) != (current.cron, current.timezone):
         next_fire = cron.next_fire(spec.cron, spec.timezone, _now())
-    schedule_store.update(current.id, now=_now(), spec=spec, next_fire=next_fire, source=source)
+    schedule_store.update(current.id, now=_now(), spec=spec, next_fire=next_fire, source=source, version=version)
     wake_local_loops()
     return get_schedule(current.id)
+
+
+class PinResult(BaseModel):
+    schedule: Schedule
+    changes: Drift = Field(description="What changed from the version pinned before")
+
+
+def pin_schedule(schedule_id: str) -> PinResult:
+    """Pin the notebook's current content ("Update to the current notebook").
+
+    A notebook that no longer parses, or whose parameters no longer take the schedule's
+    values, is refused with the reason; the old version stays pinned.
+    """
+    current = get_schedule(schedule_id)
+    if current.follow_file:
+        raise ScheduleError(f"schedule {current.name!r} follows its notebook file (follow_file): there is no "
+                            "version to pin; `schedule edit --no-follow-file` pins the current content")
+    try:
+        spec, version = _pinned(current.spec())
+    except MLOpsError as error:
+        kept = f"version {current.version.sha256[:12]} stays pinned" if current.version else "nothing pinned"
+        raise ScheduleError(f"schedule {current.name!r}: the current notebook cannot be pinned ({kept}): "
+                            f"{error}") from None
+    changes = current.drift or Drift(differs=True, summary="pinned for the first time")
+    schedule_store.update(current.id, now=_now(), next_fire=current.next_fire_at, version=version)
+    wake_local_loops()
+    return PinResult(schedule=get_schedule(current.id), changes=changes)
+
+
+def schedule_diff(schedule_id: str) -> str:
+    """nbdime's rendering of how the notebook file differs from the pinned version ('' when it does not)."""
+    schedule = get_schedule(schedule_id)
+    if schedule.follow_file or schedule.version is None:
+        raise ScheduleError(f"schedule {schedule.name!r} follows its notebook file: it has no pinned version")
+    if not schedule.drift or not schedule.drift.differs:
+        return ""
+    return diff_text(read_version(schedule.version.sha256), read_notebook(schedule.notebook))
 
 
 def remove_schedule(schedule_id: str) -> Schedule:
@@ -182,9 +263,14 @@ def apply_schedules_file(path: str | os.PathLike) -> ApplySummary:
         if current is None:
             add_schedule(spec, source=source)
             summary.created.append(spec.name)
-        elif current.spec() != spec or current.source != source:
-            update_schedule(current.id, spec.model_dump(), source=source)
+            continue
+        moved_on = not spec.follow_file and (
+            current.version is None or file_sha256(spec.notebook) != current.version.sha256)
+        if current.spec() != spec or current.source != source or moved_on:
+            update_schedule(current.id, spec.model_dump(), source=source, pin=moved_on)
             summary.updated.append(spec.name)
+            if moved_on:
+                summary.notebook_changed.append(spec.name)
         else:
             summary.unchanged.append(spec.name)
     names = {spec.name for spec in wanted}

@@ -13,6 +13,7 @@ from ..run.model import Run, RunSpec
 from ..service.backends import BackendState
 from ..service.runs import start_run
 from .backend_choice import BackendChoice
+from .environment import EnvironmentChoice
 from .feedback import Feedback
 from .fields import ParametersForm
 
@@ -39,14 +40,15 @@ class RunForm(widgets.VBox):
         self.parameters = ParametersForm(pipeline.parameters)
         self.steps = StepsChoice(pipeline)
         self.backend = BackendChoice(backends)
+        self.environment = EnvironmentChoice()
         self.output_copy = widgets.Text(description="Save a copy to", style={"description_width": "140px"},
                                         placeholder="optional, e.g. result-out.ipynb (relative to the notebook)",
                                         layout={"width": "560px"})
         self.button = widgets.Button(description="Run now", button_style="primary", icon="play")
         self.feedback = Feedback()
         self.button.on_click(lambda _button: self.run())
-        super().__init__([self.parameters, self.steps, widgets.HTML(STEPS_HINT), self.backend, self.output_copy,
-                          self.button, self.feedback])
+        super().__init__([self.parameters, self.steps, widgets.HTML(STEPS_HINT), self.backend, self.environment,
+                          self.output_copy, self.button, self.feedback])
 
     def _output_copy(self) -> str | None:
         """papermill's output path; a relative one is taken from the notebook's folder, where the user sees it
@@ -61,7 +63,7 @@ class RunForm(widgets.VBox):
         try:
             run = start_run(RunSpec(notebook=self.notebook, parameters=self.parameters.values(),
                                     steps=self.steps.selected(), output_path=self._output_copy(),
-                                    **self.backend.values()))
+                                    **self.backend.values(), **self.environment.values()))
         except MLOpsError as error:
             self.feedback.error(error)
             return None

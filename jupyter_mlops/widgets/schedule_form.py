@@ -15,8 +15,9 @@ from ..pipeline.model import Pipeline
 from ..schedule.cron import zone
 from ..schedule.model import Schedule
 from ..service.backends import BackendState
-from ..service.schedules import add_schedule, list_schedules, preview_cron
+from ..service.schedules import add_schedule, list_schedules, pin_schedule, preview_cron
 from .backend_choice import BackendChoice
+from .environment import EnvironmentChoice
 from .feedback import Feedback, error_html
 from .fields import ParametersForm
 from .run_form import STEPS_HINT, StepsChoice
@@ -34,16 +35,28 @@ def _when(schedule: Schedule) -> str:
     return schedule.next_fire_at.astimezone(zone(schedule.timezone)).strftime("%Y-%m-%d %H:%M %Z")
 
 
+def version_text(schedule: Schedule) -> str:
+    """Which notebook the fires run: the pinned version (and how the file differs), or the file."""
+    if schedule.follow_file:
+        return "follows the file"
+    if schedule.version is None:
+        return "-"
+    pinned = f"pinned {schedule.version.sha256[:12]}"
+    if schedule.drift and schedule.drift.differs:
+        return f"{pinned}; the file differs: {schedule.drift.summary}"
+    return pinned
+
+
 def schedules_html(schedules: list[Schedule]) -> str:
     if not schedules:
         return "<p><i>No schedule runs this notebook yet.</i></p>"
     rows = "".join(
         f"<tr><td><b>{html.escape(s.name)}</b></td><td><code>{html.escape(s.cron)}</code> {html.escape(s.timezone)}"
         f"</td><td>{html.escape(s.description)}</td>"
-        f"<td>{'paused' if s.paused else _when(s)}</td></tr>"
+        f"<td>{'paused' if s.paused else _when(s)}</td><td>{html.escape(version_text(s))}</td></tr>"
         for s in schedules)
     return ("<table class='jp-mlops-schedules'><thead><tr><th>schedule</th><th>cron</th><th>when</th>"
-            f"<th>next fire</th></tr></thead><tbody>{rows}</tbody></table>")
+            f"<th>next fire</th><th>version</th></tr></thead><tbody>{rows}</tbody></table>")
 
 
 class ScheduleForm(widgets.VBox):
@@ -58,6 +71,9 @@ class ScheduleForm(widgets.VBox):
         self.parameters = ParametersForm(pipeline.parameters)
         self.steps = StepsChoice(pipeline)
         self.backend = BackendChoice(backends)
+        self.environment = EnvironmentChoice()
+        self.follow_file = widgets.Checkbox(description="Run the file as it is at each fire (do not pin this version)",
+                                            indent=False)
         self.overlap = widgets.Dropdown(options=OVERLAP_CHOICES, value="skip",
                                         description="If the previous run still runs", style=_POLICY_STYLE)
         self.catch_up = widgets.Dropdown(options=CATCH_UP_CHOICES, value="once",
@@ -67,13 +83,15 @@ class ScheduleForm(widgets.VBox):
         self.button = widgets.Button(description="Add schedule", button_style="primary", icon="clock-o")
         self.feedback = Feedback()
         self.schedules = widgets.HTML()
+        self.updates = widgets.VBox()  # an "Update to the current notebook" button per schedule whose file moved on
         self.cron.observe(lambda _change: self.update_preview(), names="value")
         self.timezone.observe(lambda _change: self.update_preview(), names="value")
         self.button.on_click(lambda _button: self.add())
         super().__init__([self.name, self.cron, self.timezone, self.preview, self.parameters, self.steps,
-                          widgets.HTML(STEPS_HINT), self.backend, widgets.HTML("<b>Policies</b>"), self.overlap,
-                          self.catch_up, self.retries, self.button, self.feedback,
-                          widgets.HTML("<b>Schedules of this notebook</b>"), self.schedules])
+                          widgets.HTML(STEPS_HINT), self.backend, self.environment, self.follow_file,
+                          widgets.HTML("<b>Policies</b>"), self.overlap, self.catch_up, self.retries, self.button,
+                          self.feedback, widgets.HTML("<b>Schedules of this notebook</b>"), self.schedules,
+                          self.updates])
         self.update_preview()
         self.show_schedules()
 
@@ -89,7 +107,28 @@ class ScheduleForm(widgets.VBox):
 
     def show_schedules(self) -> None:
         notebook = str(Path(self.notebook).resolve())
-        self.schedules.value = schedules_html([s for s in list_schedules() if s.notebook == notebook])
+        mine = [s for s in list_schedules() if s.notebook == notebook]
+        self.schedules.value = schedules_html(mine)
+        buttons = []
+        for schedule in mine:
+            if schedule.drift and schedule.drift.differs:
+                button = widgets.Button(description=f"Update {schedule.name} to the current notebook",
+                                        icon="refresh", layout={"width": "auto"})
+                button.on_click(lambda _button, name=schedule.name: self.pin(name))
+                buttons.append(button)
+        self.updates.children = buttons
+
+    def pin(self, name: str) -> Schedule | None:
+        """Pin the notebook's current content for schedule `name` (`jupyter-mlops schedule pin`)."""
+        try:
+            result = pin_schedule(name)
+        except MLOpsError as error:
+            self.feedback.error(error)
+            return None
+        self.feedback.ok(f"Schedule {name} now runs version {result.schedule.version.sha256[:12]}: "
+                         f"{result.changes.summary}.")
+        self.show_schedules()
+        return result.schedule
 
     def add(self) -> Schedule | None:
         try:
@@ -97,7 +136,8 @@ class ScheduleForm(widgets.VBox):
             schedule = add_schedule({"notebook": self.notebook, "name": self.name.value.strip() or None,
                                      "cron": self.cron.value, "timezone": self.timezone.value,
                                      "parameters": self.parameters.values(), "steps": self.steps.selected(),
-                                     **self.backend.values(), "overlap": self.overlap.value,
+                                     **self.backend.values(), **self.environment.values(),
+                                     "follow_file": self.follow_file.value, "overlap": self.overlap.value,
                                      "catch_up": self.catch_up.value, "retries": self.retries.value})
         except MLOpsError as error:
             self.feedback.error(error)

@@ -56,13 +56,14 @@ class Airflow:
                     "SCARF_ANALYTICS": "false", "AIRFLOW__USAGE_DATA_COLLECTION__ENABLED": "False"}
         self.env.pop("JUPYTER_MLOPS_HOME", None)
 
-    def run(self, args: list[str], dags: Path, timeout: float = 300) -> subprocess.CompletedProcess:
-        env = {**self.env, "AIRFLOW__CORE__DAGS_FOLDER": str(dags)}
+    def run(self, args: list[str], dags: Path, timeout: float = 300,
+            extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+        env = {**self.env, "AIRFLOW__CORE__DAGS_FOLDER": str(dags), **(extra_env or {})}
         return subprocess.run([str(VENV / "bin/python"), *args], env=env, capture_output=True, text=True,
                               timeout=timeout, cwd=self.home)
 
-    def driver(self, name: str, *args: str, dags: Path) -> dict:
-        done = self.run([str(HERE / name), *args], dags)
+    def driver(self, name: str, *args: str, dags: Path, extra_env: dict[str, str] | None = None) -> dict:
+        done = self.run([str(HERE / name), *args], dags, extra_env=extra_env)
         assert done.returncode == 0, done.stderr[-5000:]
         return json.loads(done.stdout.strip().splitlines()[-1])
 

@@ -182,7 +182,8 @@ def test_pausing_drops_queued_fires(sleeper, clock):
 
 
 def test_a_notebook_that_no_longer_validates_fails_to_start_and_notifies(sleeper, clock, webhook):
-    schedule = add(sleeper, notify={"webhook": webhook.url})
+    # Following the file: a pinned schedule runs its version whatever became of the file.
+    schedule = add(sleeper, notify={"webhook": webhook.url}, follow_file=True)
     sleeper.unlink()
     loop = quiet_loop(clock)
     clock.current = schedule.next_fire_at

@@ -51,7 +51,7 @@ def api(jp_fetch):
 
     async def call(method: str, route: str, body: dict | None = None, **params):
         kwargs = {"method": method, "params": params}
-        if body is not None or method in ("POST", "PATCH"):
+        if body is not None or method in ("POST", "PATCH", "PUT"):
             kwargs["body"] = json.dumps(body if body is not None else {})
         try:
             response = await jp_fetch("mlops", "api", *route.split("/"), **kwargs)

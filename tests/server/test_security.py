@@ -21,7 +21,7 @@ def _every_route() -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize(("method", "path"), _every_route())
 async def test_every_route_refuses_an_unauthenticated_request(jp_fetch, method, path):
-    body = json.dumps({}) if method in ("POST", "PATCH") else None
+    body = json.dumps({}) if method in ("POST", "PATCH", "PUT") else None
     with pytest.raises(HTTPClientError) as refused:
         # An empty Authorization header replaces jp_fetch's token: the request carries no credentials.
         await jp_fetch(*API_PREFIX.split("/"), *path.strip("/").split("/"), method=method, body=body,

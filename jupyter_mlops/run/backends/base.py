@@ -5,15 +5,21 @@ retries and timeout in its metadata) and must leave the executed notebook at
 `execution.output_notebook`; the per-step results are read from that notebook by the
 executor, so every backend reports them the same way. A backend never knows about schedules
 or batches.
+
+A backend must start the kernel with `execution.environment` added to its environment and write
+nothing the kernel says without `execution.masker` (the engine does both when given
+`mlops_environment` and `mlops_mask`).
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, ClassVar
 
+from ...secrets.masking import Masker
 from ..model import RunStatus
 
 #: Called with (step name, event, details) as steps start and finish: "started" / "finished".
@@ -46,6 +52,21 @@ class Execution:
     # False: the output notebook is written once, when the run ends, instead of after every
     # cell as papermill does (batches: for short runs those writes cost more than the cells).
     save_each_cell: bool = True
+    # Every backend: variables the kernel gets on top of its own environment (the run's `env`,
+    # and its secrets' values, read when the run started). `secret_variables` names those that
+    # hold a secret: every text the run writes (output notebook, log, errors, what is echoed)
+    # goes through `masker` first, so their values appear as ***.
+    environment: dict[str, str] = field(default_factory=dict)
+    secret_variables: frozenset[str] = frozenset()
+
+    @cached_property
+    def masker(self) -> Masker:
+        return Masker(self.environment[name] for name in self.secret_variables)
+
+    @property
+    def secret_values(self) -> list[str]:
+        """The values to mask, for code that builds its own `Masker` (the engine, in a container)."""
+        return [self.environment[name] for name in sorted(self.secret_variables)]
 
 
 @dataclass

@@ -31,10 +31,14 @@ class LocalBackend(Backend):
                     mlops_on_step_event=on_step_event,
                     mlops_log=log,
                     mlops_echo=execution.log_output,
+                    # A given (pooled) kernel was started with the environment already.
+                    mlops_environment={} if execution.kernel_manager else execution.environment,
+                    mlops_mask=execution.secret_values,
                 )
             except PapermillExecutionError:
                 pass  # the engine recorded which step failed and why in the output notebook
             except Exception as error:  # the kernel could not start, the notebook could not be written…
-                log.write(f"[mlops] {type(error).__name__}: {error}\n")
-                return BackendOutcome(error=f"{type(error).__name__}: {error}")
+                message = execution.masker.text(f"{type(error).__name__}: {error}")
+                log.write(f"[mlops] {message}\n")
+                return BackendOutcome(error=message)
         return BackendOutcome()

@@ -6,7 +6,7 @@ from ...schedule.model import Schedule, ScheduleSpec
 from ...service import schedules as service
 from ..base import MLOpsHandler, protected
 from ..errors import ApiError
-from ..models import CronPreview, CronQuery, ScheduleUpdate, ScheduleOut, Schedules
+from ..models import CronPreview, CronQuery, PinOut, ScheduleDiff, ScheduleUpdate, ScheduleOut, Schedules
 from ..paths import PathResolver
 from .runs import run_out
 
@@ -89,6 +89,22 @@ class RunScheduleNowHandler(_ScheduleHandler):
     async def post(self, schedule_id: str) -> None:
         await self.check_confined(schedule_id)
         self.reply(run_out(await self.call(service.run_schedule_now, schedule_id), self.paths), status=201)
+
+
+class PinScheduleHandler(_ScheduleHandler):
+    @protected
+    async def post(self, schedule_id: str) -> None:
+        """Pin the notebook's current content ("Update to the current notebook")."""
+        await self.check_confined(schedule_id)
+        result = await self.call(service.pin_schedule, schedule_id)
+        self.reply(PinOut(schedule=schedule_out(result.schedule, self.paths), changes=result.changes))
+
+
+class ScheduleDiffHandler(_ScheduleHandler):
+    @protected
+    async def get(self, schedule_id: str) -> None:
+        await self.check_confined(schedule_id)
+        self.reply(ScheduleDiff(diff=await self.call(service.schedule_diff, schedule_id)))
 
 
 class CronPreviewHandler(MLOpsHandler):

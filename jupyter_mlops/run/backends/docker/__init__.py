@@ -34,6 +34,7 @@ from docker.types import DeviceRequest, Mount
 import jupyter_mlops
 
 from ....errors import BackendError, MLOpsError
+from ....secrets.masking import Masker
 from ...in_container import EVENT_PREFIX, EXECUTING
 from ...model import RunStatus
 from ...plan import PLAN_KEY
@@ -145,6 +146,7 @@ def _container_config(execution: Execution, options: ContainerOptions, image: Im
     ]
     workdir = _working_dir(execution, execution.writable_source, mounts)
     environment = {
+        **execution.environment,  # the run's own variables and secrets; ours below win
         "HOME": "/tmp", "PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1",
         "MLOPS_OUTPUT_DIR": str(RUN_DIR / FILES), "JUPYTER_MLOPS_RUN_ID": execution.run_id,
     }
@@ -159,6 +161,7 @@ def _container_config(execution: Execution, options: ContainerOptions, image: Im
         "parameters": execution.parameters, "kernel_name": execution.kernel_name, "cwd": str(workdir),
         "execution_timeout": execution.execution_timeout, "log_output": execution.log_output,
         "save_each_cell": execution.save_each_cell,
+        "mask_variables": sorted(execution.secret_variables),  # names only: values travel in the environment
     }
     return dict(
         image=image.id,  # by id: exactly the image looked up, never a registry lookup
@@ -193,8 +196,10 @@ class _Lines:
 class _Output:
     """The container's output: step events on stdout, anything else it says on stderr."""
 
-    def __init__(self, on_step_event: StepEventSink, on_executing: Callable[[], None], echo: bool) -> None:
+    def __init__(self, on_step_event: StepEventSink, on_executing: Callable[[], None], echo: bool,
+                 masker: Masker) -> None:
         self.on_step_event = on_step_event
+        self.masker = masker
         self.on_executing = on_executing
         self.echo = echo
         self.stdout, self.stderr = _Lines(), _Lines()
@@ -212,6 +217,7 @@ class _Output:
                     self.last_step = event["step"]
                 self.on_step_event(event["step"], event["event"], event["details"])
         for line in self.stderr.feed(err):
+            line = self.masker.text(line)  # whatever the container says on its own, a secret included
             self.stderr_tail.append(line)
             if self.echo:
                 print(line, file=sys.stderr, flush=True)
@@ -233,7 +239,8 @@ def _supervise(container: Container, execution: Execution, options: ContainerOpt
 
     timer = (threading.Timer(execution.run_timeout + KILL_GRACE, kill_at_deadline)
              if execution.run_timeout else None)
-    output = _Output(on_step_event, on_executing=timer.start if timer else lambda: None, echo=execution.log_output)
+    output = _Output(on_step_event, on_executing=timer.start if timer else lambda: None, echo=execution.log_output,
+                     masker=execution.masker)
     try:
         container.start()
     except docker.errors.APIError as error:  # e.g. GPUs asked for where the engine has none
@@ -268,6 +275,7 @@ def _supervise(container: Container, execution: Execution, options: ContainerOpt
 
 
 def _outcome(execution: Execution, info: dict[str, Any], status: RunStatus, error: str) -> BackendOutcome:
+    error = execution.masker.text(error)
     with open(execution.log_path, "a", encoding="utf-8") as log:
         log.write(f"[mlops] {error}\n")
     return BackendOutcome(status=status, error=error, info=info)
