@@ -9,6 +9,7 @@ import {
   BatchResults,
   BatchSpec,
   CronPreview,
+  Drift,
   LogChunk,
   PipelineReport,
   Run,
@@ -106,6 +107,16 @@ export type ScheduleAction = 'pause' | 'resume' | 'run';
 
 export function scheduleAction(id: string, action: ScheduleAction): Promise<unknown> {
   return requestAPI(`schedules/${encodeURIComponent(id)}/${action}`, json('POST'));
+}
+
+/** Pins the notebook's current content as the version the schedule's fires run. */
+export function pinSchedule(id: string): Promise<{ schedule: Schedule; changes: Drift }> {
+  return requestAPI(`schedules/${encodeURIComponent(id)}/pin`, json('POST'));
+}
+
+/** nbdime's rendering of the notebook file against the schedule's pinned version ('' when equal). */
+export async function scheduleDiff(id: string): Promise<string> {
+  return (await requestAPI<{ diff: string }>(`schedules/${encodeURIComponent(id)}/diff`)).diff;
 }
 
 export function previewCron(cron: string, timezone: string): Promise<CronPreview> {

@@ -20,4 +20,5 @@ export namespace CommandIDs {
   export const editSchedule = 'jupyter-mlops:edit-schedule';
   export const deleteSchedule = 'jupyter-mlops:delete-schedule';
   export const runScheduleNow = 'jupyter-mlops:run-schedule-now';
+  export const pinSchedule = 'jupyter-mlops:pin-schedule';
 }

@@ -1,9 +1,9 @@
-/** Commands on one schedule (argument `id`): pause, resume, edit, delete, run now. */
+/** Commands on one schedule (argument `id`): pause, resume, edit, delete, run now, pin the current notebook. */
 import { JupyterFrontEnd } from '@jupyterlab/application';
 import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
-import { deleteSchedule, getSchedule, scheduleAction } from './api';
+import { deleteSchedule, getSchedule, pinSchedule, scheduleAction } from './api';
 import { CommandIDs } from './commandIds';
 import { editSchedule } from './runDialog';
 import { reporting } from './runCommands';
@@ -27,6 +27,12 @@ export function addScheduleCommands(app: JupyterFrontEnd, defaults: () => Defaul
   commands.addCommand(CommandIDs.runScheduleNow, {
     label: 'Run Schedule Now',
     execute: args => reporting('Run failed to start', () => scheduleAction(idOf(args), 'run'))
+  });
+
+  commands.addCommand(CommandIDs.pinSchedule, {
+    label: 'Update Schedule to the Current Notebook',
+    caption: "Later fires run the notebook as it is now (refused if it no longer takes the schedule's parameters)",
+    execute: args => reporting('Not updated', () => pinSchedule(idOf(args)))
   });
 
   commands.addCommand(CommandIDs.editSchedule, {

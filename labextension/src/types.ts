@@ -183,8 +183,27 @@ export interface ScheduleSpec {
   retries: number;
 }
 
+/** The notebook content a schedule runs (store/versions.py NotebookVersion). */
+export interface NotebookVersion {
+  sha256: string;
+  created_at: string;
+  git_commit: string | null;
+  git_dirty: boolean | null;
+}
+
+/** The notebook file against a schedule's pinned version (schedule/drift.py). */
+export interface Drift {
+  differs: boolean;
+  error: string | null;
+  summary: string;
+}
+
 export interface Schedule extends ScheduleSpec {
   id: string;
+  /** Runs what the file holds at each fire rather than the pinned version. */
+  follow_file?: boolean;
+  version?: NotebookVersion | null;
+  drift?: Drift | null;
   name: string;
   path?: string | null;
   paused: boolean;
