@@ -14,7 +14,7 @@ import nbformat
 import pytest
 
 from .lab import THEMES, LabServer, screenshot, set_theme
-from .panel import DIALOG, api, open_notebook, run_command, show_panel
+from .panel import DIALOG, api, open_lab, open_notebook, run_command, show_panel
 from .test_runs import RUN_TIMEOUT_MS
 from .test_screenshots import finished_run
 
@@ -246,3 +246,19 @@ def test_schedule_page_shows_its_pinned_version_and_drift(page, lab_server: LabS
     card.locator('[data-command="jupyter-mlops:pin-schedule"]').click()
     card.locator('[data-drift="false"]').wait_for()  # the live feed brings the re-pinned schedule
     assert api(lab_server, f"schedules/{schedule['id']}")["drift"]["differs"] is False
+
+
+def test_the_setting_turns_the_markers_off(page, lab_server: LabServer, notebook: str) -> None:
+    """Last in the module: it reloads the module's page."""
+    save = "raw => window.jupyterapp.serviceManager.settings.save('jupyter-mlops:plugin', raw)"
+    page.evaluate(save, '{"cellMarkers": false}')
+    try:
+        open_lab(page, lab_server)
+        open_notebook(page, notebook)
+        # The sidebar's graph comes after the notebook's cells are read: by then markers would be drawn.
+        show_panel(page).locator('.jp-mlops-dag [data-mlops-dag-node="train"]').wait_for()
+        page.wait_for_timeout(500)
+        assert cell_steps(page) == [None, None, None, None]
+        assert page.locator(f"{CELLS} .jp-mlops-cell-badge").count() == 0
+    finally:
+        page.evaluate(save, "{}")
