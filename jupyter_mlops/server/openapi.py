@@ -19,6 +19,7 @@ from ..batch.model import BatchResults, BatchSpec
 from ..notify.model import WebhookPayload
 from ..schedule.model import ScheduleSpec
 from ..service.metrics import MetricHistory
+from ..service.lineage import RunComparison
 from . import models
 from .base import API_PREFIX
 from .handlers.openapi import DOCUMENT
@@ -64,6 +65,9 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "Every metric a schedule's or a notebook's finished runs recorded, oldest first, with each run's status "
         "and the schedule's alert thresholds", query=models.MetricsQuery, reply=MetricHistory,
         errors=(400, 403, 404)),
+    ("/runs/{run_id}/compare/{other_id}", "get"): Operation(
+        "Two runs compared: lineage (parameters, code, data, environment, metrics) and the output notebooks "
+        "cell by cell (nbdime)", reply=RunComparison, errors=(404,)),
     ("/schedules", "get"): Operation("Every schedule, by name, with its next fire", reply=models.Schedules,
                                      errors=()),
     ("/schedules", "post"): Operation(

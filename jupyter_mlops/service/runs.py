@@ -185,11 +185,13 @@ def get_run(run_id: str) -> Run:
 
 
 def list_runs(*, notebook: str | None = None, status: str | None = None, schedule_id: str | None = None,
-              batch_id: str | None = None, limit: int = 50, offset: int = 0) -> tuple[list[Run], int]:
+              batch_id: str | None = None, trigger: str | None = None, search: str | None = None,
+              limit: int = 50, offset: int = 0) -> tuple[list[Run], int]:
+    """A page of runs, newest first, and how many match in all (see store.runs.list_runs)."""
     if notebook is not None:
         notebook = str(Path(notebook).resolve())
     return run_store.list_runs(notebook=notebook, status=status, schedule_id=schedule_id,
-                               batch_id=batch_id, limit=limit, offset=offset)
+                               batch_id=batch_id, trigger=trigger, search=search, limit=limit, offset=offset)
 
 
 def cancel_run(run_id: str) -> Run:

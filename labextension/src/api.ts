@@ -15,11 +15,14 @@ import {
   BatchResults,
   BatchSpec,
   CronPreview,
+  Drift,
   LogChunk,
   MetricHistory,
   Notify,
   PipelineReport,
   Run,
+  RunComparison,
+  RunFilters,
   RunPage,
   Schedule,
   ScheduleSpec
@@ -61,6 +64,16 @@ export function startRun(request: StartRun): Promise<Run> {
 /** Runs, newest first; of one notebook when `notebook` is given. */
 export function listRuns(notebook: string | null, limit = 50): Promise<RunPage> {
   return requestAPI('runs', {}, { notebook, limit });
+}
+
+/** A page of runs matching the filters, newest first, with the total over all pages. */
+export function queryRuns(filters: RunFilters, limit: number, offset: number): Promise<RunPage> {
+  return requestAPI('runs', {}, { ...filters, search: filters.search.trim() || null, limit, offset });
+}
+
+/** Run `a` against run `b`: lineage and the output notebooks cell by cell (nbdime on the server). */
+export function compareRuns(a: string, b: string): Promise<RunComparison> {
+  return requestAPI(`runs/${encodeURIComponent(a)}/compare/${encodeURIComponent(b)}`);
 }
 
 export function getRun(id: string): Promise<Run> {
@@ -147,6 +160,16 @@ export type ScheduleAction = 'pause' | 'resume' | 'run';
 
 export function scheduleAction(id: string, action: ScheduleAction): Promise<unknown> {
   return requestAPI(`schedules/${encodeURIComponent(id)}/${action}`, json('POST'));
+}
+
+/** Pins the notebook's current content as the version the schedule's fires run. */
+export function pinSchedule(id: string): Promise<{ schedule: Schedule; changes: Drift }> {
+  return requestAPI(`schedules/${encodeURIComponent(id)}/pin`, json('POST'));
+}
+
+/** nbdime's rendering of the notebook file against the schedule's pinned version ('' when equal). */
+export async function scheduleDiff(id: string): Promise<string> {
+  return (await requestAPI<{ diff: string }>(`schedules/${encodeURIComponent(id)}/diff`)).diff;
 }
 
 export function previewCron(cron: string, timezone: string): Promise<CronPreview> {

@@ -62,8 +62,27 @@ export type StepStatus =
 export interface StepResult {
   name: string;
   status: StepStatus;
+  started_at?: string | null;
+  ended_at?: string | null;
   duration: number | null;
+  attempts?: number;
   error: string | null;
+}
+
+export interface FileFingerprint {
+  path: string;
+  size: number | null;
+  sha256: string | null;
+}
+
+/** What the run record keeps of where it came from (lineage/model.py). */
+export interface Lineage {
+  notebook_sha256: string;
+  git: { commit: string; dirty: boolean } | null;
+  parameters: Record<string, unknown>;
+  environment: { kind: 'local' | 'image'; id: string; python: string | null; image: string | null } | null;
+  inputs: Record<string, FileFingerprint>;
+  outputs: Record<string, FileFingerprint>;
 }
 
 export interface Run {
@@ -93,6 +112,7 @@ export interface Run {
     cluster?: string | null;
     shared_path?: boolean;
   };
+  lineage?: Lineage | null;
   /** Every delivery attempt about this run (notify/model.py Delivery). */
   notifications?: Delivery[];
 }
@@ -139,6 +159,53 @@ export interface MetricHistory {
   numeric: string[];
   points: MetricPoint[];
   thresholds: Threshold[];
+}
+
+export type RunTrigger = Run['trigger'];
+
+/** The runs list's filters (`GET runs`); null or empty: not filtered. */
+export interface RunFilters {
+  notebook: string | null;
+  status: RunStatus | null;
+  trigger: RunTrigger | null;
+  schedule_id: string | null;
+  batch_id: string | null;
+  search: string;
+}
+
+/** One aligned pair of cells of two output notebooks (lineage/notebook_diff.py). */
+export interface CellChange {
+  kind: 'unchanged' | 'modified' | 'added' | 'removed';
+  cell_type: string;
+  a_index: number | null;
+  b_index: number | null;
+  a_source: string | null;
+  b_source: string | null;
+  source_diff: string[];
+  changed: string[];
+}
+
+export interface ValueChange {
+  name: string;
+  a: unknown;
+  b: unknown;
+}
+
+/** `GET runs/{a}/compare/{b}` (service/lineage.py RunComparison). */
+export interface RunComparison {
+  a: string;
+  b: string;
+  lineage: {
+    code: string[];
+    parameters: ValueChange[];
+    inputs: ValueChange[];
+    outputs: ValueChange[];
+    environment: ValueChange[];
+    metrics: ValueChange[];
+  } | null;
+  lineage_problem: string | null;
+  cells: CellChange[] | null;
+  cells_problem: string | null;
 }
 
 export interface RunPage {
@@ -223,8 +290,27 @@ export interface SecretEntry {
   set_at: string;
 }
 
+/** The notebook content a schedule runs (store/versions.py NotebookVersion). */
+export interface NotebookVersion {
+  sha256: string;
+  created_at: string;
+  git_commit: string | null;
+  git_dirty: boolean | null;
+}
+
+/** The notebook file against a schedule's pinned version (schedule/drift.py). */
+export interface Drift {
+  differs: boolean;
+  error: string | null;
+  summary: string;
+}
+
 export interface Schedule extends ScheduleSpec {
   id: string;
+  /** Runs what the file holds at each fire rather than the pinned version. */
+  follow_file?: boolean;
+  version?: NotebookVersion | null;
+  drift?: Drift | null;
   name: string;
   path?: string | null;
   paused: boolean;

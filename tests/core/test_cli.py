@@ -50,6 +50,9 @@ def test_run_prints_progress_id_and_output_then_runs_commands_find_it(pipeline_n
     listing = json.loads(cli("runs", "list", "--json").stdout)
     assert listing["total"] == 1
     run_id = listing["runs"][0]["id"]
+    found = json.loads(cli("runs", "list", "--trigger", "manual", "--search", run_id[-6:], "--json").stdout)
+    assert [r["id"] for r in found["runs"]] == [run_id]
+    assert json.loads(cli("runs", "list", "--trigger", "rerun", "--json").stdout)["total"] == 0
     shown = cli("runs", "show", run_id)
     assert "succeeded" in shown.stdout and "train" in shown.stdout and output_path in shown.stdout
     assert "label 007 sum 4.0" in cli("runs", "log", run_id).stdout

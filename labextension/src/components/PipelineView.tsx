@@ -2,8 +2,9 @@ import { NotebookPanel } from '@jupyterlab/notebook';
 import React from 'react';
 
 import { depths } from '../dag';
+import { DagView } from './DagView';
 import { formatValue } from '../params';
-import { PipelineReport } from '../types';
+import { PipelineReport, Run } from '../types';
 
 /** Makes a cell the active one and scrolls the notebook to it. */
 function goToCell(panel: NotebookPanel, index: number): void {
@@ -15,11 +16,14 @@ function goToCell(panel: NotebookPanel, index: number): void {
   }
 }
 
-/** The notebook's steps with their dependencies, its parameters, and what is wrong with the declaration. */
+/** The notebook's steps with their dependencies (drawn, coloured by `run`, and listed), its parameters,
+ * and what is wrong with the declaration. */
 export function PipelineView(props: {
   panel: NotebookPanel;
   report: PipelineReport | null;
   error: string | null;
+  /** The notebook's latest run, followed live. */
+  run: Run | null;
 }): JSX.Element {
   const { report, panel } = props;
   if (props.error) {
@@ -47,6 +51,14 @@ export function PipelineView(props: {
           ))}
         </ul>
       )}
+      <DagView
+        report={report}
+        run={props.run}
+        onNode={name => {
+          const step = pipeline?.steps.find(other => other.name === name);
+          step && goToCell(panel, step.cell_indices[0]);
+        }}
+      />
       {pipeline && (
         <>
           <h3 className="jp-mlops-heading">Steps</h3>
