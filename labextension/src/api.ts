@@ -9,13 +9,11 @@ import {
   BackendState,
   Batch,
   BatchPage,
-  Drift,
-  KernelChoice,
-  SecretEntry,
   BatchResults,
   BatchSpec,
   CronPreview,
   Drift,
+  KernelChoice,
   LogChunk,
   MetricHistory,
   Notify,
@@ -25,7 +23,8 @@ import {
   RunFilters,
   RunPage,
   Schedule,
-  ScheduleSpec
+  ScheduleSpec,
+  SecretEntry
 } from './types';
 
 const json = (method: string, body?: unknown): RequestInit => ({
@@ -163,15 +162,6 @@ export function scheduleAction(id: string, action: ScheduleAction): Promise<unkn
 }
 
 /** Pins the notebook's current content as the version the schedule's fires run. */
-export function pinSchedule(id: string): Promise<{ schedule: Schedule; changes: Drift }> {
-  return requestAPI(`schedules/${encodeURIComponent(id)}/pin`, json('POST'));
-}
-
-/** nbdime's rendering of the notebook file against the schedule's pinned version ('' when equal). */
-export async function scheduleDiff(id: string): Promise<string> {
-  return (await requestAPI<{ diff: string }>(`schedules/${encodeURIComponent(id)}/diff`)).diff;
-}
-
 export function previewCron(cron: string, timezone: string): Promise<CronPreview> {
   return requestAPI('schedules/preview', {}, { cron, timezone });
 }

@@ -307,10 +307,6 @@ export interface Drift {
 
 export interface Schedule extends ScheduleSpec {
   id: string;
-  /** Runs what the file holds at each fire rather than the pinned version. */
-  follow_file?: boolean;
-  version?: NotebookVersion | null;
-  drift?: Drift | null;
   name: string;
   path?: string | null;
   paused: boolean;
