@@ -33,7 +33,7 @@ UNFUZZED = {"GET /events"}
 def server(tmp_path_factory):
     root = tmp_path_factory.mktemp("fuzz-root")
     nbformat.write(build_notebook([("alpha = 0.5", ["parameters"]), "%%mlstep a\nx = alpha"]), root / "nb.ipynb")
-    # a run that is still running when its routes are fuzzed (cancel answers 202 once)
+    # a run and a batch still running when their routes are fuzzed (cancel answers 202 once)
     nbformat.write(build_notebook(["import time\ntime.sleep(120)"]), root / "slow.ipynb")
     with live_server(root, tmp_path_factory.mktemp("fuzz-home"), tmp_path_factory.mktemp("fuzz-work"),
                      "--MLOps.run_scheduler=False") as live:
@@ -107,8 +107,10 @@ def test_following_links_from_new_ids_reaches_every_route(server):
         Workflow.run(settings=settings(max_examples=10, stateful_step_count=8, deadline=None, database=None,
                                        derandomize=True, suppress_health_check=list(HealthCheck)))
         ids = {"run_id": _call(server, "POST", "runs", {"path": "slow.ipynb"})["id"],
+               "other_id": _call(server, "POST", "runs", VALID_BODIES["POST /runs"]())["id"],
                "schedule_id": _call(server, "POST", "schedules", VALID_BODIES["POST /schedules"]())["id"],
-               "batch_id": _call(server, "POST", "batches", VALID_BODIES["POST /batches"]())["id"]}
+               "batch_id": _call(server, "POST", "batches", {"notebook": "slow.ipynb", "points": [{}]})["id"],
+               "name": "FUZZ_SECRET"}  # a secret: PUT creates it, DELETE (last) removes it
         # Destructive routes last, so the others meet the thing alive.
         operations = sorted((op.ok() for op in schema.get_all_operations() if op.ok().label in BEHIND_AN_ID),
                             key=lambda op: (op.method == "delete", "cancel" in op.path, op.label))
