@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_core.paths import jupyter_config_path
-from traitlets import Bool, Dict, Float, Int, TraitError, Unicode
+from traitlets import Bool, CaselessStrEnum, Dict, Float, Int, TraitError, Unicode
 from traitlets.config import Config, Configurable
 from traitlets.config.loader import ConfigFileNotFound, JSONFileConfigLoader, PyFileConfigLoader
 
@@ -80,6 +80,48 @@ class MLOps(Configurable):
         None, allow_none=True, help="Scheduled runs at once, across all schedules, when this process's scheduler "
                                     "is the active one; none: no limit.").tag(config=True)
 
+    # -- notifications (email, Slack, webhooks, commands) and reports --------------------------------------
+    smtp_host = Unicode("", help="SMTP server that sends notification email; empty: email is refused when a "
+                                 "schedule, batch or run asks for it.").tag(config=True)
+    smtp_port = Int(0, help="SMTP port; 0: 465 with smtp_security=ssl, 587 with starttls, 25 with none.",
+                    ).tag(config=True)
+    smtp_security = CaselessStrEnum(["starttls", "ssl", "none"], default_value="starttls",
+                                    help="How the SMTP connection is protected: STARTTLS after connecting, TLS "
+                                         "from the start (ssl), or none (a relay on the same machine).",
+                                    ).tag(config=True)
+    smtp_user = Unicode("", help="SMTP login; empty: send without logging in.").tag(config=True)
+    smtp_password_secret = Unicode("", help="Name of the secret (`jupyter-mlops secret set NAME`) holding the "
+                                            "SMTP password.").tag(config=True)
+    smtp_from = Unicode("", help="Sender address of notification email; empty: jupyter-mlops@<this host>.",
+                        ).tag(config=True)
+    smtp_timeout = Float(20.0, help="Seconds an SMTP connection or command may take.").tag(config=True)
+    public_url = Unicode("", help="The Jupyter server's address as people reach it (e.g. "
+                                  "https://hub.example.org/user/ana/), for links in notifications; empty: no link.",
+                         ).tag(config=True)
+    notify_attempts = Int(4, help="Attempts per channel and message when a delivery fails for a reason that may "
+                                  "pass (a server down, an HTTP 5xx or 429, an SMTP 4xx).").tag(config=True)
+    notify_backoff = Float(30.0, help="Seconds before the second delivery attempt; doubles each attempt.",
+                           ).tag(config=True)
+    notify_timeout = Float(10.0, help="Seconds a webhook or Slack request may take.").tag(config=True)
+    notify_command_timeout = Float(60.0, help="Seconds a notify command may take.").tag(config=True)
+
+    # -- warm runs (single runs and fires start at once) ---------------------------------------------------
+    warm_runs = Bool(
+        True, help="In the Jupyter server and the `scheduler` daemon, start single runs and fires from a long-lived "
+                   "launcher that keeps warm kernels (forked from a fork server), instead of a new worker process "
+                   "and a new kernel per run. Every run still gets a brand-new kernel. False: today's cold path.",
+    ).tag(config=True)
+    warm_kernels = Int(
+        2, min=0, max=16, help="Warm kernels kept ready per kernelspec in use (0: none kept; a run then forks its "
+                               "kernel when it starts, still without a new interpreter).").tag(config=True)
+    warm_idle_timeout = Float(
+        600.0, min=0.0, help="Seconds without a run of a kernelspec after which its warm kernels and fork server "
+                             "shut down (0: never); the next run of it starts them again.").tag(config=True)
+    warm_preload = Unicode(
+        "", help="Modules, comma-separated, that the warm kernels' fork server imports besides what every kernel "
+                 "imports at start (e.g. numpy,pandas): a run's `import` of them is then already done.",
+    ).tag(config=True)
+
     # -- export kubeflow -----------------------------------------------------------------------------------
     kubeflow_python = Unicode(
         "", help="Python with the kfp and kfp-kubernetes packages (the `kubeflow` extra) that compiles pipelines "
@@ -118,10 +160,21 @@ def use_server_config(config: Config | None) -> None:
         _server_config, _cached = config, None
 
 
+#: The variables jupyter_config_path depends on → the candidate files: working the path out
+#: costs about a millisecond (home and real paths), and every store transaction reads a setting.
+_files_for: dict[tuple, list[Path]] = {}
+
+
 def _config_files() -> list[Path]:
     """Candidate files, lowest precedence first (jupyter_config_path lists the highest first)."""
-    return [Path(folder) / f"{CONFIG_FILE}{suffix}"
-            for folder in reversed(jupyter_config_path()) for suffix in (".json", ".py")]
+    key = tuple(sorted((name, value) for name, value in os.environ.items()
+                       if (name.startswith(("JUPYTER", "XDG_")) and not name.startswith(ENV_PREFIX))
+                       or name in ("HOME", "PROGRAMDATA")))
+    files = _files_for.get(key)
+    if files is None:
+        files = _files_for[key] = [Path(folder) / f"{CONFIG_FILE}{suffix}"
+                                   for folder in reversed(jupyter_config_path()) for suffix in (".json", ".py")]
+    return files
 
 
 def _key(files: list[Path]) -> tuple:

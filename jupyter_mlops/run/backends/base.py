@@ -45,9 +45,9 @@ class Execution:
     cpus: float | None = None
     memory: str | None = None
     writable_source: bool = False
-    # Local backend only: a kernel already running in the run's working directory, to use for
-    # this run instead of starting one (batches start kernels ahead of need); its owner
-    # discards it afterwards.
+    # A kernel already running in the run's working directory, to use for this run instead of
+    # starting one (batches start kernels ahead of need: local ones from `KernelPool`, docker
+    # ones from the backend's `kernel_pool`); its owner discards it afterwards.
     kernel_manager: Any = None
     # False: the output notebook is written once, when the run ends, instead of after every
     # cell as papermill does (batches: for short runs those writes cost more than the cells).
@@ -113,6 +113,16 @@ class Backend(ABC):
         Cancellation arrives as `KeyboardInterrupt` in the calling thread (the worker turns
         SIGTERM into it); a backend must release its kernel or container before re-raising.
         """
+
+    def kernel_pool(self, execution: Execution, *, slots: int, total: int, preload: list[str]) -> Any:
+        """Kernels started ahead of need for `total` runs of one notebook like `execution`, at most
+        `slots` at once, with `preload` imported once for all; None: each run starts its own.
+
+        The pool has `take()` (a started kernel manager for `Execution.kernel_manager`),
+        `discard(kernel)` after its run, `stop()` (kill every kernel, from any thread) and
+        `close()`. Bad input (image, limits) raises a `BackendError` before any run starts.
+        """
+        return None
 
     def availability(self) -> tuple[bool, str]:
         """Whether this backend can run now, and why not."""
