@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -97,7 +100,12 @@ def test_the_scheduler_going_away_mid_batch(new_cluster, write_notebook):
 
 def test_a_worker_without_jupyter_mlops_is_refused_before_anything_is_recorded(new_cluster, write_notebook):
     cluster = new_cluster({})
-    cluster.start_worker("bare", hide_also=(Path(jupyter_mlops.__file__).parent,))
+    # Every copy the worker could import: this one, and the installed one when PYTHONPATH points elsewhere.
+    installed = subprocess.run([sys.executable, "-c", "import jupyter_mlops; print(jupyter_mlops.__file__)"],
+                               capture_output=True, text=True, cwd="/",
+                               env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"}).stdout.strip()
+    copies = {Path(jupyter_mlops.__file__).parent, *([Path(installed).parent] if installed else [])}
+    cluster.start_worker("bare", hide_also=tuple(copies))
     path = write_notebook(["x = 1"])
     with pytest.raises(DaskWorkerError, match="Dask worker bare cannot run notebooks: .*jupyter_mlops.* install "
                                               "jupyter-mlops"):
