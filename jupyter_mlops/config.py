@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_core.paths import jupyter_config_path
-from traitlets import Bool, Float, Int, TraitError, Unicode
+from traitlets import Bool, CaselessStrEnum, Float, Int, TraitError, Unicode
 from traitlets.config import Config, Configurable
 from traitlets.config.loader import ConfigFileNotFound, JSONFileConfigLoader, PyFileConfigLoader
 
@@ -62,6 +62,35 @@ class MLOps(Configurable):
     max_concurrent_runs = Int(
         None, allow_none=True, help="Scheduled runs at once, across all schedules, when this process's scheduler "
                                     "is the active one; none: no limit.").tag(config=True)
+
+    # -- notifications (email, Slack, webhooks, commands) and reports --------------------------------------
+    smtp_host = Unicode("", help="SMTP server that sends notification email; empty: email is refused when a "
+                                 "schedule, batch or run asks for it.").tag(config=True)
+    smtp_port = Int(0, help="SMTP port; 0: 465 with smtp_security=ssl, 587 with starttls, 25 with none.",
+                    ).tag(config=True)
+    smtp_security = CaselessStrEnum(["starttls", "ssl", "none"], default_value="starttls",
+                                    help="How the SMTP connection is protected: STARTTLS after connecting, TLS "
+                                         "from the start (ssl), or none (a relay on the same machine).",
+                                    ).tag(config=True)
+    smtp_user = Unicode("", help="SMTP login; empty: send without logging in.").tag(config=True)
+    smtp_password_secret = Unicode("", help="Name of the secret (`jupyter-mlops secret set NAME`) holding the "
+                                            "SMTP password.").tag(config=True)
+    smtp_from = Unicode("", help="Sender address of notification email; empty: jupyter-mlops@<this host>.",
+                        ).tag(config=True)
+    smtp_timeout = Float(20.0, help="Seconds an SMTP connection or command may take.").tag(config=True)
+    public_url = Unicode("", help="The Jupyter server's address as people reach it (e.g. "
+                                  "https://hub.example.org/user/ana/), for links in notifications; empty: no link.",
+                         ).tag(config=True)
+    notify_attempts = Int(4, help="Attempts per channel and message when a delivery fails for a reason that may "
+                                  "pass (a server down, an HTTP 5xx or 429, an SMTP 4xx).").tag(config=True)
+    notify_backoff = Float(30.0, help="Seconds before the second delivery attempt; doubles each attempt.",
+                           ).tag(config=True)
+    notify_timeout = Float(10.0, help="Seconds a webhook or Slack request may take.").tag(config=True)
+    notify_command_timeout = Float(60.0, help="Seconds a notify command may take.").tag(config=True)
+    # -- export kubeflow -----------------------------------------------------------------------------------
+    kubeflow_python = Unicode(
+        "", help="Python with the kfp and kfp-kubernetes packages (the `kubeflow` extra) that compiles pipelines "
+                 "written by `export kubeflow`; empty: the Python running jupyter-mlops.").tag(config=True)
 
     # -- server events ------------------------------------------------------------------------------------
     events_poll_interval = Float(

@@ -221,3 +221,28 @@ class BatchNotFoundError(MLOpsError):
 
 class BatchStateError(BatchError):
     """An action that does not fit the batch's state, e.g. cancelling a finished batch."""
+
+
+# -- notifications and reports ----------------------------------------------------------------
+
+
+class NotifyError(MLOpsError):
+    """Channels that cannot be set up: a malformed address, an unknown event, an alert expression that
+    does not parse, email asked for while no SMTP server is configured."""
+
+
+class DeliveryError(MLOpsError):
+    """One delivery attempt failed; `transient` says whether trying again may help (a server down or
+    answering 5xx) or not (a refused address, a missing secret)."""
+
+    def __init__(self, message: str, *, transient: bool) -> None:
+        super().__init__(message)
+        self.transient = transient
+
+
+class ReportError(MLOpsError):
+    """A run's HTML report cannot be made: no output notebook yet, or nbconvert failed on it."""
+
+
+class MetricsError(MLOpsError):
+    """A metric history asked for wrongly: neither a schedule nor a notebook, or both."""

@@ -17,3 +17,7 @@ fi
 if ! ./scripts/setup-airflow.sh; then
     echo "!!!!!!!!!! WARNING: scripts/setup-airflow.sh failed: the Airflow tests in tests/export will be SKIPPED" >&2
 fi
+# The Kubeflow Pipelines SDK for the export tests, in its own cached virtual environment (the `kubeflow` extra).
+if ! ./scripts/setup-kubeflow.sh; then
+    echo "!!!!!!!!!! WARNING: scripts/setup-kubeflow.sh failed: the Kubeflow tests in tests/export will be SKIPPED" >&2
+fi

@@ -13,6 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..run.model import check_secret_names, check_variable_names
 
+from ..notify.model import Delivery, Notify
+
 
 class BatchStatus(str, Enum):
     queued = "queued"
@@ -47,6 +49,7 @@ class BatchSpec(BaseModel):
     preload: list[str] | None = Field(
         default=None, description="Modules imported once by the kernel fork server (local backend); "
                                   "default: the modules the notebook imports")
+    notify: Notify | None = Field(default=None, description="Whom to tell when the batch ends (batch_done)")
 
     _variables = field_validator("env", "secrets")(lambda value: check_variable_names(value))
     _secrets = field_validator("secrets")(lambda value: check_secret_names(value))
@@ -64,6 +67,7 @@ class Batch(BaseModel):
     ended_at: datetime | None = None
     error: str | None = Field(default=None, description="Why the batch stopped early, if it did")
     counts: dict[str, int] = Field(default_factory=dict, description="Runs by status, filled in when read")
+    notifications: list[Delivery] = Field(default_factory=list, description="Every delivery attempt about this batch")
 
     @property
     def duration(self) -> float | None:

@@ -23,6 +23,8 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from ..errors import BatchError
+from ..notify import events as tell
 from ..errors import BatchError, SecretError
 from ..pipeline import read_notebook
 from ..run.executor import execute_run
@@ -189,7 +191,11 @@ def run_batch(batch_id: str, on_progress: BatchProgress | None = None) -> Batch:
     finally:
         if execution is not None and execution.pool is not None:
             execution.pool.close()
-    return _finish(batch_id, execution.stop_reason if execution else "cancelled by the user")
+    finished = _finish(batch_id, execution.stop_reason if execution else "cancelled by the user")
+    if finished.spec.notify is not None:  # batch_done, sent before this process (a worker, the CLI) ends
+        tell.batch_done(finished).join()
+        finished = store.get_batch(batch_id)
+    return finished
 
 
 def _finish(batch_id: str, stop_reason: str | None) -> Batch:

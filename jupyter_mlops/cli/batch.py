@@ -19,6 +19,7 @@ from ..service.runs import get_pipeline
 from .common import echo_json, example, format_duration
 from .container_options import container_fields
 from .environment_options import environment_fields, environment_options
+from .notify_options import notify_from, notify_options
 
 
 class _NotebookByDefault(click.Group):
@@ -77,21 +78,24 @@ class _ProgressBar:
 @click.option("-k", "--kernel", "kernel_name", help="Kernel of every run instead of the notebook's.")
 @environment_options
 @click.option("--json", "as_json", is_flag=True, help="Print the batch record and results as JSON.")
+@notify_options(batch=True)
 def run_batch_command(notebook: str, grid_file: str | None, axes: tuple[tuple[str, str], ...],
                       params_list: str | None, parallel: int | None, backend: str, image: str | None,
                       steps: str | None, fail_fast: bool, timeout: float | None, preload: str | None,
                       kernel_name: str | None, env_items: tuple[str, ...], secret_items: tuple[str, ...],
-                      as_json: bool) -> None:
+                      as_json: bool, **channels: Any) -> None:
     """Run NOTEBOOK once per point of a parameter grid.
 
     Exits 0 only when every run succeeded. Ctrl-C cancels: running kernels are stopped,
-    finished runs are kept.
+    finished runs are kept. With channels (--email, --slack-secret, --webhook, --notify-command) the end of
+    the batch is told once (batch_done: runs by status, the best run by --best-by).
     """
     container_fields(backend, {"image": image})  # refused with the local backend, as for `run`
     points = grid_points(get_pipeline(notebook), grid_file=grid_file, axes=list(axes), params_list=params_list)
     spec = BatchSpec(
         notebook=notebook, points=points, backend=backend, image=image, parallel=parallel, fail_fast=fail_fast,
         timeout=timeout, kernel_name=kernel_name, **environment_fields(env_items, secret_items),
+        notify=notify_from(channels),
         steps=[s.strip() for s in steps.split(",") if s.strip()] if steps else None,
         preload=None if preload is None else [m.strip() for m in preload.split(",") if m.strip()])
     signal.signal(signal.SIGTERM, _sigterm_as_interrupt)

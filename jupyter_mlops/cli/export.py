@@ -1,11 +1,13 @@
-"""`jupyter-mlops export airflow|kubernetes NB -o DIR`: hand the pipeline to an existing engine."""
+"""`jupyter-mlops export airflow|kubeflow|kubernetes NB -o DIR`: hand the pipeline to an existing engine."""
 
 from __future__ import annotations
 
 import click
 
-from ..export import AirflowOptions, KubernetesOptions, export_airflow, export_kubernetes
+from ..export import (AirflowOptions, KubeflowOptions, KubernetesOptions, export_airflow, export_kubeflow,
+                      export_kubernetes)
 from ..export import airflow as airflow_export
+from ..export import kubeflow as kubeflow_export
 from ..export import kubernetes as kubernetes_export
 from ..export.environment import ExportEnvironment
 from .common import example
@@ -14,9 +16,10 @@ from .environment_options import environment_fields, environment_options
 
 @click.group("export", epilog=example("""
 jupyter-mlops export airflow example_notebooks/branching.ipynb --per-step -o dags/
+jupyter-mlops export kubeflow example_notebooks/branching.ipynb --per-step --image registry/branching:1 -o kfp/
 jupyter-mlops export kubernetes example_notebooks/train_evaluate.ipynb --image registry/churn:1 -o k8s/"""))
 def export_group() -> None:
-    """Hand a notebook's pipeline to Airflow or Kubernetes when one machine is not enough."""
+    """Hand a notebook's pipeline to Airflow, Kubeflow Pipelines or Kubernetes when one machine is not enough."""
 
 
 def _written(paths, needs: list[str]) -> None:
@@ -65,6 +68,36 @@ def airflow_command(notebook: str, out_dir: str, whole: bool, **options) -> None
     """
     settings = AirflowOptions(per_step=not whole, environment=_environment(options), **options)
     _written(export_airflow(notebook, out_dir, settings), airflow_export.needs(notebook, settings))
+
+
+@export_group.command("kubeflow", epilog=example("""
+jupyter-mlops export kubeflow train.ipynb --per-step --image registry/train:1 -o kfp/
+kfp pipeline create --pipeline-name train kfp/train.yaml"""))
+@click.argument("notebook", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder for the compiled pipeline (NAME.yaml), its Python source and the tasks' notebooks.")
+@click.option("--whole/--per-step", "whole", default=True, show_default=True,
+              help="One task for the notebook, or one task per step wired like the pipeline.")
+@click.option("--image", help="Image the tasks run in, with kfp, papermill, ipykernel and the notebook's libraries "
+                              "(a step's own --image wins); needed unless every task's steps name one.")
+@click.option("--name", help="Pipeline name (default: from the notebook's file name).")
+@click.option("--pool-label", default="jupyter-mlops/pool", show_default=True,
+              help="Node label and taint key that name a step's --pool.")
+@environment_options
+@click.option("--secret-name", help="The Kubernetes Secret whose keys hold the secrets (default: NAME-secrets).")
+@click.option("--namespace", default="kubeflow", show_default=True,
+              help="Namespace the pipeline's runs make their pods in (a Kubeflow profile's), where the Secret "
+                   "must be.")
+def kubeflow_command(notebook: str, out_dir: str, whole: bool, **options) -> None:
+    """Write NOTEBOOK as a Kubeflow Pipelines (KFP v2) pipeline, compiled to the YAML any KFP backend accepts.
+
+    Parameters become typed pipeline parameters; per step, the files steps declare (--inputs/--outputs)
+    pass between tasks as KFP artifacts, and every task keeps its executed notebook as an artifact.
+    Secrets become references to a Kubernetes Secret's keys (secretKeyRef); what must exist is printed.
+    Compiling needs kfp (the `kubeflow` extra) in this Python or in the kubeflow_python setting's.
+    """
+    settings = KubeflowOptions(per_step=not whole, environment=_environment(options), **options)
+    _written(export_kubeflow(notebook, out_dir, settings), kubeflow_export.needs(notebook, settings))
 
 
 @export_group.command("kubernetes", epilog=example("""

@@ -19,7 +19,7 @@ def secret_group() -> None:
     """Secrets for runs (kept in 0600 files under <home>/secrets; masked as *** in everything written)."""
 
 
-@secret_group.command("set")
+@secret_group.command("set", epilog=example('printf %s "$DB_PASSWORD" | jupyter-mlops secret set DB_PASSWORD'))
 @click.argument("name")
 def set_command(name: str) -> None:
     """Store secret NAME: the value is read from stdin, or asked for (hidden) on a terminal."""
@@ -35,7 +35,7 @@ def set_command(name: str) -> None:
     click.echo(f"secret {entry.name} set", err=True)
 
 
-@secret_group.command("list")
+@secret_group.command("list", epilog=example("jupyter-mlops secret list --json"))
 @click.option("--json", "as_json", is_flag=True, help="As JSON: names and when each was set.")
 def list_command(as_json: bool) -> None:
     """Names of the secrets and when each was set (never their values)."""
@@ -47,7 +47,7 @@ def list_command(as_json: bool) -> None:
         click.echo(f"{entry.name}\t{entry.set_at:%Y-%m-%d %H:%M:%S %Z}")
 
 
-@secret_group.command("remove")
+@secret_group.command("remove", epilog=example("jupyter-mlops secret remove DB_PASSWORD"))
 @click.argument("name")
 def remove_command(name: str) -> None:
     """Delete secret NAME; runs that need it then stop before they start, naming it."""

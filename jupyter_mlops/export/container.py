@@ -74,7 +74,7 @@ def notebook_needs(pipeline: Pipeline) -> PodNeeds:
     if len(set(pools.values())) > 1:
         asked = ", ".join(f"{name}: {pool}" for name, pool in pools.items())
         raise ExportError(f"steps of {pipeline.notebook or 'the notebook'} ask for different node pools ({asked}) "
-                          "but one pod runs the whole notebook: export it per step (export airflow --per-step)")
+                          "but one pod runs the whole notebook: export it per step (--per-step)")
     memories = [s.memory for s in pipeline.steps if s.memory]
     return PodNeeds(cpus=max((s.cpus for s in pipeline.steps if s.cpus), default=None),
                     memory=max(memories, key=_memory_bytes) if memories else None,
@@ -82,14 +82,15 @@ def notebook_needs(pipeline: Pipeline) -> PodNeeds:
                     pool=next(iter(pools.values()), None))
 
 
-def image_for(steps: list[Step], default: str | None) -> str:
-    """A step's own `--image` wins over the export's `--image`."""
+def image_for(steps: list[Step], default: str | None,
+              holding: str = "jupyter-mlops and the notebook") -> str:
+    """A step's own `--image` wins over the export's `--image`; `holding` says what the image needs."""
     images = {s.image for s in steps if s.image}
     if len(images) > 1:
         raise ExportError(f"steps ask for different images ({', '.join(sorted(images))}) but run in one pod")
     image = next(iter(images), None) or default
     if not image:
-        raise ExportError("a container image is needed: pass --image (an image with jupyter-mlops and the notebook)")
+        raise ExportError(f"a container image is needed: pass --image (an image with {holding})")
     return image
 
 

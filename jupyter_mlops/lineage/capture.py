@@ -12,7 +12,7 @@ from ..pipeline.parameters import infer_parameters
 from ..run.plan import PLAN_KEY
 from .environment import image_environment, local_environment
 from .fingerprints import fingerprint_declared
-from .model import Lineage
+from .model import GitState, Lineage
 from .source import git_state, notebook_hash
 
 if TYPE_CHECKING:
@@ -40,11 +40,21 @@ def working_dir(run: Run) -> Path:
     return Path(run.spec.cwd) if run.spec.cwd else Path(run.notebook).parent
 
 
+def _git(run: Run) -> GitState | None:
+    """A pinned version's commit as it was when pinned; else the notebook folder's now."""
+    if run.spec.notebook_version:
+        from ..store.versions import get_version  # the store imports lineage: looked up when used
+
+        version = get_version(run.spec.notebook_version)
+        return GitState(commit=version.git_commit, dirty=bool(version.git_dirty)) if version.git_commit else None
+    return git_state(Path(run.notebook).parent)
+
+
 def start_lineage(run: Run, notebook: NotebookNode) -> Lineage:
     """Lineage known before the kernel starts; `notebook` is the run's prepared input notebook."""
     return Lineage(
         notebook_sha256=notebook_hash(notebook),
-        git=git_state(Path(run.notebook).parent),
+        git=_git(run),
         parameters=resolved_parameters(notebook, run.parameters),
         # A container run's environment is its image, known once the backend has resolved it.
         environment=local_environment() if run.backend == "local" else None,

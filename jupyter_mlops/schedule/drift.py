@@ -8,6 +8,7 @@ counts, ids and metadata change on every save and do not change what a run does.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 import nbdime
@@ -79,8 +80,8 @@ def compare(pinned: NotebookNode, current: NotebookNode) -> Drift:
     return drift
 
 
-def file_drift(pinned_sha: str, pinned: NotebookNode, path: str | Path) -> Drift:
-    """The file at `path` against the pinned version (read only when its bytes differ)."""
+def file_drift(pinned_sha: str, pinned: Callable[[], NotebookNode], path: str | Path) -> Drift:
+    """The file at `path` against the pinned version; both are read only when the file's bytes differ."""
     try:
         if file_sha256(path) == pinned_sha:
             return Drift(differs=False, summary=_summary(Drift(differs=False, summary="")))
@@ -88,7 +89,7 @@ def file_drift(pinned_sha: str, pinned: NotebookNode, path: str | Path) -> Drift
     except (OSError, MLOpsError) as error:
         reason = f"the notebook file cannot be read: {error}"
         return Drift(differs=True, error=reason, summary=reason)
-    return compare(pinned, current)
+    return compare(pinned(), current)
 
 
 def diff_text(pinned: NotebookNode, current: NotebookNode) -> str:

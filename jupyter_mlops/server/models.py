@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
 from ..batch.model import Batch
+from ..notify.model import Notify
 from ..pipeline import Pipeline
 from ..run.model import Run, RunStatus, Trigger, check_secret_names, check_variable_names
 from ..schedule.drift import Drift
@@ -64,6 +65,7 @@ class StartRun(Request):
     steps: list[str] | None = Field(default=None, description="Run these steps and their dependencies; all if absent")
     backend: str = "local"
     image: str | None = Field(default=None, description="Container image (container backends)")
+    notify: Notify | None = Field(default=None, description="Channels and events of this run (no `command`)")
     kernel_name: str | None = Field(default=None, description="Kernel instead of the notebook's (see GET kernels)")
     env: dict[str, str] = Field(default_factory=dict, description="Environment variables of the kernel")
     secrets: dict[str, str] = Field(default_factory=dict, description="Environment variable -> secret name")
@@ -106,6 +108,16 @@ class LogQuery(Request):
 class LogChunk(BaseModel):
     text: str
     next_offset: int
+
+
+class ReportQuery(Request):
+    no_input: bool = Field(default=False, description="Leave the code cells' input out (outputs only)")
+
+
+class MetricsQuery(Request):
+    schedule_id: str | None = Field(default=None, description="A schedule's runs (id or name)")
+    notebook: str | None = Field(default=None, description="A notebook's runs (path relative to the root)")
+    metric: str | None = Field(default=None, description="Only this metric")
 
 
 # -- backends ---------------------------------------------------------------------------------

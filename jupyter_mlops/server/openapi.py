@@ -16,8 +16,10 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from ..batch.model import BatchResults, BatchSpec
+from ..notify.model import WebhookPayload
 from ..schedule.model import ScheduleSpec
 from ..service.lineage import RunComparison
+from ..service.metrics import MetricHistory
 from . import models
 from .base import API_PREFIX
 from .handlers.openapi import DOCUMENT
@@ -58,6 +60,14 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("/runs/{run_id}/compare/{other_id}", "get"): Operation(
         "Two runs compared: lineage (parameters, code, data, environment, metrics) and the output notebooks "
         "cell by cell (nbdime)", reply=RunComparison, errors=(404,)),
+    ("/runs/{run_id}/report.html", "get"): Operation(
+        "The run's output notebook as HTML (nbconvert), served under a sandboxing Content-Security-Policy: no "
+        "script from the notebook runs in the server's origin", query=models.ReportQuery, media="text/html",
+        errors=(400, 404)),
+    ("/metrics", "get"): Operation(
+        "Every metric a schedule's or a notebook's finished runs recorded, oldest first, with each run's status "
+        "and the schedule's alert thresholds", query=models.MetricsQuery, reply=MetricHistory,
+        errors=(400, 403, 404)),
     ("/schedules", "get"): Operation("Every schedule, by name, with its next fire", reply=models.Schedules,
                                      errors=()),
     ("/schedules", "post"): Operation(
@@ -160,7 +170,8 @@ def _content(media: str, schema: dict) -> dict:
 def build_document() -> dict:
     bodies = [(op.body, "validation") for op in OPERATIONS.values() if op.body]
     replies = [(op.reply, "serialization") for op in OPERATIONS.values() if op.reply]
-    refs, top = models_json_schema(bodies + replies, ref_template=REF)
+    # WebhookPayload is no route's: it documents what a schedule's, batch's or run's webhook receives.
+    refs, top = models_json_schema(bodies + replies + [(WebhookPayload, "serialization")], ref_template=REF)
     schemas: dict[str, Any] = dict(top.get("$defs", {}))
     paths: dict[str, dict] = {}
     for (path, verb), op in OPERATIONS.items():

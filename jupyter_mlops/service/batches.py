@@ -19,6 +19,7 @@ from ..batch.model import Batch, BatchResults, BatchSpec, BatchStatus
 from ..batch.results import results_table, sort_rows
 from ..batch.runner import BatchProgress, default_parallel, run_batch
 from ..errors import BatchStateError
+from ..notify.channels import check_ready
 from ..run.model import RunSpec, RunStatus
 from ..schedule.reconcile import mark_lost
 from ..store import runs as run_store
@@ -38,6 +39,7 @@ def start_batch(spec: BatchSpec, *, wait: bool = False, on_progress: BatchProgre
     if spec.steps:
         pipeline.closure(spec.steps)  # an unknown step is refused before anything is recorded
     points = check_points(pipeline, spec.points, "batch")
+    check_ready(spec.notify, f"batch of {Path(notebook).name}")
     spec = spec.model_copy(update={"notebook": notebook, "points": points})
     check_run_spec(run_spec(spec, points[0]))  # kernel, secrets: refused before anything is recorded
     batch = batch_store.create_batch(spec, parallel=spec.parallel or default_parallel())

@@ -11,6 +11,7 @@ import nbformat
 from nbformat import NotebookNode
 
 from ..errors import RunStateError
+from ..notify.channels import check_ready
 from ..pipeline import Pipeline, parse_pipeline, read_notebook
 from ..pipeline.parameters import validate_parameters
 from ..run.backends import get_backend
@@ -54,6 +55,7 @@ def queue_run(spec: RunSpec, *, schedule_id: str | None = None, batch_id: str | 
     """
     spec, prepared = _validated(spec)
     check_run_spec(spec)
+    check_ready(spec.notify, f"run of {Path(spec.notebook).name}")
     run = run_store.create_run(spec, schedule_id=schedule_id, batch_id=batch_id)
     nbformat.write(prepared, Path(run.run_dir) / INPUT_NOTEBOOK)
     return run
@@ -64,6 +66,10 @@ def run_notebook(spec: RunSpec, *, on_progress: ProgressCallback | None = None) 
     run = queue_run(spec)
     if on_progress:
         on_progress(run)
+    if spec.notify is not None:
+        from ..notify.events import execute_notified
+
+        return execute_notified(run, lambda: execute_run(run.id, on_progress=on_progress))
     return execute_run(run.id, on_progress=on_progress)
 
 
@@ -133,3 +139,14 @@ def prepare_only(spec: RunSpec) -> None:
     spec, prepared = _validated(spec)
     papermill.execute_notebook(prepared, spec.output_path, parameters=spec.parameters, prepare_only=True,
                                kernel_name=spec.kernel_name, progress_bar=False)
+
+
+def run_report(run_id: str, *, no_input: bool = False) -> str:
+    """The run's output notebook as one HTML page (nbconvert); the copy kept by `--report html` if there is one."""
+    from ..report import REPORT_FILE, render_report
+
+    run = run_store.get_run(run_id)
+    kept = Path(run.run_dir) / REPORT_FILE
+    if not no_input and run.status.finished and kept.is_file():
+        return kept.read_text(encoding="utf-8")
+    return render_report(run.output_notebook, no_input=no_input, title=f"{run.id} ({run.status.value})")

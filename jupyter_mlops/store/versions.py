@@ -49,8 +49,16 @@ def versions_dir() -> Path:
     return db.home() / "versions"
 
 
+#: (path, inode, size, mtime) -> sha256: listing thousands of schedules hashes each notebook once.
+_hashes: dict[tuple, str] = {}
+
+
 def file_sha256(path: str | os.PathLike) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    stat = os.stat(path)
+    key = (str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    if key not in _hashes:
+        _hashes[key] = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return _hashes[key]
 
 
 def keep_version(path: str | os.PathLike) -> NotebookVersion:
@@ -62,7 +70,7 @@ def keep_version(path: str | os.PathLike) -> NotebookVersion:
     read_notebook(path)
     content = path.read_bytes()
     sha = hashlib.sha256(content).hexdigest()
-    target = versions_dir() / f"{sha}.ipynb"
+    target = version_path(sha)
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         temporary = target.with_name(f".{sha}.{os.getpid()}.tmp")
@@ -88,9 +96,13 @@ def get_version(sha: str) -> NotebookVersion:
                            git_commit=row.git_commit, git_dirty=None if row.git_dirty is None else bool(row.git_dirty))
 
 
+def version_path(sha: str) -> Path:
+    return versions_dir() / f"{sha}.ipynb"
+
+
 def read_version(sha: str) -> NotebookNode:
     """The version's notebook; `NotebookVersionNotFoundError` when its file has gone from the store."""
-    path = versions_dir() / f"{sha}.ipynb"
+    path = version_path(sha)
     if not path.is_file():
         raise NotebookVersionNotFoundError(
             f"notebook version {sha[:12]} has gone from the store ({path} is missing); "

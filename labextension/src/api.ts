@@ -1,16 +1,23 @@
 /**
  * The REST API, one typed function per route the panel uses; all go through `requestAPI`.
  */
+import { ServerConnection } from '@jupyterlab/services';
+
 import { requestAPI } from './request';
+import { apiUrl } from './url';
 import {
   BackendState,
   Batch,
   BatchPage,
+  Drift,
+  KernelChoice,
+  SecretEntry,
   BatchResults,
   BatchSpec,
   CronPreview,
-  Drift,
   LogChunk,
+  MetricHistory,
+  Notify,
   PipelineReport,
   Run,
   RunComparison,
@@ -41,6 +48,10 @@ export interface StartRun {
   steps: string[] | null;
   backend: string;
   image: string | null;
+  kernel_name: string | null;
+  env: Record<string, string>;
+  secrets: Record<string, string>;
+  notify?: Notify | null;
 }
 
 export function startRun(request: StartRun): Promise<Run> {
@@ -79,8 +90,47 @@ export function runNotebook(id: string): Promise<unknown> {
   return requestAPI(`runs/${encodeURIComponent(id)}/notebook`);
 }
 
+/** Where a run's HTML report is served (a sandboxed page: no script of the notebook runs). */
+export function reportUrl(id: string): string {
+  return apiUrl(ServerConnection.makeSettings().baseUrl, `runs/${encodeURIComponent(id)}/report.html`);
+}
+
+/** Every metric a schedule's finished runs recorded, oldest first, with its alert thresholds. */
+export function metricHistory(scheduleId: string): Promise<MetricHistory> {
+  return requestAPI('metrics', {}, { schedule_id: scheduleId });
+}
+
 export async function listBackends(): Promise<BackendState[]> {
   return (await requestAPI<{ backends: BackendState[] }>('backends')).backends;
+}
+
+/** The kernelspecs a run, batch or schedule can choose. */
+export async function listKernels(): Promise<KernelChoice[]> {
+  return (await requestAPI<{ kernels: KernelChoice[] }>('kernels')).kernels;
+}
+
+/** Secret names (write-only: the API never returns a value). */
+export async function listSecrets(): Promise<SecretEntry[]> {
+  return (await requestAPI<{ secrets: SecretEntry[] }>('secrets')).secrets;
+}
+
+export function setSecret(name: string, value: string): Promise<SecretEntry> {
+  return requestAPI(`secrets/${encodeURIComponent(name)}`, json('PUT', { value }));
+}
+
+export async function removeSecret(name: string): Promise<SecretEntry[]> {
+  return (await requestAPI<{ secrets: SecretEntry[] }>(`secrets/${encodeURIComponent(name)}`, json('DELETE')))
+    .secrets;
+}
+
+/** "Update to the current notebook": pin the file's content; what changed since the old version. */
+export function pinSchedule(id: string): Promise<{ schedule: Schedule; changes: Drift }> {
+  return requestAPI(`schedules/${encodeURIComponent(id)}/pin`, json('POST'));
+}
+
+/** nbdime's rendering of how the file differs from the pinned version ('' when it does not). */
+export async function scheduleDiff(id: string): Promise<string> {
+  return (await requestAPI<{ diff: string }>(`schedules/${encodeURIComponent(id)}/diff`)).diff;
 }
 
 export async function listSchedules(): Promise<Schedule[]> {
@@ -107,16 +157,6 @@ export type ScheduleAction = 'pause' | 'resume' | 'run';
 
 export function scheduleAction(id: string, action: ScheduleAction): Promise<unknown> {
   return requestAPI(`schedules/${encodeURIComponent(id)}/${action}`, json('POST'));
-}
-
-/** Pins the notebook's current content as the version the schedule's fires run. */
-export function pinSchedule(id: string): Promise<{ schedule: Schedule; changes: Drift }> {
-  return requestAPI(`schedules/${encodeURIComponent(id)}/pin`, json('POST'));
-}
-
-/** nbdime's rendering of the notebook file against the schedule's pinned version ('' when equal). */
-export async function scheduleDiff(id: string): Promise<string> {
-  return (await requestAPI<{ diff: string }>(`schedules/${encodeURIComponent(id)}/diff`)).diff;
 }
 
 export function previewCron(cron: string, timezone: string): Promise<CronPreview> {

@@ -12,6 +12,7 @@ export namespace CommandIDs {
   export const downloadBatchResults = 'jupyter-mlops:download-batch-results';
   export const openOutput = 'jupyter-mlops:open-output';
   export const showLog = 'jupyter-mlops:show-log';
+  export const openReport = 'jupyter-mlops:open-report';
   export const cancelRun = 'jupyter-mlops:cancel-run';
   export const rerun = 'jupyter-mlops:rerun';
   export const compareRuns = 'jupyter-mlops:compare-runs';

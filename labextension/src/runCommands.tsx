@@ -12,7 +12,7 @@ import { downloadIcon, historyIcon, ReactWidget, runIcon, tableRowsIcon } from '
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import React from 'react';
 
-import { batchResultsCsv, cancelBatch, cancelRun, getRun, startRun } from './api';
+import { batchResultsCsv, cancelBatch, cancelRun, getRun, reportUrl, startRun } from './api';
 import { CommandIDs } from './commandIds';
 import { CompareView } from './components/CompareView';
 import { logWidget } from './components/LogView';
@@ -153,6 +153,15 @@ export function addRunCommands(app: JupyterFrontEnd, context: RunCommandsContext
       )
   });
 
+  commands.addCommand(CommandIDs.openReport, {
+    label: 'Open Run Report',
+    caption: "The run's output notebook as HTML, in a new browser tab",
+    execute: args => {
+      // A new tab of its own (noopener): the report is served sandboxed, so none of its scripts run.
+      window.open(reportUrl(idOf(args)), '_blank', 'noopener');
+    }
+  });
+
   commands.addCommand(CommandIDs.showLog, {
     label: 'Show Run Log',
     caption: "A run's log, followed live while it runs",
@@ -174,7 +183,10 @@ export function addRunCommands(app: JupyterFrontEnd, context: RunCommandsContext
           parameters: run.parameters,
           steps: run.steps_selected,
           backend: run.backend,
-          image: run.spec.image
+          image: run.spec.image,
+          kernel_name: run.spec.kernel_name ?? null,
+          env: run.spec.env ?? {},
+          secrets: run.spec.secrets ?? {}
         });
       })
   });

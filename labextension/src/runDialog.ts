@@ -6,10 +6,21 @@
 import { Dialog, showDialog, showErrorMessage } from '@jupyterlab/apputils';
 import { NotebookPanel } from '@jupyterlab/notebook';
 
-import { createSchedule, listBackends, pipelineAt, startBatch, startRun, updateSchedule } from './api';
+import {
+  createSchedule,
+  listBackends,
+  listKernels,
+  listSecrets,
+  pipelineAt,
+  startBatch,
+  startRun,
+  updateSchedule
+} from './api';
 import { RunDraft, RunForm, RunValue } from './components/RunForm';
 import { PRESETS } from './cron';
+import { formatEnv, formatSecrets } from './environment';
 import { askForm } from './form';
+import { draftOf, EMPTY_NOTIFY } from './notify';
 import { formatValue } from './params';
 import { Defaults } from './settings';
 import { Batch, Run, Schedule } from './types';
@@ -37,7 +48,12 @@ async function initialDraft(
   path: string,
   defaults: Defaults
 ): Promise<RunDraft | null> {
-  const [report, backends] = await Promise.all([pipelineAt(path), listBackends()]);
+  const [report, backends, kernels, secrets] = await Promise.all([
+    pipelineAt(path),
+    listBackends(),
+    listKernels(),
+    listSecrets()
+  ]);
   if (report.pipeline === null) {
     const problems = report.errors.map(e => (e.cell_index !== null && e.cell_index !== undefined ? `cell ${e.cell_index}: ` : '') + e.message);
     await showErrorMessage('The pipeline is not valid', problems.join('\n'));
@@ -61,7 +77,15 @@ async function initialDraft(
     overlap: 'skip',
     retries: 0,
     parallel: null,
-    failFast: false
+    failFast: false,
+    kernels,
+    kernel: '',
+    envText: '',
+    secretsText: '',
+    secretNames: secrets.map(secret => secret.name),
+    followFile: false,
+    tell: EMPTY_NOTIFY,
+    keepReport: false
   };
 }
 
@@ -128,7 +152,13 @@ export async function editSchedule(schedule: Schedule, defaults: Defaults): Prom
       timezone: schedule.timezone,
       catchUp: schedule.catch_up,
       overlap: schedule.overlap,
-      retries: schedule.retries
+      retries: schedule.retries,
+      kernel: schedule.kernel_name ?? '',
+      envText: formatEnv(schedule.env ?? {}),
+      secretsText: formatSecrets(schedule.secrets ?? {}),
+      followFile: schedule.follow_file ?? false,
+      tell: draftOf(schedule.notify),
+      keepReport: schedule.report === 'html'
     },
     `Edit schedule ${schedule.name}`,
     'Save'

@@ -1,6 +1,6 @@
-/** Commands on one schedule (argument `id`): pause, resume, edit, delete, run now, pin the current notebook. */
+/** Commands on one schedule (argument `id`): pause, resume, edit, delete, run now, update to the current notebook. */
 import { JupyterFrontEnd } from '@jupyterlab/application';
-import { Dialog, showDialog } from '@jupyterlab/apputils';
+import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
 import { deleteSchedule, getSchedule, pinSchedule, scheduleAction } from './api';
@@ -30,9 +30,15 @@ export function addScheduleCommands(app: JupyterFrontEnd, defaults: () => Defaul
   });
 
   commands.addCommand(CommandIDs.pinSchedule, {
-    label: 'Update Schedule to the Current Notebook',
-    caption: "Later fires run the notebook as it is now (refused if it no longer takes the schedule's parameters)",
-    execute: args => reporting('Not updated', () => pinSchedule(idOf(args)))
+    label: 'Update to the Current Notebook',
+    caption: 'Pin the notebook file as it is now: the next fires run it',
+    execute: args =>
+      reporting('The notebook was not pinned', async () => {
+        const { schedule, changes } = await pinSchedule(idOf(args));
+        Notification.success(`${schedule.name} now runs the current notebook: ${changes.summary}`, {
+          autoClose: 5000
+        });
+      })
   });
 
   commands.addCommand(CommandIDs.editSchedule, {

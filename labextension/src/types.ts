@@ -45,7 +45,8 @@ export type RunStatus =
   | 'failed'
   | 'cancelled'
   | 'timed_out'
-  | 'lost';
+  | 'lost'
+  | 'check_failed';
 
 export type StepStatus =
   | 'pending'
@@ -98,7 +99,16 @@ export interface Run {
   started_at: string | null;
   ended_at: string | null;
   error: string | null;
-  spec: { image: string | null };
+  spec: {
+    image: string | null;
+    kernel_name: string | null;
+    env: Record<string, string>;
+    secrets: Record<string, string>;
+    /** The kept notebook version the run executed (a pinned schedule's), else null. */
+    notebook_version: string | null;
+  };
+  /** Every delivery attempt about this run (notify/model.py Delivery). */
+  notifications?: Delivery[];
   lineage?: Lineage | null;
 }
 
@@ -149,6 +159,50 @@ export interface RunComparison {
   cells_problem: string | null;
 }
 
+export type NotifyEvent = 'failure' | 'success' | 'slow' | 'alert' | 'batch_done';
+
+/** Channels and events (notify/model.py Notify); `command` is never sent from the panel. */
+export interface Notify {
+  email: string[];
+  slack_secret: string | null;
+  webhook: string | null;
+  events: NotifyEvent[];
+  slow_after: number | null;
+  alerts: string[];
+}
+
+export interface Delivery {
+  event: string;
+  channel: string;
+  to: string;
+  at: string;
+  attempt: number;
+  ok: boolean;
+  error: string | null;
+}
+
+export interface MetricPoint {
+  run_id: string;
+  at: string;
+  status: RunStatus;
+  metrics: Record<string, unknown>;
+}
+
+export interface Threshold {
+  metric: string;
+  op: string;
+  value: number;
+}
+
+/** `GET metrics?schedule_id=`: every metric of a schedule's finished runs, oldest first. */
+export interface MetricHistory {
+  schedule_id: string | null;
+  metrics: string[];
+  numeric: string[];
+  points: MetricPoint[];
+  thresholds: Threshold[];
+}
+
 export interface RunPage {
   runs: Run[];
   total: number;
@@ -181,11 +235,22 @@ export interface ScheduleSpec {
   catch_up: CatchUp;
   overlap: Overlap;
   retries: number;
+  /** A kernelspec name; null: the notebook's kernel. */
+  kernel_name: string | null;
+  env: Record<string, string>;
+  /** Environment variable -> secret name (never a value). */
+  secrets: Record<string, string>;
+  /** Run the file as it is at each fire instead of the pinned version. */
+  follow_file: boolean;
+  notify?: Notify | null;
+  /** 'html' keeps each run's report.html in its run folder. */
+  report?: 'html' | null;
 }
 
-/** The notebook content a schedule runs (store/versions.py NotebookVersion). */
+/** A kept notebook version (store/versions.py). */
 export interface NotebookVersion {
   sha256: string;
+  notebook: string;
   created_at: string;
   git_commit: string | null;
   git_dirty: boolean | null;
@@ -194,16 +259,29 @@ export interface NotebookVersion {
 /** The notebook file against a schedule's pinned version (schedule/drift.py). */
 export interface Drift {
   differs: boolean;
+  cells_added: number;
+  cells_removed: number;
+  cells_changed: number;
+  parameters_added: string[];
+  parameters_removed: string[];
   error: string | null;
   summary: string;
 }
 
+export interface KernelChoice {
+  name: string;
+  display_name: string;
+  language: string;
+}
+
+/** A secret as the API shows it: its name and when it was set, never its value. */
+export interface SecretEntry {
+  name: string;
+  set_at: string;
+}
+
 export interface Schedule extends ScheduleSpec {
   id: string;
-  /** Runs what the file holds at each fire rather than the pinned version. */
-  follow_file?: boolean;
-  version?: NotebookVersion | null;
-  drift?: Drift | null;
   name: string;
   path?: string | null;
   paused: boolean;
@@ -211,6 +289,8 @@ export interface Schedule extends ScheduleSpec {
   description: string;
   last_run_id: string | null;
   last_run_status: RunStatus | null;
+  version: NotebookVersion | null;
+  drift: Drift | null;
 }
 
 export interface CronPreview {
@@ -232,6 +312,10 @@ export interface BatchSpec {
   /** Runs at once; null lets the server use its number of cores. */
   parallel: number | null;
   fail_fast: boolean;
+  kernel_name: string | null;
+  env: Record<string, string>;
+  secrets: Record<string, string>;
+  notify?: Notify | null;
 }
 
 export interface Batch {

@@ -1,5 +1,6 @@
-"""Fixtures for the export tests: a branching notebook that needs only the standard library, and
-Airflow in its own virtual environment (scripts/setup-airflow.sh), migrated once per session."""
+"""Fixtures for the export tests: a branching notebook that needs only the standard library, Airflow in
+its own virtual environment (scripts/setup-airflow.sh), migrated once per session, and the Kubeflow
+Pipelines SDK in another (scripts/setup-kubeflow.sh)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from ..conftest import build_notebook
 
 HERE = Path(__file__).resolve().parent
 VENV = Path(os.environ.get("JUPYTER_MLOPS_AIRFLOW_VENV", Path.home() / ".cache/jupyter-mlops/airflow-venv"))
+KUBEFLOW_VENV = Path(os.environ.get("JUPYTER_MLOPS_KUBEFLOW_VENV", Path.home() / ".cache/jupyter-mlops/kubeflow-venv"))
 
 # extract -> (left, right) -> report; files between steps; a str, a float and a list parameter.
 FLOW = [
@@ -84,3 +86,32 @@ def airflow(tmp_path_factory) -> Airflow:
     done = runner.run([str(VENV / "bin/airflow"), "db", "migrate"], runner.home)
     assert done.returncode == 0, done.stderr[-3000:]
     return runner
+
+
+class Kubeflow:
+    """Runs the driver scripts of this folder with the Kubeflow environment's Python."""
+
+    def __init__(self) -> None:
+        self.python = KUBEFLOW_VENV / "bin/python"
+        # KFP's local runner starts every task with `python3`, and papermill starts the kernel found first
+        self.env = {**os.environ, "PATH": f"{KUBEFLOW_VENV / 'bin'}{os.pathsep}{os.environ['PATH']}"}
+        self.env.pop("JUPYTER_MLOPS_HOME", None)
+
+    def driver(self, name: str, *args: str, timeout: float = 300) -> dict:
+        done = subprocess.run([str(self.python), str(HERE / name), *args], env=self.env, capture_output=True,
+                              text=True, timeout=timeout)
+        assert done.returncode == 0, done.stderr[-5000:]
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="session")
+def kubeflow() -> Kubeflow:
+    """The Kubeflow environment; exports compile their pipelines with its Python while the session runs."""
+    if not (KUBEFLOW_VENV / "bin/kfp").exists():
+        message = (f"the Kubeflow Pipelines SDK is not installed at {KUBEFLOW_VENV}: run scripts/setup-kubeflow.sh. "
+                   "SKIPPING the tests that compile the exported pipelines and run them with KFP's local runner.")
+        print(f"\n!!!!!!!!!! {message}", file=sys.stderr)
+        pytest.skip(message)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("JUPYTER_MLOPS_KUBEFLOW_PYTHON", str(KUBEFLOW_VENV / "bin/python"))
+        yield Kubeflow()

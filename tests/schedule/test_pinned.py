@@ -60,6 +60,8 @@ def test_an_edited_notebook_runs_pinned_until_pinned_again(write_notebook, clock
     first = fire(schedule, clock, loop)
     assert first.metrics == {"version": 1}  # the pinned version, not the file
     assert first.spec.notebook_version == schedule.version.sha256
+    assert first.lineage.git.commit == schedule.version.git_commit and first.lineage.git.dirty is False
+    assert schedule.version.sha256[:12] in CliRunner().invoke(main, ["runs", "show", first.id]).output
 
     pinned = CliRunner().invoke(main, ["schedule", "pin", schedule.name])
     assert pinned.exit_code == 0, pinned.output
@@ -101,6 +103,7 @@ def test_a_pinned_version_gone_from_the_store_stops_the_fire_naming_it(write_not
     path = write_notebook(V1)
     schedule = service.add_schedule({"notebook": str(path), "cron": "* * * * *"})
     (versions_dir() / f"{schedule.version.sha256}.ipynb").unlink()
+    assert "has gone from the store" in service.get_schedule(schedule.name).drift.summary
     with pytest.raises(NotebookVersionNotFoundError, match=schedule.version.sha256[:12]):
         service.run_schedule_now(schedule.name)
     loop = SchedulerLoop(clock=clock, heartbeat=600, lease_ttl=3600)
@@ -122,3 +125,22 @@ def test_apply_pins_and_reports_a_notebook_that_moved_on(write_notebook, tmp_pat
     assert "updated (notebook changed): nightly" in result.output, result.output
     assert service.get_schedule("nightly").drift.differs is False
     assert service.apply_schedules_file(file).unchanged == ["nightly"]
+
+
+def test_edit_switches_between_following_the_file_and_pinning(write_notebook):
+    path = write_notebook(V1)
+    schedule = service.add_schedule({"notebook": str(path), "cron": "0 3 * * *"})
+    assert CliRunner().invoke(main, ["schedule", "edit", schedule.name, "--follow-file"]).exit_code == 0
+    following = service.get_schedule(schedule.name)
+    assert following.follow_file and following.version is None
+    assert "follows file" in CliRunner().invoke(main, ["schedule", "list"]).output
+    nbformat.write(build_notebook(V2), path)
+    assert CliRunner().invoke(main, ["schedule", "edit", schedule.name, "--pin-version"]).exit_code == 0
+    pinned = service.get_schedule(schedule.name)  # pins what the file holds now
+    assert not pinned.follow_file and pinned.version.sha256 != schedule.version.sha256
+    assert pinned.drift.differs is False
+    # An edit keeps the version and checks the change against it, not against the file.
+    nbformat.write(build_notebook(V1), path)
+    edited = CliRunner().invoke(main, ["schedule", "edit", schedule.name, "-p", "label", "y"])
+    assert edited.exit_code == 0, edited.output  # V2, pinned, has `label`
+    assert service.get_schedule(schedule.name).parameters == {"label": "y"}

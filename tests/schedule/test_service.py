@@ -91,14 +91,14 @@ def test_apply_is_idempotent_and_removes_what_the_file_dropped(sleeper):
     path = sleeper.parent / "schedules.yaml"
     path.write_text(SCHEDULES_YAML)
     assert service.apply_schedules_file(path).model_dump() == {
-        "created": ["nightly", "hourly"], "updated": [], "unchanged": [], "removed": []}
+        "created": ["nightly", "hourly"], "updated": [], "notebook_changed": [], "unchanged": [], "removed": []}
     before = service.list_schedules()
     assert service.apply_schedules_file(path).model_dump() == {
-        "created": [], "updated": [], "unchanged": ["nightly", "hourly"], "removed": []}
+        "created": [], "updated": [], "notebook_changed": [], "unchanged": ["nightly", "hourly"], "removed": []}
     assert service.list_schedules() == before  # not even updated_at moved
     path.write_text(SCHEDULES_YAML.replace("retries: 2", "retries: 3").split("  - name: hourly")[0])
     assert service.apply_schedules_file(path).model_dump() == {
-        "created": [], "updated": ["nightly"], "unchanged": [], "removed": ["hourly"]}
+        "created": [], "updated": ["nightly"], "notebook_changed": [], "unchanged": [], "removed": ["hourly"]}
     assert service.get_schedule("nightly").retries == 3
 
 

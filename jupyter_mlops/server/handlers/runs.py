@@ -1,4 +1,5 @@
-"""Runs: list and start, read one, cancel, tail its log, fetch its output notebook, compare two."""
+"""Runs: list and start, read one, cancel, tail its log, fetch its output notebook or its HTML report,
+compare two; the metric history of a schedule's or a notebook's runs."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from pathlib import Path
 
 from ...run.model import Run, RunSpec
 from ...service import lineage as lineage_service
+from ...service import metrics as metrics_service
 from ...service import runs as service
 from ..base import MLOpsHandler, protected
-from ..errors import ApiError
-from ..models import LogChunk, LogQuery, RunOut, RunPage, RunsQuery, StartRun
+from ..errors import ApiError, refuse_commands
+from ..models import LogChunk, LogQuery, MetricsQuery, ReportQuery, RunOut, RunPage, RunsQuery, StartRun
 from ..paths import PathResolver
 
 
@@ -37,6 +39,7 @@ class RunsHandler(MLOpsHandler):
     @protected
     async def post(self) -> None:
         request = self.body(StartRun)
+        refuse_commands(request.notify.model_dump() if request.notify else None)
         fields = request.model_dump(exclude={"path"}, exclude_none=True)
         spec = RunSpec(notebook=str(self.paths.resolve(request.path)), **fields)
         run = await self.call(service.start_run, spec)
@@ -80,3 +83,37 @@ class CompareRunsHandler(MLOpsHandler):
     @protected
     async def get(self, run_id: str, other_id: str) -> None:
         self.reply(await self.call(lineage_service.compare_runs, run_id, other_id))
+#: A report is the run's notebook, whose outputs may carry any HTML and script: served as a sandboxed
+#: document (a unique origin, no script, no form, no plugin), it can never act as the user in JupyterLab.
+REPORT_POLICY = ("sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; "
+                 "media-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'")
+
+
+class RunReportHandler(MLOpsHandler):
+    """The output notebook as HTML (nbconvert), safe to open in a browser tab."""
+
+    @property
+    def content_security_policy(self) -> str:
+        return REPORT_POLICY
+
+    @protected
+    async def get(self, run_id: str) -> None:
+        query = self.query(ReportQuery)
+        page = await self.call(service.run_report, run_id, no_input=query.no_input)
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.set_header("Referrer-Policy", "no-referrer")
+        self.finish(page, set_content_type="text/html; charset=utf-8")
+
+
+class MetricsHandler(MLOpsHandler):
+    @protected
+    async def get(self) -> None:
+        query = self.query(MetricsQuery)
+        notebook = None
+        if query.notebook:  # runs of a deleted notebook still have a history
+            notebook = str(self.paths.resolve(query.notebook, must_exist=False, field="notebook"))
+        if (query.schedule_id is None) == (notebook is None):
+            raise ApiError(400, "ValidationError", "give schedule_id or notebook (one of them)", field="schedule_id")
+        history = await self.call(metrics_service.metric_history, schedule=query.schedule_id, notebook=notebook,
+                                  metric=query.metric)
+        self.reply(history)

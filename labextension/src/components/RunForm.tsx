@@ -1,21 +1,26 @@
 /**
  * The one dialog for "Run now", "Schedule…" and "Batch…": parameters (typed, pre-filled from
  * the parameters cell; for a batch, lists of values whose every combination runs), steps,
- * backend and image, for a schedule the cron, its preview and the policies, and for a batch
- * how many runs at once and whether the first failure stops it.
+ * backend and image, the kernel, variables and secrets, for a schedule the cron, its preview,
+ * whether to follow the file instead of pinning this version, and the policies, and for a batch
+ * how many runs at once and whether the first failure stops it; and whom to tell (email, Slack,
+ * a webhook) on which events, with a schedule's HTML report.
  */
 import { HTMLSelect } from '@jupyterlab/ui-components';
 import React, { useEffect, useState } from 'react';
 
 import { StartRun } from '../api';
+import { parseEnv, parseSecrets } from '../environment';
 import { FormProps } from '../form';
+import { NotifyDraft, notifyOf } from '../notify';
 import { collectAxes, collectParameters, expandGrid } from '../params';
-import { BackendState, BatchSpec, CatchUp, Overlap, Parameter, ScheduleSpec } from '../types';
+import { BackendState, BatchSpec, CatchUp, NotifyEvent, Overlap, Parameter, ScheduleSpec } from '../types';
 import { CheckList } from './CheckList';
 import { ParameterInputs } from './ParameterInputs';
 import { CronPicker, useCronPreview } from './CronPicker';
+import { EnvironmentDraft, EnvironmentFields } from './EnvironmentFields';
 
-export interface RunDraft {
+export interface RunDraft extends EnvironmentDraft {
   mode: 'run' | 'schedule' | 'batch';
   path: string;
   parameters: Parameter[];
@@ -36,6 +41,12 @@ export interface RunDraft {
   /** Batch runs at once; null: as many as the server has cores. */
   parallel: number | null;
   failFast: boolean;
+  /** Schedules: run the file as it is at each fire instead of the version pinned now. */
+  followFile: boolean;
+  /** Whom to tell, and when. */
+  tell: NotifyDraft;
+  /** A schedule keeps each run's HTML report. */
+  keepReport: boolean;
 }
 
 export type RunValue =
@@ -50,9 +61,17 @@ function batchPoints(draft: RunDraft): Record<string, unknown>[] | null {
 }
 
 function valueOf(draft: RunDraft, cronOk: boolean): RunValue | null {
-  if (draft.steps.length === 0) {
+  const env = parseEnv(draft.envText);
+  const secrets = parseSecrets(draft.secretsText);
+  const told = notifyOf(draft.tell);
+  if (draft.steps.length === 0 || env.values === null || secrets.values === null) {
     return null;
   }
+  if (Object.keys(told.errors).length > 0) {
+    return null;
+  }
+  const notify = told.notify;
+  const environment = { kernel_name: draft.kernel || null, env: env.values, secrets: secrets.values };
   const steps = draft.steps.length === draft.allSteps.length ? null : draft.steps;
   if (draft.mode === 'batch') {
     const points = batchPoints(draft);
@@ -67,7 +86,9 @@ function valueOf(draft: RunDraft, cronOk: boolean): RunValue | null {
             backend: draft.backend,
             image: draft.image || null,
             parallel: draft.parallel,
-            fail_fast: draft.failFast
+            fail_fast: draft.failFast,
+            ...environment,
+            notify
           }
         };
   }
@@ -79,10 +100,11 @@ function valueOf(draft: RunDraft, cronOk: boolean): RunValue | null {
     parameters: values,
     steps,
     backend: draft.backend,
-    image: draft.image || null
+    image: draft.image || null,
+    ...environment
   };
   if (draft.mode === 'run') {
-    return { mode: 'run', request: { path: draft.path, ...common } };
+    return { mode: 'run', request: { path: draft.path, ...common, notify } };
   }
   if (!cronOk) {
     return null;
@@ -96,9 +118,99 @@ function valueOf(draft: RunDraft, cronOk: boolean): RunValue | null {
       timezone: draft.timezone,
       catch_up: draft.catchUp,
       overlap: draft.overlap,
-      retries: draft.retries
+      retries: draft.retries,
+      follow_file: draft.followFile,
+      notify,
+      report: draft.keepReport ? 'html' : null
     }
   };
+}
+
+const EVENT_LABELS: [NotifyEvent, string][] = [
+  ['failure', 'it fails'],
+  ['success', 'it succeeds'],
+  ['slow', 'it is slow'],
+  ['alert', 'a metric alerts']
+];
+
+/** Email, Slack and webhook, and for runs and schedules the events that use them. */
+function TellFields(props: {
+  tell: NotifyDraft;
+  batch: boolean;
+  onChange: (tell: NotifyDraft) => void;
+}): JSX.Element {
+  const { tell } = props;
+  const { errors } = notifyOf(tell);
+  const set = (changes: Partial<NotifyDraft>) => props.onChange({ ...tell, ...changes });
+  const field = (label: string, key: 'emails' | 'slackSecret' | 'webhook', placeholder: string) => (
+    <label className="jp-mlops-field">
+      <span>{label}</span>
+      <input
+        className="jp-mlops-text"
+        aria-label={label}
+        placeholder={placeholder}
+        value={tell[key]}
+        onChange={event => set({ [key]: event.target.value })}
+      />
+      {errors[key] && <div className="jp-mlops-field-error">{errors[key]}</div>}
+    </label>
+  );
+  return (
+    <fieldset className="jp-mlops-fieldset jp-mlops-tell" aria-label="Tell">
+      <legend>{props.batch ? 'Tell when the batch ends' : 'Tell'}</legend>
+      {field('Email', 'emails', 'ana@example.org, …')}
+      {field('Slack secret', 'slackSecret', 'name of the secret holding the webhook URL')}
+      {field('Webhook', 'webhook', 'https://…')}
+      {!props.batch && (
+        <>
+          <div className="jp-mlops-segmented" role="group" aria-label="Events">
+            <span>When</span>
+            {EVENT_LABELS.map(([event, label]) => (
+              <label key={event} className="jp-mlops-check">
+                <input
+                  type="checkbox"
+                  aria-label={`Tell when ${label}`}
+                  checked={tell.events.includes(event)}
+                  onChange={change =>
+                    set({
+                      events: change.target.checked
+                        ? [...tell.events, event]
+                        : tell.events.filter(other => other !== event)
+                    })
+                  }
+                />
+                {label}
+              </label>
+            ))}
+          </div>
+          <label className="jp-mlops-field">
+            <span>Slow after (seconds)</span>
+            <input
+              className="jp-mlops-number"
+              type="number"
+              min={1}
+              aria-label="Slow after"
+              value={tell.slowAfter}
+              onChange={event => set({ slowAfter: event.target.value })}
+            />
+            {errors.slowAfter && <div className="jp-mlops-field-error">{errors.slowAfter}</div>}
+          </label>
+          <label className="jp-mlops-field">
+            <span>Alerts, one a line</span>
+            <textarea
+              className="jp-mlops-text"
+              aria-label="Alerts"
+              rows={2}
+              placeholder="accuracy < 0.8"
+              value={tell.alerts}
+              onChange={event => set({ alerts: event.target.value })}
+            />
+            {errors.alerts && <div className="jp-mlops-field-error">{errors.alerts}</div>}
+          </label>
+        </>
+      )}
+    </fieldset>
+  );
 }
 
 /** How many runs the grid makes, or why it makes none. */
@@ -180,6 +292,13 @@ export function RunForm(props: FormProps<RunDraft, RunValue>): JSX.Element {
         </label>
       )}
 
+      <EnvironmentFields
+        draft={draft}
+        envError={parseEnv(draft.envText).error}
+        secretsError={parseSecrets(draft.secretsText).error}
+        onChange={changes => update(changes)}
+      />
+
       {draft.mode === 'batch' && (
         <fieldset className="jp-mlops-fieldset">
           <legend>Batch</legend>
@@ -217,6 +336,14 @@ export function RunForm(props: FormProps<RunDraft, RunValue>): JSX.Element {
             preview={preview}
             onChange={changes => update(changes)}
           />
+          <label className="jp-mlops-check">
+            <input
+              type="checkbox"
+              checked={draft.followFile}
+              onChange={event => update({ followFile: event.target.checked })}
+            />
+            Run the file as it is at each fire (do not pin this version)
+          </label>
           <fieldset className="jp-mlops-fieldset jp-mlops-policies">
             <legend>Policies</legend>
             <label className="jp-mlops-field">
@@ -246,9 +373,19 @@ export function RunForm(props: FormProps<RunDraft, RunValue>): JSX.Element {
                 onChange={event => update({ retries: Math.max(0, Math.min(10, Number(event.target.value) || 0)) })}
               />
             </label>
+            <label className="jp-mlops-check">
+              <input
+                type="checkbox"
+                checked={draft.keepReport}
+                onChange={event => update({ keepReport: event.target.checked })}
+              />
+              Keep each run&apos;s HTML report
+            </label>
           </fieldset>
         </>
       )}
+
+      <TellFields tell={draft.tell} batch={draft.mode === 'batch'} onChange={tell => update({ tell })} />
     </div>
   );
 }

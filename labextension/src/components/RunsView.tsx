@@ -68,8 +68,22 @@ function RunRow(props: {
       </div>
       <StepChips run={run} />
       {run.error && <div className="jp-mlops-error">{run.error}</div>}
+      {(run.notifications ?? []).length > 0 && (
+        <ul className="jp-mlops-deliveries" aria-label="Notifications">
+          {(run.notifications ?? []).map((delivery, index) => (
+            <li key={index} className={delivery.ok ? 'jp-mlops-delivery-ok' : 'jp-mlops-delivery-failed'}>
+              {delivery.event} → {delivery.channel} {delivery.to}
+              {delivery.attempt > 1 ? ` (attempt ${delivery.attempt})` : ''}:{' '}
+              {delivery.ok ? 'sent' : delivery.error} <span title={delivery.at}>{formatRelative(delivery.at, props.now)}</span>
+            </li>
+          ))}
+        </ul>
+      )}
       <div className="jp-mlops-actions">
         <CommandButton commands={commands} command={CommandIDs.openOutput} args={args} icon={launchIcon} minimal />
+        {isFinished(run) && (
+          <CommandButton commands={commands} command={CommandIDs.openReport} args={args} text="Report" minimal />
+        )}
         <CommandButton commands={commands} command={CommandIDs.showLog} args={args} icon={listIcon} minimal />
         {!isFinished(run) && (
           <CommandButton commands={commands} command={CommandIDs.cancelRun} args={args} icon={stopIcon} minimal />
