@@ -66,6 +66,9 @@ class StartRun(Request):
     backend: str = "local"
     image: str | None = Field(default=None, description="Container image (container backends)")
     notify: Notify | None = Field(default=None, description="Channels and events of this run (no `command`)")
+    cluster: str | None = Field(default=None, description="Dask cluster: scheduler address or scheduler file "
+                                                          "(dask backend); default: the dask_scheduler setting")
+    shared_path: bool = Field(default=False, description="The Dask workers see the notebook's folder (dask backend)")
     kernel_name: str | None = Field(default=None, description="Kernel instead of the notebook's (see GET kernels)")
     env: dict[str, str] = Field(default_factory=dict, description="Environment variables of the kernel")
     secrets: dict[str, str] = Field(default_factory=dict, description="Environment variable -> secret name")

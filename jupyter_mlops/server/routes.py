@@ -32,9 +32,9 @@ ROUTES: list[tuple[str, type[MLOpsHandler]]] = [
     ("/runs/{run_id}/cancel", CancelRunHandler),
     ("/runs/{run_id}/log", RunLogHandler),
     ("/runs/{run_id}/notebook", RunNotebookHandler),
-    ("/runs/{run_id}/compare/{other_id}", CompareRunsHandler),
     ("/runs/{run_id}/report.html", RunReportHandler),
     ("/metrics", MetricsHandler),
+    ("/runs/{run_id}/compare/{other_id}", CompareRunsHandler),
     ("/schedules", SchedulesHandler),
     # Before `{schedule_id}`, which would otherwise take "preview" for an id.
     ("/schedules/preview", CronPreviewHandler),

@@ -9,12 +9,11 @@ import {
   BackendState,
   Batch,
   BatchPage,
-  Drift,
-  KernelChoice,
-  SecretEntry,
   BatchResults,
   BatchSpec,
   CronPreview,
+  Drift,
+  KernelChoice,
   LogChunk,
   MetricHistory,
   Notify,
@@ -24,7 +23,8 @@ import {
   RunFilters,
   RunPage,
   Schedule,
-  ScheduleSpec
+  ScheduleSpec,
+  SecretEntry
 } from './types';
 
 const json = (method: string, body?: unknown): RequestInit => ({
@@ -48,6 +48,8 @@ export interface StartRun {
   steps: string[] | null;
   backend: string;
   image: string | null;
+  cluster: string | null;
+  shared_path: boolean;
   kernel_name: string | null;
   env: Record<string, string>;
   secrets: Record<string, string>;
@@ -159,6 +161,7 @@ export function scheduleAction(id: string, action: ScheduleAction): Promise<unkn
   return requestAPI(`schedules/${encodeURIComponent(id)}/${action}`, json('POST'));
 }
 
+/** Pins the notebook's current content as the version the schedule's fires run. */
 export function previewCron(cron: string, timezone: string): Promise<CronPreview> {
   return requestAPI('schedules/preview', {}, { cron, timezone });
 }

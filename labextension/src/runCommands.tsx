@@ -184,6 +184,8 @@ export function addRunCommands(app: JupyterFrontEnd, context: RunCommandsContext
           steps: run.steps_selected,
           backend: run.backend,
           image: run.spec.image,
+          cluster: run.spec.cluster ?? null,
+          shared_path: run.spec.shared_path ?? false,
           kernel_name: run.spec.kernel_name ?? null,
           env: run.spec.env ?? {},
           secrets: run.spec.secrets ?? {}

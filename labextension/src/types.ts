@@ -4,12 +4,15 @@
  * Only the fields the panel reads are listed.
  */
 
-export type ParameterType = 'int' | 'float' | 'str' | 'bool' | 'list' | 'dict' | 'NoneType';
+/** 'any': the parameters cell assigns it something other than a literal (its `source`). */
+export type ParameterType = 'int' | 'float' | 'str' | 'bool' | 'list' | 'dict' | 'NoneType' | 'any';
 
 export interface Parameter {
   name: string;
   type: ParameterType;
   default: unknown;
+  /** The default's source when it is not a literal (e.g. `os.getcwd()`): the default is then unknown. */
+  source?: string | null;
   cell_index: number;
 }
 
@@ -106,10 +109,56 @@ export interface Run {
     secrets: Record<string, string>;
     /** The kept notebook version the run executed (a pinned schedule's), else null. */
     notebook_version: string | null;
+    cluster?: string | null;
+    shared_path?: boolean;
   };
+  lineage?: Lineage | null;
   /** Every delivery attempt about this run (notify/model.py Delivery). */
   notifications?: Delivery[];
-  lineage?: Lineage | null;
+}
+
+export type NotifyEvent = 'failure' | 'success' | 'slow' | 'alert' | 'batch_done';
+
+/** Channels and events (notify/model.py Notify); `command` is never sent from the panel. */
+export interface Notify {
+  email: string[];
+  slack_secret: string | null;
+  webhook: string | null;
+  events: NotifyEvent[];
+  slow_after: number | null;
+  alerts: string[];
+}
+
+export interface Delivery {
+  event: string;
+  channel: string;
+  to: string;
+  at: string;
+  attempt: number;
+  ok: boolean;
+  error: string | null;
+}
+
+export interface MetricPoint {
+  run_id: string;
+  at: string;
+  status: RunStatus;
+  metrics: Record<string, unknown>;
+}
+
+export interface Threshold {
+  metric: string;
+  op: string;
+  value: number;
+}
+
+/** `GET metrics?schedule_id=`: every metric of a schedule's finished runs, oldest first. */
+export interface MetricHistory {
+  schedule_id: string | null;
+  metrics: string[];
+  numeric: string[];
+  points: MetricPoint[];
+  thresholds: Threshold[];
 }
 
 export type RunTrigger = Run['trigger'];
@@ -159,50 +208,6 @@ export interface RunComparison {
   cells_problem: string | null;
 }
 
-export type NotifyEvent = 'failure' | 'success' | 'slow' | 'alert' | 'batch_done';
-
-/** Channels and events (notify/model.py Notify); `command` is never sent from the panel. */
-export interface Notify {
-  email: string[];
-  slack_secret: string | null;
-  webhook: string | null;
-  events: NotifyEvent[];
-  slow_after: number | null;
-  alerts: string[];
-}
-
-export interface Delivery {
-  event: string;
-  channel: string;
-  to: string;
-  at: string;
-  attempt: number;
-  ok: boolean;
-  error: string | null;
-}
-
-export interface MetricPoint {
-  run_id: string;
-  at: string;
-  status: RunStatus;
-  metrics: Record<string, unknown>;
-}
-
-export interface Threshold {
-  metric: string;
-  op: string;
-  value: number;
-}
-
-/** `GET metrics?schedule_id=`: every metric of a schedule's finished runs, oldest first. */
-export interface MetricHistory {
-  schedule_id: string | null;
-  metrics: string[];
-  numeric: string[];
-  points: MetricPoint[];
-  thresholds: Threshold[];
-}
-
 export interface RunPage {
   runs: Run[];
   total: number;
@@ -218,6 +223,8 @@ export interface BackendState {
   available: boolean;
   detail: string;
   images?: string[];
+  /** Runs go to a cluster (dask): the dialog asks which, and `detail` says what it offers. */
+  cluster?: boolean;
 }
 
 export type CatchUp = 'once' | 'all' | 'skip';
@@ -232,6 +239,9 @@ export interface ScheduleSpec {
   steps: string[] | null;
   backend: string;
   image: string | null;
+  /** Dask cluster (scheduler address or file); null: the dask_scheduler setting. */
+  cluster: string | null;
+  shared_path: boolean;
   catch_up: CatchUp;
   overlap: Overlap;
   retries: number;
@@ -280,6 +290,21 @@ export interface SecretEntry {
   set_at: string;
 }
 
+/** The notebook content a schedule runs (store/versions.py NotebookVersion). */
+export interface NotebookVersion {
+  sha256: string;
+  created_at: string;
+  git_commit: string | null;
+  git_dirty: boolean | null;
+}
+
+/** The notebook file against a schedule's pinned version (schedule/drift.py). */
+export interface Drift {
+  differs: boolean;
+  error: string | null;
+  summary: string;
+}
+
 export interface Schedule extends ScheduleSpec {
   id: string;
   name: string;
@@ -309,7 +334,9 @@ export interface BatchSpec {
   backend: string;
   /** null runs on the steps' --image, else the backend's default image. */
   image: string | null;
-  /** Runs at once; null lets the server use its number of cores. */
+  cluster: string | null;
+  shared_path: boolean;
+  /** Runs at once; null lets the server use its number of cores (dask: the cluster's threads). */
   parallel: number | null;
   fail_fast: boolean;
   kernel_name: string | null;

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -170,3 +171,14 @@ async def test_backends_list_the_docker_engines_local_images(api):
                     "run scripts/setup-docker.sh")
     assert "jupyter-mlops-base:bookworm" in docker["images"]
     assert next(b for b in reply["backends"] if b["name"] == "local")["images"] == []
+
+
+async def test_a_log_offset_past_the_end_reads_nothing(api, notebook, jp_root_dir):
+    # Recorded without executing it; the offset is the largest a client may send (2**53 - 1):
+    # past what a file seek takes, it answered 500 before.
+    run = service.queue_run(RunSpec(notebook=str(jp_root_dir / notebook())))
+    Path(run.log_path).write_text("one line\n")
+    for offset in (0, 9, 10, 9007199254740991):
+        status, chunk = await api("GET", f"runs/{run.id}/log", offset=offset)
+        assert status == 200, chunk
+        assert chunk == {"text": "one line\n"[offset:], "next_offset": max(offset, 9)}

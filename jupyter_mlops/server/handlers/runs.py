@@ -7,8 +7,8 @@ import asyncio
 from pathlib import Path
 
 from ...run.model import Run, RunSpec
-from ...service import lineage as lineage_service
 from ...service import metrics as metrics_service
+from ...service import lineage as lineage_service
 from ...service import runs as service
 from ..base import MLOpsHandler, protected
 from ..errors import ApiError, refuse_commands
@@ -79,10 +79,6 @@ class RunNotebookHandler(MLOpsHandler):
         self.finish(await asyncio.to_thread(output.read_bytes))
 
 
-class CompareRunsHandler(MLOpsHandler):
-    @protected
-    async def get(self, run_id: str, other_id: str) -> None:
-        self.reply(await self.call(lineage_service.compare_runs, run_id, other_id))
 #: A report is the run's notebook, whose outputs may carry any HTML and script: served as a sandboxed
 #: document (a unique origin, no script, no form, no plugin), it can never act as the user in JupyterLab.
 REPORT_POLICY = ("sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; "
@@ -117,3 +113,9 @@ class MetricsHandler(MLOpsHandler):
         history = await self.call(metrics_service.metric_history, schedule=query.schedule_id, notebook=notebook,
                                   metric=query.metric)
         self.reply(history)
+
+
+class CompareRunsHandler(MLOpsHandler):
+    @protected
+    async def get(self, run_id: str, other_id: str) -> None:
+        self.reply(await self.call(lineage_service.compare_runs, run_id, other_id))

@@ -64,8 +64,10 @@ export function PipelineView(props: {
           <h3 className="jp-mlops-heading">Steps</h3>
           {pipeline.implicit ? (
             <div className="jp-mlops-hint">
-              No %%mlstep cell: the notebook runs whole, as one step. Use “Make Cell a Pipeline Step” on a cell
-              to split it.
+              {pipeline.steps[0]?.cell_indices.length === 0
+                ? 'Nothing but the parameters cell: a run executes it, with the values given, as the one step notebook.'
+                : 'No %%mlstep cell: the notebook runs whole, as one step.'}{' '}
+              Use “Make Cell a Pipeline Step” on a cell to split it.
             </div>
           ) : (
             <ol className="jp-mlops-steps" aria-label="Steps">
@@ -104,7 +106,9 @@ export function PipelineView(props: {
                   <tr key={parameter.name} data-parameter={parameter.name}>
                     <th scope="row">{parameter.name}</th>
                     <td className="jp-mlops-type">{parameter.type}</td>
-                    <td className="jp-mlops-default">{formatValue(parameter.type, parameter.default)}</td>
+                    <td className="jp-mlops-default">
+                      {parameter.source ?? formatValue(parameter.type, parameter.default)}
+                    </td>
                   </tr>
                 ))}
               </tbody>
