@@ -190,6 +190,9 @@ def test_run_page_shows_the_timeline(page, two_runs) -> None:
     assert "alpha" in run_page.locator('[data-section="parameters"]').inner_text()
     assert "sha256" in run_page.locator('[data-section="lineage"]').inner_text()
     run_page.locator(".jp-mlops-log-text").filter(has_text="train").wait_for()
+    # What the sidebar opens for a run opens here too: its output notebook, HTML report and log.
+    for command in ("open-output", "open-report", "show-log", "rerun"):
+        assert run_page.locator(f'[data-command="jupyter-mlops:{command}"]').count() == 1
 
 
 def test_compare_shows_the_changed_cell(page, two_runs) -> None:

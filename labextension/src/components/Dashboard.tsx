@@ -14,6 +14,7 @@ import { CommandButton } from './CommandButton';
 import { CompareView } from './CompareView';
 import { HistoryChart } from './HistoryChart';
 import { LogTail } from './LogView';
+import { Deliveries } from './RunsView';
 import { VersionLine } from './SchedulesView';
 
 /** What the dashboard shows; every page can be asked for by the open-dashboard command. */
@@ -456,6 +457,9 @@ function RunView(props: { id: string; feed: LiveFeed; commands: CommandRegistry;
         </span>
         <span className="jp-mlops-actions">
           <CommandButton commands={props.commands} command={CommandIDs.openOutput} args={args} icon={launchIcon} text="Output notebook" />
+          {isFinished(run) && (
+            <CommandButton commands={props.commands} command={CommandIDs.openReport} args={args} text="Report" />
+          )}
           <CommandButton commands={props.commands} command={CommandIDs.showLog} args={args} icon={listIcon} text="Log" />
           <CommandButton commands={props.commands} command={CommandIDs.rerun} args={args} icon={refreshIcon} text="Re-run" />
           {!isFinished(run) && (
@@ -464,6 +468,7 @@ function RunView(props: { id: string; feed: LiveFeed; commands: CommandRegistry;
         </span>
       </div>
       {run.error && <div className="jp-mlops-error">{run.error}</div>}
+      <Deliveries run={run} now={now} />
       <div className="jp-mlops-cards">
         <Timeline run={run} now={now} />
         <Values title="Parameters" values={run.parameters} empty="The notebook's defaults." />
