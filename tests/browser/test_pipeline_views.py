@@ -190,6 +190,9 @@ def test_run_page_shows_the_timeline(page, two_runs) -> None:
     assert "alpha" in run_page.locator('[data-section="parameters"]').inner_text()
     assert "sha256" in run_page.locator('[data-section="lineage"]').inner_text()
     run_page.locator(".jp-mlops-log-text").filter(has_text="train").wait_for()
+    # What the sidebar opens for a run opens here too: its output notebook, HTML report and log.
+    for command in ("open-output", "open-report", "show-log", "rerun"):
+        assert run_page.locator(f'[data-command="jupyter-mlops:{command}"]').count() == 1
 
 
 def test_compare_shows_the_changed_cell(page, two_runs) -> None:
@@ -230,21 +233,23 @@ def test_screenshots_of_the_pipeline_views(page, two_runs, theme: str) -> None:
     screenshot(page, "compare-notebooks", theme)
 
 
-def test_schedule_page_shows_its_pinned_version_and_drift(page, lab_server: LabServer, notebook: str,
-                                                          lab_root) -> None:
+def test_schedule_page_shows_its_pinned_version_drift_and_metric_history(page, lab_server: LabServer, notebook: str,
+                                                                         lab_root) -> None:
     schedule = api(lab_server, "schedules", "POST", {"notebook": notebook, "cron": "0 6 * * *", "timezone": "UTC"})
     changed = nbformat.read(lab_root / notebook, as_version=4)
     changed.cells[2].source = "%%mlstep prepare\ndata = list(range(30))"
     nbformat.write(changed, lab_root / notebook)
     dashboard = open_dashboard(page, {"schedule": schedule["id"]})
     card = dashboard.locator('[data-section="version"]')
-    card.locator('[data-drift="true"]').wait_for()
+    card.locator('[data-drifted="true"]').wait_for()
     assert schedule["version"]["sha256"][:12] in card.inner_text()
     dashboard.locator(".jp-mlops-next-fires li").nth(2).wait_for()  # its next three fires
-    card.locator("button:has-text('Show the difference')").click()
+    # The schedule's metric history (none recorded before its first fire).
+    dashboard.locator('[data-section="metric history"]').filter(has_text="No numeric metric").wait_for()
+    card.locator("button:has-text('Show diff')").click()
     card.locator(".jp-mlops-diff").filter(has_text="range(30)").wait_for()
     card.locator('[data-command="jupyter-mlops:pin-schedule"]').click()
-    card.locator('[data-drift="false"]').wait_for()  # the live feed brings the re-pinned schedule
+    card.locator('[data-drifted="false"]').wait_for()  # the live feed brings the re-pinned schedule
     assert api(lab_server, f"schedules/{schedule['id']}")["drift"]["differs"] is False
 
 
@@ -258,7 +263,7 @@ def test_the_setting_turns_the_markers_off(page, lab_server: LabServer, notebook
         # The sidebar's graph comes after the notebook's cells are read: by then markers would be drawn.
         show_panel(page).locator('.jp-mlops-dag [data-mlops-dag-node="train"]').wait_for()
         page.wait_for_timeout(500)
-        assert cell_steps(page) == [None, None, None, None]
+        assert page.locator(f"{CELLS}[data-mlops-role]").count() == 0  # no cell marked, none with a badge
         assert page.locator(f"{CELLS} .jp-mlops-cell-badge").count() == 0
     finally:
         page.evaluate(save, "{}")

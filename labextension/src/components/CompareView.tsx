@@ -38,11 +38,11 @@ function Changes(props: { title: string; changes: ValueChange[]; a: string; b: s
 
 function SourceDiff({ lines }: { lines: string[] }): JSX.Element {
   return (
-    <pre className="jp-mlops-diff">
+    <pre className="jp-mlops-cell-source">
       {lines.map((line, i) => (
         <div
           key={i}
-          className={line.startsWith('+') ? 'jp-mlops-diff-added' : line.startsWith('-') ? 'jp-mlops-diff-removed' : ''}
+          className={line.startsWith('+') ? 'jp-mlops-cell-source-added' : line.startsWith('-') ? 'jp-mlops-cell-source-removed' : ''}
         >
           {line}
         </div>
@@ -70,12 +70,12 @@ function CellRow({ change }: { change: CellChange }): JSX.Element {
       </div>
       {change.kind === 'modified' && change.source_diff.length > 0 && <SourceDiff lines={change.source_diff} />}
       {change.kind === 'modified' && change.source_diff.length === 0 && (
-        <pre className="jp-mlops-diff">{change.b_source}</pre>
+        <pre className="jp-mlops-cell-source">{change.b_source}</pre>
       )}
       {change.kind === 'added' && <SourceDiff lines={(change.b_source ?? '').split('\n').map(line => `+${line}`)} />}
       {change.kind === 'removed' && <SourceDiff lines={(change.a_source ?? '').split('\n').map(line => `-${line}`)} />}
       {change.kind === 'unchanged' && (
-        <pre className="jp-mlops-diff jp-mlops-diff-context">{(change.a_source ?? '').split('\n').slice(0, 2).join('\n')}</pre>
+        <pre className="jp-mlops-cell-source jp-mlops-cell-source-context">{(change.a_source ?? '').split('\n').slice(0, 2).join('\n')}</pre>
       )}
     </li>
   );

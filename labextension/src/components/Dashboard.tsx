@@ -2,7 +2,7 @@ import { HTMLSelect, launchIcon, listIcon, refreshIcon, stopIcon } from '@jupyte
 import { CommandRegistry } from '@lumino/commands';
 import React, { useEffect, useState } from 'react';
 
-import { getRun, getSchedule, listBatches, listSchedules, previewCron, queryRuns, scheduleDiff } from '../api';
+import { getRun, getSchedule, listBatches, listSchedules, previewCron, queryRuns } from '../api';
 import { CommandIDs } from '../commandIds';
 import { Change, LiveFeed } from '../feed';
 import { elapsed, formatDuration, formatInstant, formatRelative, isFinished } from '../format';
@@ -12,7 +12,10 @@ import { Batch, Run, RunFilters, RunPage, RunStatus, RunTrigger, Schedule } from
 import { BatchesView } from './BatchesView';
 import { CommandButton } from './CommandButton';
 import { CompareView } from './CompareView';
+import { HistoryChart } from './HistoryChart';
 import { LogTail } from './LogView';
+import { Deliveries } from './RunsView';
+import { VersionLine } from './SchedulesView';
 
 /** What the dashboard shows; every page can be asked for by the open-dashboard command. */
 export type DashboardPage =
@@ -454,6 +457,9 @@ function RunView(props: { id: string; feed: LiveFeed; commands: CommandRegistry;
         </span>
         <span className="jp-mlops-actions">
           <CommandButton commands={props.commands} command={CommandIDs.openOutput} args={args} icon={launchIcon} text="Output notebook" />
+          {isFinished(run) && (
+            <CommandButton commands={props.commands} command={CommandIDs.openReport} args={args} text="Report" />
+          )}
           <CommandButton commands={props.commands} command={CommandIDs.showLog} args={args} icon={listIcon} text="Log" />
           <CommandButton commands={props.commands} command={CommandIDs.rerun} args={args} icon={refreshIcon} text="Re-run" />
           {!isFinished(run) && (
@@ -462,6 +468,7 @@ function RunView(props: { id: string; feed: LiveFeed; commands: CommandRegistry;
         </span>
       </div>
       {run.error && <div className="jp-mlops-error">{run.error}</div>}
+      <Deliveries run={run} now={now} />
       <div className="jp-mlops-cards">
         <Timeline run={run} now={now} />
         <Values title="Parameters" values={run.parameters} empty="The notebook's defaults." />
@@ -473,43 +480,6 @@ function RunView(props: { id: string; feed: LiveFeed; commands: CommandRegistry;
         <LogTail runId={run.id} />
       </section>
     </div>
-  );
-}
-
-/** What a schedule runs: its pinned notebook version and how the file has drifted from it since. */
-function VersionCard({ schedule, commands }: { schedule: Schedule; commands: CommandRegistry }): JSX.Element {
-  const [diff, setDiff] = useState<string | null>(null);
-  const drift = schedule.drift;
-  const version = schedule.version;
-  useEffect(() => setDiff(null), [schedule.version?.sha256, schedule.drift?.summary]);
-  return (
-    <section className="jp-mlops-card" data-section="version">
-      <h3 className="jp-mlops-heading">Notebook version</h3>
-      {schedule.follow_file || !version ? (
-        <div>Follows the file: each fire runs the notebook as it is then.</div>
-      ) : (
-        <>
-          <div className="jp-mlops-version" title={version.sha256}>
-            pinned {version.sha256.slice(0, 12)} · {formatInstant(version.created_at)}
-            {version.git_commit ? ` · git ${version.git_commit.slice(0, 10)}${version.git_dirty ? ' (dirty)' : ''}` : ''}
-          </div>
-          {drift && (
-            <div className={drift.differs ? 'jp-mlops-drift jp-mlops-differs' : 'jp-mlops-drift'} data-drift={drift.differs}>
-              {drift.differs ? `The file has changed since: ${drift.summary}` : 'The file is the pinned version.'}
-            </div>
-          )}
-          {drift?.differs && !drift.error && (
-            <div className="jp-mlops-actions">
-              <button className="jp-mlops-button jp-mod-styled" onClick={() => scheduleDiff(schedule.id).then(setDiff, () => setDiff(''))}>
-                Show the difference
-              </button>
-              <CommandButton commands={commands} command={CommandIDs.pinSchedule} args={{ id: schedule.id }} text="Update to the current notebook" />
-            </div>
-          )}
-          {diff !== null && <pre className="jp-mlops-diff">{diff || 'No difference in the code.'}</pre>}
-        </>
-      )}
-    </section>
   );
 }
 
@@ -570,8 +540,15 @@ function ScheduleView(props: { id: string; feed: LiveFeed; commands: CommandRegi
             </ol>
           )}
         </section>
-        <VersionCard schedule={schedule} commands={props.commands} />
+        <section className="jp-mlops-card" data-section="version">
+          <h3 className="jp-mlops-heading">Notebook version</h3>
+          <VersionLine schedule={schedule} commands={props.commands} />
+        </section>
         <Values title="Parameters" values={schedule.parameters} empty="The notebook's defaults." />
+        <section className="jp-mlops-card jp-mlops-wide" data-section="metric history">
+          <h3 className="jp-mlops-heading">Metric history</h3>
+          <HistoryChart scheduleId={schedule.id} version={schedule.last_run_id ?? ''} commands={props.commands} />
+        </section>
       </div>
       <h3 className="jp-mlops-heading">Its runs</h3>
       <RunsTable feed={props.feed} navigate={props.navigate} fixed={{ schedule_id: schedule.id }} />

@@ -29,6 +29,25 @@ function StepChips({ run }: { run: Run }): JSX.Element {
   );
 }
 
+/** Every notification sent (or tried) about a run: event, channel, attempt, outcome. */
+export function Deliveries({ run, now }: { run: Run; now: Date }): JSX.Element | null {
+  const deliveries = run.notifications ?? [];
+  if (deliveries.length === 0) {
+    return null;
+  }
+  return (
+    <ul className="jp-mlops-deliveries" aria-label="Notifications">
+      {deliveries.map((delivery, index) => (
+        <li key={index} className={delivery.ok ? 'jp-mlops-delivery-ok' : 'jp-mlops-delivery-failed'}>
+          {delivery.event} → {delivery.channel} {delivery.to}
+          {delivery.attempt > 1 ? ` (attempt ${delivery.attempt})` : ''}:{' '}
+          {delivery.ok ? 'sent' : delivery.error} <span title={delivery.at}>{formatRelative(delivery.at, now)}</span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 function RunRow(props: {
   run: Run;
   now: Date;
@@ -68,17 +87,7 @@ function RunRow(props: {
       </div>
       <StepChips run={run} />
       {run.error && <div className="jp-mlops-error">{run.error}</div>}
-      {(run.notifications ?? []).length > 0 && (
-        <ul className="jp-mlops-deliveries" aria-label="Notifications">
-          {(run.notifications ?? []).map((delivery, index) => (
-            <li key={index} className={delivery.ok ? 'jp-mlops-delivery-ok' : 'jp-mlops-delivery-failed'}>
-              {delivery.event} → {delivery.channel} {delivery.to}
-              {delivery.attempt > 1 ? ` (attempt ${delivery.attempt})` : ''}:{' '}
-              {delivery.ok ? 'sent' : delivery.error} <span title={delivery.at}>{formatRelative(delivery.at, props.now)}</span>
-            </li>
-          ))}
-        </ul>
-      )}
+      <Deliveries run={run} now={props.now} />
       <div className="jp-mlops-actions">
         <CommandButton commands={commands} command={CommandIDs.openOutput} args={args} icon={launchIcon} minimal />
         {isFinished(run) && (

@@ -12,7 +12,7 @@ import { CommandButton } from './CommandButton';
 import { HistoryChart } from './HistoryChart';
 
 /** Which notebook the fires run: the pinned version and how the file differs (nbdime), or the file. */
-function VersionLine(props: { schedule: Schedule; commands: CommandRegistry }): JSX.Element | null {
+export function VersionLine(props: { schedule: Schedule; commands: CommandRegistry }): JSX.Element | null {
   const { schedule } = props;
   const [diff, setDiff] = useState<string | null>(null);
   if (schedule.follow_file) {
