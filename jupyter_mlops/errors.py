@@ -97,10 +97,6 @@ class ParametersCellError(PipelineError):
     """The cell tagged `parameters` holds something other than plain assignments."""
 
 
-class NoCodeCellsError(NotebookError):
-    pass
-
-
 # -- parameters and runs --------------------------------------------------------------------
 
 
@@ -140,8 +136,24 @@ class ImageNotFoundError(BackendError):
     """The run's image is not in the local engine (images are built locally, never pulled)."""
 
 
+class DaskClusterError(BackendError):
+    """No Dask scheduler answers at the address or scheduler file, or the cluster could not be started."""
+
+
+class DaskWorkerError(BackendError):
+    """No Dask worker can take the run: none offers the resources it needs, or their Python differs."""
+
+
+class DaskFolderTooLargeError(BackendError):
+    """The notebook's folder is over the size that may travel to a Dask worker."""
+
+
 class RunNotFoundError(MLOpsError):
     pass
+
+
+class LauncherError(MLOpsError):
+    """The warm-run launcher (run/launcher.py) exited or did not answer; the run starts the cold way."""
 
 
 class RunStateError(MLOpsError):
@@ -221,3 +233,28 @@ class BatchNotFoundError(MLOpsError):
 
 class BatchStateError(BatchError):
     """An action that does not fit the batch's state, e.g. cancelling a finished batch."""
+
+
+# -- notifications and reports ----------------------------------------------------------------
+
+
+class NotifyError(MLOpsError):
+    """Channels that cannot be set up: a malformed address, an unknown event, an alert expression that
+    does not parse, email asked for while no SMTP server is configured."""
+
+
+class DeliveryError(MLOpsError):
+    """One delivery attempt failed; `transient` says whether trying again may help (a server down or
+    answering 5xx) or not (a refused address, a missing secret)."""
+
+    def __init__(self, message: str, *, transient: bool) -> None:
+        super().__init__(message)
+        self.transient = transient
+
+
+class ReportError(MLOpsError):
+    """A run's HTML report cannot be made: no output notebook yet, or nbconvert failed on it."""
+
+
+class MetricsError(MLOpsError):
+    """A metric history asked for wrongly: neither a schedule nor a notebook, or both."""

@@ -13,6 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..run.model import check_secret_names, check_variable_names
 
+from ..notify.model import Delivery, Notify
+
 
 class BatchStatus(str, Enum):
     queued = "queued"
@@ -37,7 +39,11 @@ class BatchSpec(BaseModel):
     backend: str = "local"
     image: str | None = Field(default=None, description="Container image of every run (container backends); "
                                                         "default: the steps' --image, else the backend's")
-    parallel: int | None = Field(default=None, ge=1, description="Runs at once; default: the number of cores")
+    cluster: str | None = Field(default=None, description="Dask cluster of every run (cluster backends); default: "
+                                                          "the dask_scheduler setting")
+    shared_path: bool = Field(default=False, description="The cluster's workers see the notebook's folder")
+    parallel: int | None = Field(default=None, ge=1, description="Runs at once; default: the number of cores "
+                                                                 "(dask: the cluster's threads)")
     fail_fast: bool = Field(default=False, description="Stop the batch at the first run that does not succeed")
     timeout: float | None = Field(default=None, gt=0, description="Whole-run timeout of each run, in seconds")
     kernel_name: str | None = Field(default=None, description="Kernel of every run; default: the notebook's")
@@ -47,6 +53,7 @@ class BatchSpec(BaseModel):
     preload: list[str] | None = Field(
         default=None, description="Modules imported once by the kernel fork server (local and docker backends); "
                                   "default: the modules the notebook imports")
+    notify: Notify | None = Field(default=None, description="Whom to tell when the batch ends (batch_done)")
 
     _variables = field_validator("env", "secrets")(lambda value: check_variable_names(value))
     _secrets = field_validator("secrets")(lambda value: check_secret_names(value))
@@ -64,6 +71,7 @@ class Batch(BaseModel):
     ended_at: datetime | None = None
     error: str | None = Field(default=None, description="Why the batch stopped early, if it did")
     counts: dict[str, int] = Field(default_factory=dict, description="Runs by status, filled in when read")
+    notifications: list[Delivery] = Field(default_factory=list, description="Every delivery attempt about this batch")
 
     @property
     def duration(self) -> float | None:

@@ -27,8 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import BackendError, BatchError, SecretError
+from ..notify import events as tell
 from ..pipeline import read_notebook
-from ..run.backends import get_backend
+from ..run.backends import RunGroup, get_backend
 from ..run.executor import execute_run, execution_of
 from ..run.model import Run, RunStatus
 from ..secrets.environment import secret_environment
@@ -92,6 +93,12 @@ class _Execution:
         except BatchError as error:  # slower, but every run still gets a fresh kernel
             log.warning("%s; each run starts its own kernel in a worker process instead", error)
             self.pool = None
+        # A backend that sends runs elsewhere (dask) prepares its workers once for the whole batch,
+        # and its runs execute in this process's threads, like pooled ones.
+        self.group: RunGroup | None = None
+        if self.pool is None and pending:
+            first = run_store.get_run(pending[0]).spec
+            self.group = get_backend(batch.spec.backend).open_group(batch.id, first, len(pending), batch.spec.preload)
         self.workers: set[subprocess.Popen] = set()
 
     def stop(self, reason: str) -> None:
@@ -101,6 +108,9 @@ class _Execution:
 
     def work(self) -> None:
         while self.stop_reason is None:
+            if self.group is not None and self.group.stop_reason is not None:
+                self.stop(self.group.stop_reason)
+                return
             try:
                 run_id = self.todo.get_nowait()
             except queue.Empty:
@@ -124,6 +134,8 @@ class _Execution:
                 process.terminate()
         if self.pool is not None:
             self.pool.stop()  # running runs see their kernel die and end at once
+        if self.group is not None:
+            self.group.cancel()
 
     def _execute_in_worker(self, run_id: str) -> Run:
         """Without a kernel pool (another backend, or a kernel this Python cannot fork) a run
@@ -140,7 +152,7 @@ class _Execution:
         return run_store.get_run(run_id)
 
     def _execute(self, run_id: str) -> Run:
-        if self.pool is None:
+        if self.pool is None and self.group is None:
             return self._execute_in_worker(run_id)
         taken = []
 
@@ -149,7 +161,7 @@ class _Execution:
             return taken[-1]
 
         try:
-            return execute_run(run_id, take_kernel=take_kernel, save_each_cell=False)
+            return execute_run(run_id, take_kernel=take_kernel if self.pool else None, save_each_cell=False)
         except Exception as error:  # the store failed…: this run only
             message = f"{type(error).__name__}: {error}"
 
@@ -207,7 +219,13 @@ def run_batch(batch_id: str, on_progress: BatchProgress | None = None) -> Batch:
     finally:
         if execution is not None and execution.pool is not None:
             execution.pool.close()
-    return _finish(batch_id, execution.stop_reason if execution else "cancelled by the user")
+        if execution is not None and execution.group is not None:
+            execution.group.close()
+    finished = _finish(batch_id, execution.stop_reason if execution else "cancelled by the user")
+    if finished.spec.notify is not None:  # batch_done, sent before this process (a worker, the CLI) ends
+        tell.batch_done(finished).join()
+        finished = store.get_batch(batch_id)
+    return finished
 
 
 def _fail_before_start(batch_id: str, reason: str) -> Batch:

@@ -57,6 +57,7 @@ def example(text: str) -> str:
                  "image": "jupyter_mlops.cli.image.image_group",
                  "batch": "jupyter_mlops.cli.batch.batch_group",
                  "config": "jupyter_mlops.cli.config.config_command",
+                 "notify": "jupyter_mlops.cli.notify.notify_group",
                  "secret": "jupyter_mlops.cli.secret.secret_group",
              },
              epilog=example("jupyter-mlops run example_notebooks/train_evaluate.ipynb -p n_estimators 50"))
@@ -80,3 +81,10 @@ def format_duration(seconds: float | None) -> str:
         return f"{seconds:.1f}s"
     minutes, seconds = divmod(int(seconds), 60)
     return f"{minutes}m{seconds:02d}s" if minutes < 60 else f"{minutes // 60}h{minutes % 60:02d}m"
+
+
+def delivery_line(delivery: Any) -> str:
+    """One notification attempt: when, which event, channel and target, and how it went."""
+    outcome = "sent" if delivery.ok else f"FAILED: {delivery.error}"
+    retry = f" (attempt {delivery.attempt})" if delivery.attempt > 1 else ""
+    return f"{delivery.at:%Y-%m-%d %H:%M:%S} {delivery.event} → {delivery.channel} {delivery.to}{retry}: {outcome}"

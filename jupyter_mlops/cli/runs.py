@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import signal
 import time
 from pathlib import Path
+from typing import get_args
 
 import click
 
 from ..lineage.diff import Change, RunDiff
-from ..run.model import Run
+from ..run.model import Run, Trigger
 from ..service import lineage as lineage_service
+from ..service import metrics as metrics_service
 from ..service import runs as service
-from .common import echo_json, example, format_duration
+from .common import delivery_line, echo_json, example, format_duration
 from .run import ProgressPrinter, _sigterm_as_interrupt, exit_with_outcome
 
 
@@ -29,12 +34,15 @@ def _row(run: Run) -> str:
 @runs_group.command("list", epilog=example("jupyter-mlops runs list --notebook train.ipynb --limit 10"))
 @click.option("--notebook", help="Only runs of this notebook.")
 @click.option("--status", help="Only runs with this status (queued, running, succeeded, failed, …).")
+@click.option("--trigger", type=click.Choice(list(get_args(Trigger))), help="Only runs started this way.")
+@click.option("--search", help="Only runs whose id, notebook path, error or parameters contain this text.")
 @click.option("--limit", default=20, show_default=True)
 @click.option("--offset", default=0)
 @click.option("--json", "as_json", is_flag=True)
-def list_command(notebook, status, limit, offset, as_json) -> None:
+def list_command(notebook, status, trigger, search, limit, offset, as_json) -> None:
     """List runs, newest first."""
-    runs, total = service.list_runs(notebook=notebook, status=status, limit=limit, offset=offset)
+    runs, total = service.list_runs(notebook=notebook, status=status, trigger=trigger, search=search,
+                                    limit=limit, offset=offset)
     if as_json:
         echo_json({"total": total, "runs": [r.model_dump(mode="json") for r in runs]})
         return
@@ -76,6 +84,10 @@ def show_command(run_id: str, as_json: bool) -> None:
         _echo_lineage(run)
     click.echo(f"output:     {run.output_notebook}")
     click.echo(f"log:        {run.log_path}")
+    if run.notifications:
+        click.echo("notifications:")
+        for delivery in run.notifications:
+            click.echo(f"  {delivery_line(delivery)}")
 
 
 def _echo_lineage(run: Run) -> None:
@@ -161,3 +173,55 @@ def rerun_command(run_id: str, as_json: bool) -> None:
     run = lineage_service.rerun(run_id, on_progress=None if as_json else ProgressPrinter(),
                                 on_warning=lambda text: click.echo(f"warning: {text}", err=True)).run
     exit_with_outcome(run, as_json, f" (rerun of {run_id})")
+
+
+@runs_group.command("report", epilog=example("jupyter-mlops runs report 20261127-091500-a1b2c3 -o report.html"))
+@click.argument("run_id")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the HTML here instead of stdout.")
+@click.option("--no-input", is_flag=True, help="Leave the code cells' input out (outputs only).")
+def report_command(run_id: str, output: str | None, no_input: bool) -> None:
+    """The run's output notebook as one HTML page (nbconvert), to open in a browser or attach."""
+    page = service.run_report(run_id, no_input=no_input)
+    if output:
+        Path(output).write_text(page, encoding="utf-8")
+        click.echo(output, err=True)
+    else:
+        click.echo(page, nl=False)
+
+
+@runs_group.command("metrics", epilog=example("jupyter-mlops runs metrics --schedule nightly --metric accuracy"))
+@click.option("--schedule", help="A schedule's runs (id or name).")
+@click.option("--notebook", type=click.Path(dir_okay=False), help="A notebook's runs.")
+@click.option("--metric", help="Only this metric.")
+@click.option("--format", "output_format", type=click.Choice(["table", "csv", "json"]), default="table",
+              show_default=True)
+def metrics_command(schedule: str | None, notebook: str | None, metric: str | None, output_format: str) -> None:
+    """Every recorded metric over time, oldest first, with each run's status."""
+    if (schedule is None) == (notebook is None):
+        raise click.UsageError("give --schedule or --notebook (one of them)")
+    history = metrics_service.metric_history(schedule=schedule, notebook=notebook, metric=metric)
+    if output_format == "json":
+        echo_json(history)
+        return
+    header = ["at", "run_id", "status", *history.metrics]
+    rows = [[f"{point.at:%Y-%m-%d %H:%M:%S}", point.run_id, point.status.value,
+             *("" if point.metrics.get(name) is None else _cell(point.metrics[name]) for name in history.metrics)]
+            for point in history.points]
+    if output_format == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+        click.echo(buffer.getvalue(), nl=False)
+        return
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
+    for line in [header, *rows]:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip())
+    for threshold in history.thresholds:
+        click.echo(f"alert: {threshold.metric} {threshold.op} {threshold.value:g}", err=True)
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return value if isinstance(value, str) else json.dumps(value)

@@ -18,8 +18,9 @@ from ..schedule.loop import SchedulerLoop
 from ..schedule.model import Schedule
 from ..service import runs as run_service
 from ..service import schedules as service
-from .common import echo_json, example
+from .common import delivery_line, echo_json, example
 from .environment_options import environment_fields
+from .notify_options import given_notify, notify_options
 from .run import collect_parameters
 
 _POLICY_OPTIONS = [
@@ -29,6 +30,9 @@ _POLICY_OPTIONS = [
     click.option("--steps", help="Comma-separated steps to run, with everything they depend on."),
     click.option("--backend", help="Where runs execute (local, docker, …)."),
     click.option("--image", help="Container image, for container backends."),
+    click.option("--cluster", help="Dask cluster (tcp://host:8786 or a scheduler file), for --backend dask."),
+    click.option("--shared-path/--no-shared-path", default=None,
+                 help="The Dask workers see the notebook's folder at the same path: do not ship it."),
     click.option("--timeout", type=float, help="Seconds a run may take before it is stopped."),
     click.option("-k", "--kernel", "kernel_name", help="Kernel of the runs instead of the notebook's."),
     click.option("--env", "env_items", multiple=True, metavar="NAME=VALUE",
@@ -45,9 +49,10 @@ _POLICY_OPTIONS = [
                  help="A fire while the previous run still runs: skip it (default), queue it, or allow both."),
     click.option("--retries", type=int, help="Runs again after a failure, this many times at most."),
     click.option("--retry-backoff", type=float, help="Seconds before the first retry; doubles each time."),
-    click.option("--webhook", help="URL that receives a JSON POST when a run fails."),
-    click.option("--notify-command", help="Shell command run (JSON on stdin) when a run fails."),
-    click.option("--notify-success/--no-notify-success", default=None, help="Also notify successful runs."),
+    click.option("--notify-success/--no-notify-success", default=None,
+                 help="Also notify successful runs (the same as adding success to --notify-on)."),
+    click.option("--report", type=click.Choice(["html", "none"]),
+                 help="html: keep each run's output notebook as HTML (report.html) in its run folder."),
     click.option("--keep-runs", type=int, help="Keep only the last N finished runs."),
     click.option("--keep-days", type=float, help="Keep finished runs only this many days."),
 ]
@@ -56,7 +61,7 @@ _POLICY_OPTIONS = [
 def _policy_options(command: Callable) -> Callable:
     for option in reversed(_POLICY_OPTIONS):
         command = option(command)
-    return command
+    return notify_options(command)
 
 
 def _changes(notebook: str, options: dict[str, Any], current_notify: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -64,9 +69,16 @@ def _changes(notebook: str, options: dict[str, Any], current_notify: dict[str, A
     typed = options.pop("typed", ())
     steps = options.pop("steps", None)
     env_items, secret_items = options.pop("env_items", ()), options.pop("secret_items", ())
-    notify = {key: options.pop(option) for key, option in
-              (("webhook", "webhook"), ("command", "notify_command"), ("on_success", "notify_success"))}
+    notify = given_notify(options)
+    on_success = options.pop("notify_success")
+    if on_success is not None:
+        events = notify.get("events") or [e for e in (current_notify or {}).get("events", ["failure"])
+                                         if e != "success"]
+        notify["events"] = [*events, "success"] if on_success else [e for e in events if e != "success"]
+    report = options.pop("report", None)
     changes = {key: value for key, value in options.items() if value is not None}
+    if report is not None:
+        changes["report"] = None if report == "none" else report
     if typed:
         changes["parameters"] = collect_parameters(notebook, (), (), (), typed, ())
     if steps is not None:
@@ -74,9 +86,8 @@ def _changes(notebook: str, options: dict[str, Any], current_notify: dict[str, A
     environment = environment_fields(env_items, secret_items)
     changes.update({key: environment[key] for key, given in (("env", env_items), ("secrets", secret_items))
                     if given})
-    given = {key: value for key, value in notify.items() if value is not None}
-    if given:
-        changes["notify"] = {**(current_notify or {}), **given}
+    if notify:
+        changes["notify"] = {**(current_notify or {}), **notify}
     return changes
 
 
@@ -185,7 +196,9 @@ def show_command(schedule: str, with_diff: bool, as_json: bool) -> None:
                f"retries={found.retries} retry_backoff={found.retry_backoff:g}s timeout={found.timeout}")
     click.echo(f"retention:  keep_runs={found.keep_runs} keep_days={found.keep_days}")
     if found.notify:
-        click.echo(f"notify:     {found.notify.model_dump(exclude_none=True)}")
+        click.echo(f"notify:     {found.notify.model_dump(exclude_none=True, exclude_defaults=True)}")
+    if found.report:
+        click.echo(f"report:     {found.report} (report.html in each run folder)")
     if found.source:
         click.echo(f"applied from {found.source}")
     runs, total = run_service.list_runs(schedule_id=found.id, limit=10)
@@ -193,6 +206,8 @@ def show_command(schedule: str, with_diff: bool, as_json: bool) -> None:
     for run in runs:
         version = (run.spec.notebook_version or "file")[:12]
         click.echo(f"  {run.id:24} {run.status.value:10} {version:12} {run.error or ''}")
+        for delivery in run.notifications:
+            click.echo(f"    {delivery_line(delivery)}")
     if with_diff and found.drift and found.drift.differs:
         click.echo(service.schedule_diff(found.id))
 
@@ -309,8 +324,10 @@ def scheduler_command(max_concurrent_runs: int | None, heartbeat: float, lease_t
         signal.signal(signum, lambda *_: stopped.set())
     if max_concurrent_runs is None:
         max_concurrent_runs = settings().max_concurrent_runs
+    run_service.start_launcher()  # fires start on warm kernels (the warm_* settings)
     loop = SchedulerLoop(max_concurrent_runs=max_concurrent_runs, heartbeat=heartbeat, lease_ttl=lease_ttl).start()
     click.echo(f"scheduler {loop.holder} running; Ctrl-C stops it", err=True)
     while not stopped.wait(1.0):  # a timed wait lets the signal handlers run promptly
         pass
     loop.stop()
+    run_service.stop_launcher()

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..lineage.model import Lineage
+from ..notify.model import Delivery, Notify
 from ..secrets.names import SECRET_NAME
 
 #: What an environment variable's name may be (POSIX: letters, digits, '_', not starting with a digit).
@@ -100,6 +101,11 @@ class RunSpec(BaseModel):
                                description="Memory limit of the run's container, e.g. 512m or 2g")
     writable_source: bool = Field(
         default=False, description="Mount the notebook's folder writable in the container, as papermill locally")
+    # Cluster backends (dask) act on these.
+    cluster: str | None = Field(default=None, description="Dask scheduler address (tcp://host:8786) or scheduler "
+                                                          "file; default: the dask_scheduler setting")
+    shared_path: bool = Field(default=False, description="The cluster's workers see the notebook's folder at the "
+                                                         "same path: it is not shipped with the run")
     # The kernel's environment, on every backend.
     env: dict[str, str] = Field(default_factory=dict, description="Environment variables of the kernel "
                                 "(plain values, recorded with the run)")
@@ -108,6 +114,8 @@ class RunSpec(BaseModel):
                                           "secret store when the run starts, never recorded, masked as *** "
                                           "in everything the run writes")
     trigger: Trigger = "manual"
+    notify: Notify | None = Field(default=None, description="Whom to tell when this run fails, succeeds, is slow or "
+                                                            "alerts (single runs; schedules and batches have their own)")
 
     _variables = field_validator("env", "secrets")(lambda value: check_variable_names(value))
     _secrets = field_validator("secrets")(lambda value: check_secret_names(value))
@@ -146,6 +154,7 @@ class Run(BaseModel):
     metrics: dict[str, Any] = Field(default_factory=dict)
     backend_info: dict[str, Any] = Field(default_factory=dict, description="e.g. the image id a container ran on")
     lineage: Lineage | None = Field(default=None, description="What exactly ran: code, environment, data files")
+    notifications: list[Delivery] = Field(default_factory=list, description="Every delivery attempt about this run")
     created_at: datetime
     started_at: datetime | None = None
     ended_at: datetime | None = None

@@ -20,10 +20,17 @@ def main(argv: list[str] | None = None) -> int:
     # The handler goes in before the heavy imports: a cancel may come while the worker starts.
     signal.signal(signal.SIGTERM, _interrupt)
     skip_iri_format_parsers()
+    from ..store import runs as run_store
     from .executor import execute_run
 
     run_id = (argv or sys.argv[1:])[0]
-    run = execute_run(run_id)
+    queued = run_store.get_run(run_id)
+    if queued.spec.notify is not None:  # a single run with channels: this process tells, then exits
+        from ..notify.events import execute_notified
+
+        run = execute_notified(queued, lambda: execute_run(run_id))
+    else:
+        run = execute_run(run_id)
     return 0 if run.status.value == "succeeded" else 1
 
 

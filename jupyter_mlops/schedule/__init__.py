@@ -5,7 +5,7 @@
 - `policies`: which missed fires run (catch-up, grace window);
 - `store`, `fires`, `lease`: the tables — schedules, fire history, the single-active-scheduler lease;
 - `loop`: `SchedulerLoop`, which fires, starts runs in worker processes and follows them;
-- `reconcile`, `notify`, `retention`: lost runs, webhooks and commands, old runs.
+- `reconcile`, `retention`: lost runs, old runs (the loop tells about runs through `jupyter_mlops.notify`).
 
 The Jupyter server extension and the `jupyter-mlops scheduler` daemon run the loop the same way:
 

@@ -35,10 +35,11 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 
 from ..errors import LeaseLostError, MLOpsError, RunNotFoundError, ScheduleNotFoundError
+from ..notify import events as tell
 from ..run.model import Run, RunStatus
 from ..service.runs import launch_worker, queue_run
 from ..store import runs as run_store
-from . import fires, lease, notify, store
+from . import fires, lease, store
 from .fires import Fire, NewFire
 from .model import Schedule
 from .policies import plan_fires
@@ -80,6 +81,7 @@ class SchedulerLoop:
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._told_slow: set[str] = set()
         _local_loops.add(self)
 
     # -- life cycle --------------------------------------------------------------------------
@@ -196,7 +198,7 @@ class SchedulerLoop:
         except MLOpsError as error:  # e.g. the notebook changed and no longer takes the parameters
             fires.transition(self.holder, now, fire.id, fires.STARTING, fires.FAILED_TO_START, detail=str(error))
             log.warning("schedule %s could not start a run: %s", schedule.name, error)
-            self._notify(schedule, None, str(error))
+            tell.failed_to_start(schedule, str(error))
             return
         try:
             fires.transition(self.holder, now, fire.id, fires.STARTING, fires.STARTED, run_id=run.id)
@@ -225,9 +227,23 @@ class SchedulerLoop:
                 continue
             if not run.status.finished:
                 if worker_alive(run.id):
+                    self._tell_if_slow(fire, run, now)
                     continue  # still running, possibly started by a previous scheduler: re-attached
                 run = mark_lost(run.id)
             self._finished(fire, run, now)
+
+    def _tell_if_slow(self, fire: Fire, run: Run, now: float) -> None:
+        """`slow` once per run: the record keeps the attempts (so another scheduler taking over does not
+        send it again), and this loop remembers what it started sending meanwhile."""
+        if run.id in self._told_slow:
+            return
+        try:
+            schedule = store.get(fire.schedule_id)
+        except ScheduleNotFoundError:
+            return
+        if tell.slow_due(run, schedule.notify, now):
+            self._told_slow.add(run.id)
+            tell.run_slow(run, schedule.notify, schedule=schedule)
 
     def _finished(self, fire: Fire, run: Run, now: float) -> None:
         try:
@@ -244,12 +260,10 @@ class SchedulerLoop:
         if not fires.transition(self.holder, now, fire.id, fires.STARTED, fires.DONE, follow_up=retry,
                                 schedule_id=schedule.id, detail=f"run {run.status.value}"):
             return
-        if retry is None and run.status != RunStatus.cancelled:
-            self._notify(schedule, run)
+        # Off this thread (rendering a report, SMTP and HTTP take their time): the loop never waits.
+        tell.run_finished(run, schedule.notify, schedule=schedule, keep_html=schedule.report == "html",
+                          final=retry is None)
+        self._told_slow.discard(run.id)
         deleted = apply_retention(schedule.id, schedule.keep_runs, schedule.keep_days, self.clock())
         if deleted:
             log.info("schedule %s: retention deleted %d run(s)", schedule.name, len(deleted))
-
-    def _notify(self, schedule: Schedule, run: Run | None, error: str | None = None) -> None:
-        if notify.wanted(schedule.notify, run.status if run else None):
-            notify.send(schedule.notify, notify.payload(schedule.id, schedule.name, run, error))

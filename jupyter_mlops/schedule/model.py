@@ -2,8 +2,8 @@
 
 These models are the REST API's contract and the shape of a schedules YAML file entry, so
 every field is acted on: the cron and timezone by `schedule.cron`, the run fields by the
-RunSpec each fire produces, the policies by `schedule.loop`, `notify` by
-`schedule.notify` and the retention limits by `schedule.retention`.
+RunSpec each fire produces, the policies by `schedule.loop`, `notify` and `report` by
+`notify.events` and the retention limits by `schedule.retention`.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ..notify.model import Notify
 from ..run.model import RunSpec, RunStatus, check_secret_names, check_variable_names
 from ..store.versions import NotebookVersion
 from . import cron
@@ -20,17 +21,6 @@ from .drift import Drift
 
 CatchUp = Literal["once", "all", "skip"]
 Overlap = Literal["skip", "queue", "allow"]
-
-
-class Notify(BaseModel):
-    """Where to report a scheduled run's end. Failures always; successes on request."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    webhook: str | None = Field(default=None, pattern=r"^https?://",
-                                description="URL that receives a JSON POST describing the run")
-    command: str | None = Field(default=None, description="Shell command run with the same JSON on stdin")
-    on_success: bool = Field(default=False, description="Also notify when a run succeeds")
 
 
 class ScheduleSpec(BaseModel):
@@ -48,6 +38,9 @@ class ScheduleSpec(BaseModel):
     steps: list[str] | None = None
     backend: str = "local"
     image: str | None = None
+    cluster: str | None = Field(default=None, description="Dask cluster (cluster backends); default: the "
+                                                          "dask_scheduler setting")
+    shared_path: bool = Field(default=False, description="The cluster's workers see the notebook's folder")
     timeout: float | None = Field(default=None, gt=0, description="Seconds a run may take before it is stopped")
     kernel_name: str | None = Field(default=None, description="Kernel of the runs; default: the notebook's")
     env: dict[str, str] = Field(default_factory=dict, description="Environment variables of the runs' kernel")
@@ -65,6 +58,8 @@ class ScheduleSpec(BaseModel):
     retries: int = Field(default=0, ge=0, le=10, description="Runs again after a failure, this many times at most")
     retry_backoff: float = Field(default=60.0, ge=0, description="Seconds before the first retry; doubles each time")
     notify: Notify | None = None
+    report: Literal["html"] | None = Field(default=None, description="Keep each run's output notebook as HTML "
+                                                                     "(report.html) in its run folder")
     keep_runs: int | None = Field(default=None, ge=1, description="Keep this schedule's last N finished runs")
     keep_days: float | None = Field(default=None, gt=0, description="Keep finished runs this many days")
 
@@ -85,7 +80,8 @@ class ScheduleSpec(BaseModel):
     def run_spec(self, version: str | None = None) -> RunSpec:
         """What each fire runs; `version`: the pinned notebook version it executes."""
         return RunSpec(notebook=self.notebook, notebook_version=version, parameters=self.parameters,
-                       steps=self.steps, backend=self.backend, image=self.image, timeout=self.timeout,
+                       steps=self.steps, backend=self.backend, image=self.image, cluster=self.cluster,
+                       shared_path=self.shared_path, timeout=self.timeout,
                        kernel_name=self.kernel_name, env=self.env, secrets=self.secrets, trigger="schedule")
 
 

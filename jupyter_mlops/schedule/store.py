@@ -20,7 +20,8 @@ from ..store import runs as _runs  # noqa: F401  the runs table, which the last-
 from ..store.versions import NotebookVersion
 from ..run.model import RunStatus
 from .cron import describe
-from .model import Notify, Schedule, ScheduleSpec
+from ..notify.model import Notify
+from .model import Schedule, ScheduleSpec
 
 
 def _create_tables(connection: Connection) -> None:
@@ -102,7 +103,7 @@ def _schedule(row) -> Schedule:
     # cron of thousands of schedules on each list would dominate its cost.
     fields = json.loads(row.spec)
     if fields.get("notify"):
-        fields["notify"] = Notify.model_construct(**fields["notify"])
+        fields["notify"] = Notify.model_validate(fields["notify"])  # small; also reads the older on_success
     last_run_id, last_status = row.last_run.split(" ") if row.last_run else (None, None)
     fields.update(id=row.id, name=row.name, paused=bool(row.paused), source=row.source,
                   created_at=moment(row.created_at), updated_at=moment(row.updated_at),

@@ -51,3 +51,12 @@ def from_validation_error(error: ValidationError, *, where: str) -> ApiError:
     fields = [{"field": _location(e["loc"]), "message": e["msg"]} for e in error.errors()]
     message = "; ".join(f"{where} field {f['field']!r}: {f['message']}" for f in fields)
     return ApiError(400, "ValidationError", message, field=fields[0]["field"] if fields else None, fields=fields)
+
+
+def refuse_commands(notify: dict | None) -> None:
+    """Nothing from a request is ever run as code: a notification command (of a schedule, batch or run) is set
+    from the CLI or a schedules file, never through the API (webhooks are data and stay allowed)."""
+    if notify and notify.get("command"):
+        raise ApiError(400, "ValidationError", "body field 'notify.command': shell commands cannot be set through "
+                                               "the API; use a webhook, or the jupyter-mlops CLI",
+                       field="notify.command")

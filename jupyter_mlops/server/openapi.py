@@ -16,7 +16,10 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from ..batch.model import BatchResults, BatchSpec
+from ..notify.model import WebhookPayload
 from ..schedule.model import ScheduleSpec
+from ..service.metrics import MetricHistory
+from ..service.lineage import RunComparison
 from . import models
 from .base import API_PREFIX
 from .handlers.openapi import DOCUMENT
@@ -54,6 +57,17 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "The run's log from a byte offset (live tail)", query=models.LogQuery, reply=models.LogChunk,
         errors=(400, 404)),
     ("/runs/{run_id}/notebook", "get"): Operation("The run's output notebook (nbformat JSON)", errors=(404,)),
+    ("/runs/{run_id}/report.html", "get"): Operation(
+        "The run's output notebook as HTML (nbconvert), served under a sandboxing Content-Security-Policy: no "
+        "script from the notebook runs in the server's origin", query=models.ReportQuery, media="text/html",
+        errors=(400, 404)),
+    ("/metrics", "get"): Operation(
+        "Every metric a schedule's or a notebook's finished runs recorded, oldest first, with each run's status "
+        "and the schedule's alert thresholds", query=models.MetricsQuery, reply=MetricHistory,
+        errors=(400, 403, 404)),
+    ("/runs/{run_id}/compare/{other_id}", "get"): Operation(
+        "Two runs compared: lineage (parameters, code, data, environment, metrics) and the output notebooks "
+        "cell by cell (nbdime)", reply=RunComparison, errors=(404,)),
     ("/schedules", "get"): Operation("Every schedule, by name, with its next fire", reply=models.Schedules,
                                      errors=()),
     ("/schedules", "post"): Operation(
@@ -116,6 +130,23 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         media="text/event-stream", errors=()),
 }
 
+#: OpenAPI links: a reply that carries an id (`$response.body#/id`) → every route taking that id,
+#: so clients (and the fuzzer's stateful phase) can follow a new run, schedule or batch.
+PRODUCES: dict[tuple[str, str], str] = {
+    ("/runs", "post"): "run_id",
+    ("/schedules/{schedule_id}/run", "post"): "run_id",
+    ("/schedules", "post"): "schedule_id",
+    ("/schedules/{schedule_id}", "patch"): "schedule_id",
+    ("/batches", "post"): "batch_id",
+}
+
+
+def _links(produced: str) -> dict[str, dict]:
+    return {f"{verb}{_name(path)}": {"operationId": f"{verb}{_name(path)}",
+                                     "parameters": {produced: "$response.body#/id"}}
+            for path, verb in OPERATIONS if re.findall(r"\{(\w+)\}", path) == [produced]}
+
+
 _ERROR = {
     "type": "object",
     "required": ["error", "message"],
@@ -156,7 +187,8 @@ def _content(media: str, schema: dict) -> dict:
 def build_document() -> dict:
     bodies = [(op.body, "validation") for op in OPERATIONS.values() if op.body]
     replies = [(op.reply, "serialization") for op in OPERATIONS.values() if op.reply]
-    refs, top = models_json_schema(bodies + replies, ref_template=REF)
+    # WebhookPayload is no route's: it documents what a schedule's, batch's or run's webhook receives.
+    refs, top = models_json_schema(bodies + replies + [(WebhookPayload, "serialization")], ref_template=REF)
     schemas: dict[str, Any] = dict(top.get("$defs", {}))
     paths: dict[str, dict] = {}
     for (path, verb), op in OPERATIONS.items():
@@ -173,6 +205,8 @@ def build_document() -> dict:
         reply = refs[(op.reply, "serialization")] if op.reply else (
             {"type": "string"} if op.media.startswith("text/") else {"type": "object"})
         responses = {str(op.status): {"description": op.summary, "content": _content(op.media, reply)}}
+        if (path, verb) in PRODUCES:
+            responses[str(op.status)]["links"] = _links(PRODUCES[(path, verb)])
         for status in (*op.errors, 403):
             responses[str(status)] = {"description": _STATUS_TEXT[status],
                                       "content": _content("application/json", {"$ref": REF.format(model="Error")})}

@@ -16,6 +16,9 @@ from nbformat import NotebookNode
 from pydantic import BaseModel, Field, ValidationError
 
 from ..errors import MLOpsError, NotebookVersionNotFoundError, ScheduleError, SchedulesFileError
+from ..notify import events as tell
+from ..notify.channels import check_ready
+from ..notify.model import Delivery
 from ..pipeline import parse_pipeline, read_notebook
 from ..pipeline.parameters import validate_parameters
 from ..run.model import Run
@@ -46,7 +49,8 @@ def _parse(data: ScheduleSpec | dict[str, Any], where: str = "schedule") -> Sche
 
 def _validated(spec: ScheduleSpec, source: NotebookNode | None = None) -> ScheduleSpec:
     """Refuse now what would make every fire fail: a missing notebook, unknown parameters or steps,
-    values of the wrong type, an unknown backend or kernel, a secret not set. Checked against
+    values of the wrong type, an unknown backend or kernel, one that cannot take the runs (e.g. a Dask
+    cluster that does not answer), a secret not set, channels that cannot deliver. Checked against
     `source` (the pinned version), else the file. Stores the notebook's absolute path."""
     path = Path(spec.notebook).resolve()
     if source is None:
@@ -56,6 +60,7 @@ def _validated(spec: ScheduleSpec, source: NotebookNode | None = None) -> Schedu
     prepare_notebook(source, pipeline, spec.steps)  # raises for an unknown step
     spec = spec.model_copy(update={"notebook": str(path), "parameters": parameters})
     check_run_spec(spec.run_spec())
+    check_ready(spec.notify, f"schedule {spec.name or path.stem!r}")
     return spec
 
 
@@ -219,6 +224,11 @@ def run_schedule_now(schedule_id: str) -> Run:
     fires.record_started(schedule.id, _now().timestamp(), run.id, _now().timestamp())
     wake_local_loops()
     return run
+
+
+def test_notify(schedule_id: str) -> list[Delivery]:
+    """Send a test message through each of the schedule's channels now; the outcome of each."""
+    return tell.test_channels(schedule_store.get(schedule_id))
 
 
 def preview_cron(expression: str, timezone_name: str = "UTC", count: int = 3) -> tuple[str, list[datetime]]:

@@ -21,6 +21,7 @@ from ..service.batches import batch_results, cancel_batch, get_batch, start_batc
 from .backend_choice import BackendChoice
 from .environment import EnvironmentChoice
 from .feedback import Feedback
+from .tell import TellFields
 from .ticker import Ticker
 
 _STYLE = {"description_width": "140px"}
@@ -61,6 +62,7 @@ class BatchView(widgets.VBox):
         self.fail_fast = widgets.Checkbox(description="Stop at the first run that fails", indent=False)
         self.backend = BackendChoice(backends)
         self.environment = EnvironmentChoice()
+        self.tell = TellFields(events=False)  # a batch tells once, when it ends (batch_done)
         self.button = widgets.Button(description="Start batch", button_style="primary", icon="th")
         self.cancel_button = widgets.Button(description="Cancel batch", icon="stop", layout={"display": "none"})
         self.feedback = Feedback()
@@ -73,8 +75,8 @@ class BatchView(widgets.VBox):
         self.cancel_button.on_click(lambda _button: self.cancel())
         hint = widgets.HTML("<small>Comma-separated values per parameter; the batch runs every combination.</small>")
         super().__init__([hint, *self.axes.values(), self.parallel, self.fail_fast, self.backend,
-                          self.environment, widgets.HBox([self.button, self.cancel_button]), self.feedback,
-                          self.progress, self.status, self.results])
+                          self.environment, self.tell, widgets.HBox([self.button, self.cancel_button]),
+                          self.feedback, self.progress, self.status, self.results])
 
     def start(self) -> Batch | None:
         """Expand the grid and start the batch in a worker process of its own, as the CLI would."""
@@ -85,8 +87,8 @@ class BatchView(widgets.VBox):
         try:
             points = grid_points(self.pipeline, axes=axes)
             batch = start_batch(BatchSpec(notebook=self.notebook, points=points, parallel=self.parallel.value,
-                                          fail_fast=self.fail_fast.value, **self.backend.values(),
-                                          **self.environment.values()))
+                                          fail_fast=self.fail_fast.value, notify=self.tell.values(),
+                                          **self.backend.values(), **self.environment.values()))
         except MLOpsError as error:
             self.feedback.error(error)
             return None

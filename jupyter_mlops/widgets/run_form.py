@@ -16,6 +16,7 @@ from .backend_choice import BackendChoice
 from .environment import EnvironmentChoice
 from .feedback import Feedback
 from .fields import ParametersForm
+from .tell import TellFields
 
 STEPS_HINT = "<small>No step selected: the whole pipeline runs.</small>"
 
@@ -44,11 +45,12 @@ class RunForm(widgets.VBox):
         self.output_copy = widgets.Text(description="Save a copy to", style={"description_width": "140px"},
                                         placeholder="optional, e.g. result-out.ipynb (relative to the notebook)",
                                         layout={"width": "560px"})
+        self.tell = TellFields()
         self.button = widgets.Button(description="Run now", button_style="primary", icon="play")
         self.feedback = Feedback()
         self.button.on_click(lambda _button: self.run())
         super().__init__([self.parameters, self.steps, widgets.HTML(STEPS_HINT), self.backend, self.environment,
-                          self.output_copy, self.button, self.feedback])
+                          self.output_copy, self.tell, self.button, self.feedback])
 
     def _output_copy(self) -> str | None:
         """papermill's output path; a relative one is taken from the notebook's folder, where the user sees it
@@ -63,7 +65,8 @@ class RunForm(widgets.VBox):
         try:
             run = start_run(RunSpec(notebook=self.notebook, parameters=self.parameters.values(),
                                     steps=self.steps.selected(), output_path=self._output_copy(),
-                                    **self.backend.values(), **self.environment.values()))
+                                    notify=self.tell.values(), **self.backend.values(),
+                                    **self.environment.values()))
         except MLOpsError as error:
             self.feedback.error(error)
             return None

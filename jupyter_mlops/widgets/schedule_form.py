@@ -1,6 +1,6 @@
 """**Schedule**: a cron with its plain-language preview and next fire times, a timezone, the parameters, the
-steps and backend each fire runs, and the policies (overlap, catch-up, retries) — worded as in the JupyterLab
-dialog."""
+steps and backend each fire runs, the policies (overlap, catch-up, retries) and whom to tell — worded as in the
+JupyterLab dialog; below, the notebook's schedules and the metric history of the one chosen."""
 
 from __future__ import annotations
 
@@ -15,12 +15,14 @@ from ..pipeline.model import Pipeline
 from ..schedule.cron import zone
 from ..schedule.model import Schedule
 from ..service.backends import BackendState
+from ..service.metrics import MetricHistory, metric_history
 from ..service.schedules import add_schedule, list_schedules, pin_schedule, preview_cron
 from .backend_choice import BackendChoice
 from .environment import EnvironmentChoice
 from .feedback import Feedback, error_html
 from .fields import ParametersForm
 from .run_form import STEPS_HINT, StepsChoice
+from .tell import TellFields, history_svg
 
 _STYLE = {"description_width": "140px"}
 _POLICY_STYLE = {"description_width": "220px"}  # room for the policies' questions
@@ -80,18 +82,27 @@ class ScheduleForm(widgets.VBox):
                                          description="Fires missed while no scheduler ran", style=_POLICY_STYLE)
         self.retries = widgets.BoundedIntText(value=0, min=0, max=10, description="Retries after a failure",
                                               style=_POLICY_STYLE)
+        self.tell = TellFields()
+        self.keep_report = widgets.Checkbox(value=False, description="Keep each run's HTML report", indent=False)
         self.button = widgets.Button(description="Add schedule", button_style="primary", icon="clock-o")
         self.feedback = Feedback()
         self.schedules = widgets.HTML()
         self.updates = widgets.VBox()  # an "Update to the current notebook" button per schedule whose file moved on
+        self.history_schedule = widgets.Dropdown(description="Metrics of", style=_STYLE)
+        self.history_metric = widgets.Dropdown(description="Metric", style=_STYLE)
+        self.history = widgets.HTML()
+        self.history_schedule.observe(lambda _change: self.show_history(), names="value")
+        self.history_metric.observe(lambda _change: self.draw_history(), names="value")
         self.cron.observe(lambda _change: self.update_preview(), names="value")
         self.timezone.observe(lambda _change: self.update_preview(), names="value")
         self.button.on_click(lambda _button: self.add())
         super().__init__([self.name, self.cron, self.timezone, self.preview, self.parameters, self.steps,
                           widgets.HTML(STEPS_HINT), self.backend, self.environment, self.follow_file,
-                          widgets.HTML("<b>Policies</b>"), self.overlap, self.catch_up, self.retries, self.button,
-                          self.feedback, widgets.HTML("<b>Schedules of this notebook</b>"), self.schedules,
-                          self.updates])
+                          widgets.HTML("<b>Policies</b>"), self.overlap, self.catch_up, self.retries,
+                          self.keep_report, self.tell, self.button, self.feedback,
+                          widgets.HTML("<b>Schedules of this notebook</b>"), self.schedules, self.updates,
+                          widgets.HBox([self.history_schedule, self.history_metric]), self.history])
+        self._history: MetricHistory | None = None
         self.update_preview()
         self.show_schedules()
 
@@ -117,6 +128,11 @@ class ScheduleForm(widgets.VBox):
                 button.on_click(lambda _button, name=schedule.name: self.pin(name))
                 buttons.append(button)
         self.updates.children = buttons
+        chosen = self.history_schedule.value
+        self.history_schedule.options = [(s.name, s.id) for s in mine]
+        ids = [s.id for s in mine]
+        self.history_schedule.value = chosen if chosen in ids else (ids[0] if ids else None)
+        self.show_history()
 
     def pin(self, name: str) -> Schedule | None:
         """Pin the notebook's current content for schedule `name` (`jupyter-mlops schedule pin`)."""
@@ -130,6 +146,22 @@ class ScheduleForm(widgets.VBox):
         self.show_schedules()
         return result.schedule
 
+    def show_history(self) -> None:
+        """The chosen schedule's metrics over time, as the panel's schedule view draws them."""
+        self._history = metric_history(schedule=self.history_schedule.value) if self.history_schedule.value else None
+        numeric = self._history.numeric if self._history else []
+        chosen = self.history_metric.value
+        self.history_metric.options = numeric
+        self.history_metric.value = chosen if chosen in numeric else (numeric[0] if numeric else None)
+        self.draw_history()
+
+    def draw_history(self) -> None:
+        if self._history is None or not self.history_metric.value:
+            self.history.value = "<p><i>No metrics recorded by this schedule's runs yet.</i></p>" if (
+                self._history is not None) else ""
+            return
+        self.history.value = history_svg(self._history, self.history_metric.value)
+
     def add(self) -> Schedule | None:
         try:
             # A dict, not a ScheduleSpec: the service turns what pydantic refuses into one ScheduleError.
@@ -138,7 +170,9 @@ class ScheduleForm(widgets.VBox):
                                      "parameters": self.parameters.values(), "steps": self.steps.selected(),
                                      **self.backend.values(), **self.environment.values(),
                                      "follow_file": self.follow_file.value, "overlap": self.overlap.value,
-                                     "catch_up": self.catch_up.value, "retries": self.retries.value})
+                                     "catch_up": self.catch_up.value, "retries": self.retries.value,
+                                     "notify": self.tell.values(),
+                                     "report": "html" if self.keep_report.value else None})
         except MLOpsError as error:
             self.feedback.error(error)
             return None

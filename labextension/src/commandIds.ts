@@ -1,6 +1,7 @@
 /** Every user action is a command, so it is in the palette, menus and shortcuts. */
 export namespace CommandIDs {
   export const showPanel = 'jupyter-mlops:show-panel';
+  export const openDashboard = 'jupyter-mlops:open-dashboard';
   export const makeStep = 'jupyter-mlops:make-step';
   export const removeStep = 'jupyter-mlops:remove-step';
   export const markParameters = 'jupyter-mlops:mark-parameters';
@@ -11,6 +12,7 @@ export namespace CommandIDs {
   export const downloadBatchResults = 'jupyter-mlops:download-batch-results';
   export const openOutput = 'jupyter-mlops:open-output';
   export const showLog = 'jupyter-mlops:show-log';
+  export const openReport = 'jupyter-mlops:open-report';
   export const cancelRun = 'jupyter-mlops:cancel-run';
   export const rerun = 'jupyter-mlops:rerun';
   export const compareRuns = 'jupyter-mlops:compare-runs';

@@ -20,6 +20,7 @@ import { RunDraft, RunForm, RunValue } from './components/RunForm';
 import { PRESETS } from './cron';
 import { formatEnv, formatSecrets } from './environment';
 import { askForm } from './form';
+import { draftOf, EMPTY_NOTIFY } from './notify';
 import { formatValue } from './params';
 import { Defaults } from './settings';
 import { Batch, Run, Schedule } from './types';
@@ -70,6 +71,8 @@ async function initialDraft(
     backends,
     backend: usable ? defaults.backend : 'local',
     image: defaults.image,
+    cluster: '',
+    sharedPath: false,
     cron: PRESETS.find(preset => preset.id === 'daily')!.cron,
     timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
     catchUp: 'once',
@@ -82,7 +85,9 @@ async function initialDraft(
     envText: '',
     secretsText: '',
     secretNames: secrets.map(secret => secret.name),
-    followFile: false
+    followFile: false,
+    tell: EMPTY_NOTIFY,
+    keepReport: false
   };
 }
 
@@ -145,6 +150,8 @@ export async function editSchedule(schedule: Schedule, defaults: Defaults): Prom
       steps: schedule.steps ?? draft.allSteps,
       backend: schedule.backend,
       image: schedule.image ?? '',
+      cluster: schedule.cluster ?? '',
+      sharedPath: schedule.shared_path,
       cron: schedule.cron,
       timezone: schedule.timezone,
       catchUp: schedule.catch_up,
@@ -153,7 +160,9 @@ export async function editSchedule(schedule: Schedule, defaults: Defaults): Prom
       kernel: schedule.kernel_name ?? '',
       envText: formatEnv(schedule.env ?? {}),
       secretsText: formatSecrets(schedule.secrets ?? {}),
-      followFile: schedule.follow_file ?? false
+      followFile: schedule.follow_file ?? false,
+      tell: draftOf(schedule.notify),
+      keepReport: schedule.report === 'html'
     },
     `Edit schedule ${schedule.name}`,
     'Save'

@@ -4,12 +4,15 @@
  * Only the fields the panel reads are listed.
  */
 
-export type ParameterType = 'int' | 'float' | 'str' | 'bool' | 'list' | 'dict' | 'NoneType';
+/** 'any': the parameters cell assigns it something other than a literal (its `source`). */
+export type ParameterType = 'int' | 'float' | 'str' | 'bool' | 'list' | 'dict' | 'NoneType' | 'any';
 
 export interface Parameter {
   name: string;
   type: ParameterType;
   default: unknown;
+  /** The default's source when it is not a literal (e.g. `os.getcwd()`): the default is then unknown. */
+  source?: string | null;
   cell_index: number;
 }
 
@@ -45,7 +48,8 @@ export type RunStatus =
   | 'failed'
   | 'cancelled'
   | 'timed_out'
-  | 'lost';
+  | 'lost'
+  | 'check_failed';
 
 export type StepStatus =
   | 'pending'
@@ -58,8 +62,27 @@ export type StepStatus =
 export interface StepResult {
   name: string;
   status: StepStatus;
+  started_at?: string | null;
+  ended_at?: string | null;
   duration: number | null;
+  attempts?: number;
   error: string | null;
+}
+
+export interface FileFingerprint {
+  path: string;
+  size: number | null;
+  sha256: string | null;
+}
+
+/** What the run record keeps of where it came from (lineage/model.py). */
+export interface Lineage {
+  notebook_sha256: string;
+  git: { commit: string; dirty: boolean } | null;
+  parameters: Record<string, unknown>;
+  environment: { kind: 'local' | 'image'; id: string; python: string | null; image: string | null } | null;
+  inputs: Record<string, FileFingerprint>;
+  outputs: Record<string, FileFingerprint>;
 }
 
 export interface Run {
@@ -86,7 +109,103 @@ export interface Run {
     secrets: Record<string, string>;
     /** The kept notebook version the run executed (a pinned schedule's), else null. */
     notebook_version: string | null;
+    cluster?: string | null;
+    shared_path?: boolean;
   };
+  lineage?: Lineage | null;
+  /** Every delivery attempt about this run (notify/model.py Delivery). */
+  notifications?: Delivery[];
+}
+
+export type NotifyEvent = 'failure' | 'success' | 'slow' | 'alert' | 'batch_done';
+
+/** Channels and events (notify/model.py Notify); `command` is never sent from the panel. */
+export interface Notify {
+  email: string[];
+  slack_secret: string | null;
+  webhook: string | null;
+  events: NotifyEvent[];
+  slow_after: number | null;
+  alerts: string[];
+}
+
+export interface Delivery {
+  event: string;
+  channel: string;
+  to: string;
+  at: string;
+  attempt: number;
+  ok: boolean;
+  error: string | null;
+}
+
+export interface MetricPoint {
+  run_id: string;
+  at: string;
+  status: RunStatus;
+  metrics: Record<string, unknown>;
+}
+
+export interface Threshold {
+  metric: string;
+  op: string;
+  value: number;
+}
+
+/** `GET metrics?schedule_id=`: every metric of a schedule's finished runs, oldest first. */
+export interface MetricHistory {
+  schedule_id: string | null;
+  metrics: string[];
+  numeric: string[];
+  points: MetricPoint[];
+  thresholds: Threshold[];
+}
+
+export type RunTrigger = Run['trigger'];
+
+/** The runs list's filters (`GET runs`); null or empty: not filtered. */
+export interface RunFilters {
+  notebook: string | null;
+  status: RunStatus | null;
+  trigger: RunTrigger | null;
+  schedule_id: string | null;
+  batch_id: string | null;
+  search: string;
+}
+
+/** One aligned pair of cells of two output notebooks (lineage/notebook_diff.py). */
+export interface CellChange {
+  kind: 'unchanged' | 'modified' | 'added' | 'removed';
+  cell_type: string;
+  a_index: number | null;
+  b_index: number | null;
+  a_source: string | null;
+  b_source: string | null;
+  source_diff: string[];
+  changed: string[];
+}
+
+export interface ValueChange {
+  name: string;
+  a: unknown;
+  b: unknown;
+}
+
+/** `GET runs/{a}/compare/{b}` (service/lineage.py RunComparison). */
+export interface RunComparison {
+  a: string;
+  b: string;
+  lineage: {
+    code: string[];
+    parameters: ValueChange[];
+    inputs: ValueChange[];
+    outputs: ValueChange[];
+    environment: ValueChange[];
+    metrics: ValueChange[];
+  } | null;
+  lineage_problem: string | null;
+  cells: CellChange[] | null;
+  cells_problem: string | null;
 }
 
 export interface RunPage {
@@ -104,6 +223,8 @@ export interface BackendState {
   available: boolean;
   detail: string;
   images?: string[];
+  /** Runs go to a cluster (dask): the dialog asks which, and `detail` says what it offers. */
+  cluster?: boolean;
 }
 
 export type CatchUp = 'once' | 'all' | 'skip';
@@ -118,6 +239,9 @@ export interface ScheduleSpec {
   steps: string[] | null;
   backend: string;
   image: string | null;
+  /** Dask cluster (scheduler address or file); null: the dask_scheduler setting. */
+  cluster: string | null;
+  shared_path: boolean;
   catch_up: CatchUp;
   overlap: Overlap;
   retries: number;
@@ -128,6 +252,9 @@ export interface ScheduleSpec {
   secrets: Record<string, string>;
   /** Run the file as it is at each fire instead of the pinned version. */
   follow_file: boolean;
+  notify?: Notify | null;
+  /** 'html' keeps each run's report.html in its run folder. */
+  report?: 'html' | null;
 }
 
 /** A kept notebook version (store/versions.py). */
@@ -163,6 +290,21 @@ export interface SecretEntry {
   set_at: string;
 }
 
+/** The notebook content a schedule runs (store/versions.py NotebookVersion). */
+export interface NotebookVersion {
+  sha256: string;
+  created_at: string;
+  git_commit: string | null;
+  git_dirty: boolean | null;
+}
+
+/** The notebook file against a schedule's pinned version (schedule/drift.py). */
+export interface Drift {
+  differs: boolean;
+  error: string | null;
+  summary: string;
+}
+
 export interface Schedule extends ScheduleSpec {
   id: string;
   name: string;
@@ -192,12 +334,15 @@ export interface BatchSpec {
   backend: string;
   /** null runs on the steps' --image, else the backend's default image. */
   image: string | null;
-  /** Runs at once; null lets the server use its number of cores. */
+  cluster: string | null;
+  shared_path: boolean;
+  /** Runs at once; null lets the server use its number of cores (dask: the cluster's threads). */
   parallel: number | null;
   fail_fast: boolean;
   kernel_name: string | null;
   env: Record<string, string>;
   secrets: Record<string, string>;
+  notify?: Notify | null;
 }
 
 export interface Batch {

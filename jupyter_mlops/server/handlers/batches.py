@@ -7,6 +7,7 @@ from ...batch.results import to_csv
 from ...service import batches as service
 from ..base import MLOpsHandler, protected
 from ..models import BatchesQuery, BatchOut, BatchPage, ResultsQuery
+from ..errors import refuse_commands
 from ..paths import PathResolver
 
 
@@ -31,6 +32,7 @@ class BatchesHandler(MLOpsHandler):
     async def post(self) -> None:
         """`notebook` is a path relative to the server root; the batch runs in a worker of its own."""
         spec = self.body(BatchSpec)
+        refuse_commands(spec.notify.model_dump() if spec.notify else None)
         spec = spec.model_copy(update={"notebook": str(self.paths.resolve(spec.notebook, field="notebook"))})
         self.reply(batch_out(await self.call(service.start_batch, spec), self.paths), status=201)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ...schedule.model import Schedule, ScheduleSpec
 from ...service import schedules as service
 from ..base import MLOpsHandler, protected
-from ..errors import ApiError
+from ..errors import ApiError, refuse_commands
 from ..models import CronPreview, CronQuery, PinOut, ScheduleDiff, ScheduleUpdate, ScheduleOut, Schedules
 from ..paths import PathResolver
 from .runs import run_out
@@ -13,15 +13,6 @@ from .runs import run_out
 
 def schedule_out(schedule: Schedule, paths: PathResolver) -> ScheduleOut:
     return ScheduleOut(**dict(schedule), path=paths.relative(schedule.notebook))
-
-
-def refuse_commands(notify: dict | None) -> None:
-    """Nothing from a request is ever run as code: a notification command is set from the CLI or a
-    schedules file, never through the API (webhooks are data and stay allowed)."""
-    if notify and notify.get("command"):
-        raise ApiError(400, "ValidationError", "body field 'notify.command': shell commands cannot be set through "
-                                               "the API; use a webhook, or the jupyter-mlops CLI",
-                       field="notify.command")
 
 
 class _ScheduleHandler(MLOpsHandler):

@@ -3,7 +3,8 @@
  * the parameters cell; for a batch, lists of values whose every combination runs), steps,
  * backend and image, the kernel, variables and secrets, for a schedule the cron, its preview,
  * whether to follow the file instead of pinning this version, and the policies, and for a batch
- * how many runs at once and whether the first failure stops it.
+ * how many runs at once and whether the first failure stops it; and whom to tell (email, Slack,
+ * a webhook) on which events, with a schedule's HTML report.
  */
 import { HTMLSelect } from '@jupyterlab/ui-components';
 import React, { useEffect, useState } from 'react';
@@ -11,8 +12,9 @@ import React, { useEffect, useState } from 'react';
 import { StartRun } from '../api';
 import { parseEnv, parseSecrets } from '../environment';
 import { FormProps } from '../form';
+import { NotifyDraft, notifyOf } from '../notify';
 import { collectAxes, collectParameters, expandGrid } from '../params';
-import { BackendState, BatchSpec, CatchUp, Overlap, Parameter, ScheduleSpec } from '../types';
+import { BackendState, BatchSpec, CatchUp, NotifyEvent, Overlap, Parameter, ScheduleSpec } from '../types';
 import { CheckList } from './CheckList';
 import { ParameterInputs } from './ParameterInputs';
 import { CronPicker, useCronPreview } from './CronPicker';
@@ -31,6 +33,9 @@ export interface RunDraft extends EnvironmentDraft {
   backend: string;
   /** '' runs on the backend's default image. */
   image: string;
+  /** '' runs on the configured cluster (cluster backends). */
+  cluster: string;
+  sharedPath: boolean;
   cron: string;
   timezone: string;
   catchUp: CatchUp;
@@ -41,6 +46,10 @@ export interface RunDraft extends EnvironmentDraft {
   failFast: boolean;
   /** Schedules: run the file as it is at each fire instead of the version pinned now. */
   followFile: boolean;
+  /** Whom to tell, and when. */
+  tell: NotifyDraft;
+  /** A schedule keeps each run's HTML report. */
+  keepReport: boolean;
 }
 
 export type RunValue =
@@ -54,12 +63,33 @@ function batchPoints(draft: RunDraft): Record<string, unknown>[] | null {
   return Object.keys(errors).length > 0 ? null : expandGrid(axes);
 }
 
+/** Where the runs go: the backend, and its image or cluster. */
+function placement(draft: RunDraft): {
+  backend: string;
+  image: string | null;
+  cluster: string | null;
+  shared_path: boolean;
+} {
+  const onCluster = draft.backends.find(b => b.name === draft.backend)?.cluster ?? false;
+  return {
+    backend: draft.backend,
+    image: onCluster ? null : draft.image || null,
+    cluster: onCluster ? draft.cluster.trim() || null : null,
+    shared_path: onCluster && draft.sharedPath
+  };
+}
+
 function valueOf(draft: RunDraft, cronOk: boolean): RunValue | null {
   const env = parseEnv(draft.envText);
   const secrets = parseSecrets(draft.secretsText);
+  const told = notifyOf(draft.tell);
   if (draft.steps.length === 0 || env.values === null || secrets.values === null) {
     return null;
   }
+  if (Object.keys(told.errors).length > 0) {
+    return null;
+  }
+  const notify = told.notify;
   const environment = { kernel_name: draft.kernel || null, env: env.values, secrets: secrets.values };
   const steps = draft.steps.length === draft.allSteps.length ? null : draft.steps;
   if (draft.mode === 'batch') {
@@ -72,11 +102,11 @@ function valueOf(draft: RunDraft, cronOk: boolean): RunValue | null {
             notebook: draft.path,
             points,
             steps,
-            backend: draft.backend,
-            image: draft.image || null,
+            ...placement(draft),
             parallel: draft.parallel,
             fail_fast: draft.failFast,
-            ...environment
+            ...environment,
+            notify
           }
         };
   }
@@ -84,15 +114,9 @@ function valueOf(draft: RunDraft, cronOk: boolean): RunValue | null {
   if (Object.keys(errors).length > 0) {
     return null;
   }
-  const common = {
-    parameters: values,
-    steps,
-    backend: draft.backend,
-    image: draft.image || null,
-    ...environment
-  };
+  const common = { parameters: values, steps, ...placement(draft), ...environment };
   if (draft.mode === 'run') {
-    return { mode: 'run', request: { path: draft.path, ...common } };
+    return { mode: 'run', request: { path: draft.path, ...common, notify } };
   }
   if (!cronOk) {
     return null;
@@ -107,9 +131,98 @@ function valueOf(draft: RunDraft, cronOk: boolean): RunValue | null {
       catch_up: draft.catchUp,
       overlap: draft.overlap,
       retries: draft.retries,
-      follow_file: draft.followFile
+      follow_file: draft.followFile,
+      notify,
+      report: draft.keepReport ? 'html' : null
     }
   };
+}
+
+const EVENT_LABELS: [NotifyEvent, string][] = [
+  ['failure', 'it fails'],
+  ['success', 'it succeeds'],
+  ['slow', 'it is slow'],
+  ['alert', 'a metric alerts']
+];
+
+/** Email, Slack and webhook, and for runs and schedules the events that use them. */
+function TellFields(props: {
+  tell: NotifyDraft;
+  batch: boolean;
+  onChange: (tell: NotifyDraft) => void;
+}): JSX.Element {
+  const { tell } = props;
+  const { errors } = notifyOf(tell);
+  const set = (changes: Partial<NotifyDraft>) => props.onChange({ ...tell, ...changes });
+  const field = (label: string, key: 'emails' | 'slackSecret' | 'webhook', placeholder: string) => (
+    <label className="jp-mlops-field">
+      <span>{label}</span>
+      <input
+        className="jp-mlops-text"
+        aria-label={label}
+        placeholder={placeholder}
+        value={tell[key]}
+        onChange={event => set({ [key]: event.target.value })}
+      />
+      {errors[key] && <div className="jp-mlops-field-error">{errors[key]}</div>}
+    </label>
+  );
+  return (
+    <fieldset className="jp-mlops-fieldset jp-mlops-tell" aria-label="Tell">
+      <legend>{props.batch ? 'Tell when the batch ends' : 'Tell'}</legend>
+      {field('Email', 'emails', 'ana@example.org, …')}
+      {field('Slack secret', 'slackSecret', 'name of the secret holding the webhook URL')}
+      {field('Webhook', 'webhook', 'https://…')}
+      {!props.batch && (
+        <>
+          <div className="jp-mlops-segmented" role="group" aria-label="Events">
+            <span>When</span>
+            {EVENT_LABELS.map(([event, label]) => (
+              <label key={event} className="jp-mlops-check">
+                <input
+                  type="checkbox"
+                  aria-label={`Tell when ${label}`}
+                  checked={tell.events.includes(event)}
+                  onChange={change =>
+                    set({
+                      events: change.target.checked
+                        ? [...tell.events, event]
+                        : tell.events.filter(other => other !== event)
+                    })
+                  }
+                />
+                {label}
+              </label>
+            ))}
+          </div>
+          <label className="jp-mlops-field">
+            <span>Slow after (seconds)</span>
+            <input
+              className="jp-mlops-number"
+              type="number"
+              min={1}
+              aria-label="Slow after"
+              value={tell.slowAfter}
+              onChange={event => set({ slowAfter: event.target.value })}
+            />
+            {errors.slowAfter && <div className="jp-mlops-field-error">{errors.slowAfter}</div>}
+          </label>
+          <label className="jp-mlops-field">
+            <span>Alerts, one a line</span>
+            <textarea
+              className="jp-mlops-text"
+              aria-label="Alerts"
+              rows={2}
+              placeholder="accuracy < 0.8"
+              value={tell.alerts}
+              onChange={event => set({ alerts: event.target.value })}
+            />
+            {errors.alerts && <div className="jp-mlops-field-error">{errors.alerts}</div>}
+          </label>
+        </>
+      )}
+    </fieldset>
+  );
 }
 
 /** How many runs the grid makes, or why it makes none. */
@@ -173,7 +286,30 @@ export function RunForm(props: FormProps<RunDraft, RunValue>): JSX.Element {
       </fieldset>
       {backend && !backend.available && <div className="jp-mlops-field-error">{backend.detail}</div>}
 
-      {draft.backend !== 'local' && (
+      {backend?.cluster && (
+        <>
+          <label className="jp-mlops-field">
+            <span>Cluster</span>
+            <input
+              aria-label="Cluster"
+              className="jp-mlops-text"
+              placeholder="tcp://host:8786 (default: the dask_scheduler setting)"
+              value={draft.cluster}
+              onChange={event => update({ cluster: event.target.value })}
+            />
+          </label>
+          <label className="jp-mlops-field">
+            <input
+              type="checkbox"
+              checked={draft.sharedPath}
+              onChange={event => update({ sharedPath: event.target.checked })}
+            />
+            <span>Workers see this folder (do not ship it)</span>
+          </label>
+        </>
+      )}
+
+      {draft.backend !== 'local' && !backend?.cluster && (
         <label className="jp-mlops-field">
           <span>Image</span>
           <HTMLSelect
@@ -272,9 +408,19 @@ export function RunForm(props: FormProps<RunDraft, RunValue>): JSX.Element {
                 onChange={event => update({ retries: Math.max(0, Math.min(10, Number(event.target.value) || 0)) })}
               />
             </label>
+            <label className="jp-mlops-check">
+              <input
+                type="checkbox"
+                checked={draft.keepReport}
+                onChange={event => update({ keepReport: event.target.checked })}
+              />
+              Keep each run&apos;s HTML report
+            </label>
           </fieldset>
         </>
       )}
+
+      <TellFields tell={draft.tell} batch={draft.mode === 'batch'} onChange={tell => update({ tell })} />
     </div>
   );
 }

@@ -6,6 +6,7 @@ import { CommandIDs } from '../commandIds';
 import { LiveFeed } from '../feed';
 import { formatDuration, formatRelative, isFinished, elapsed, stepProgress } from '../format';
 import { useNow, useRuns } from '../hooks';
+import { mlopsIcon } from '../icon';
 import { Run } from '../types';
 import { CommandButton } from './CommandButton';
 import { Scope, ScopeSelect } from './ScopeSelect';
@@ -25,6 +26,25 @@ function StepChips({ run }: { run: Run }): JSX.Element {
         </li>
       ))}
     </ol>
+  );
+}
+
+/** Every notification sent (or tried) about a run: event, channel, attempt, outcome. */
+export function Deliveries({ run, now }: { run: Run; now: Date }): JSX.Element | null {
+  const deliveries = run.notifications ?? [];
+  if (deliveries.length === 0) {
+    return null;
+  }
+  return (
+    <ul className="jp-mlops-deliveries" aria-label="Notifications">
+      {deliveries.map((delivery, index) => (
+        <li key={index} className={delivery.ok ? 'jp-mlops-delivery-ok' : 'jp-mlops-delivery-failed'}>
+          {delivery.event} → {delivery.channel} {delivery.to}
+          {delivery.attempt > 1 ? ` (attempt ${delivery.attempt})` : ''}:{' '}
+          {delivery.ok ? 'sent' : delivery.error} <span title={delivery.at}>{formatRelative(delivery.at, now)}</span>
+        </li>
+      ))}
+    </ul>
   );
 }
 
@@ -67,13 +87,18 @@ function RunRow(props: {
       </div>
       <StepChips run={run} />
       {run.error && <div className="jp-mlops-error">{run.error}</div>}
+      <Deliveries run={run} now={props.now} />
       <div className="jp-mlops-actions">
         <CommandButton commands={commands} command={CommandIDs.openOutput} args={args} icon={launchIcon} minimal />
+        {isFinished(run) && (
+          <CommandButton commands={commands} command={CommandIDs.openReport} args={args} text="Report" minimal />
+        )}
         <CommandButton commands={commands} command={CommandIDs.showLog} args={args} icon={listIcon} minimal />
         {!isFinished(run) && (
           <CommandButton commands={commands} command={CommandIDs.cancelRun} args={args} icon={stopIcon} minimal />
         )}
         <CommandButton commands={commands} command={CommandIDs.rerun} args={args} icon={refreshIcon} minimal />
+        <CommandButton commands={commands} command={CommandIDs.openDashboard} args={{ run: run.id }} icon={mlopsIcon} minimal />
       </div>
     </li>
   );

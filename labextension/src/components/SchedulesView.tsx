@@ -9,9 +9,10 @@ import { formatInstant, formatRelative } from '../format';
 import { useNow, useSchedules } from '../hooks';
 import { Schedule } from '../types';
 import { CommandButton } from './CommandButton';
+import { HistoryChart } from './HistoryChart';
 
 /** Which notebook the fires run: the pinned version and how the file differs (nbdime), or the file. */
-function VersionLine(props: { schedule: Schedule; commands: CommandRegistry }): JSX.Element | null {
+export function VersionLine(props: { schedule: Schedule; commands: CommandRegistry }): JSX.Element | null {
   const { schedule } = props;
   const [diff, setDiff] = useState<string | null>(null);
   if (schedule.follow_file) {
@@ -58,6 +59,7 @@ function VersionLine(props: { schedule: Schedule; commands: CommandRegistry }): 
 function ScheduleRow(props: { schedule: Schedule; now: Date; commands: CommandRegistry }): JSX.Element {
   const { schedule, commands } = props;
   const args = { id: schedule.id };
+  const [showMetrics, setShowMetrics] = useState(false);
   return (
     <li className="jp-mlops-schedule" data-schedule={schedule.id} data-paused={schedule.paused}>
       <div className="jp-mlops-run-head">
@@ -89,7 +91,17 @@ function ScheduleRow(props: { schedule: Schedule; now: Date; commands: CommandRe
         <CommandButton commands={commands} command={CommandIDs.runScheduleNow} args={args} text="Run now" minimal />
         <CommandButton commands={commands} command={CommandIDs.editSchedule} args={args} icon={editIcon} minimal />
         <CommandButton commands={commands} command={CommandIDs.deleteSchedule} args={args} icon={deleteIcon} minimal />
+        <button
+          className="jp-mlops-link-button"
+          aria-expanded={showMetrics}
+          onClick={() => setShowMetrics(!showMetrics)}
+        >
+          Metrics
+        </button>
       </div>
+      {showMetrics && (
+        <HistoryChart scheduleId={schedule.id} version={schedule.last_run_id ?? ''} commands={commands} />
+      )}
     </li>
   );
 }

@@ -1,0 +1,142 @@
+"""The four channels. Each sends one message once, or raises `DeliveryError` saying whether a retry may help.
+
+- email: SMTP with the smtp_* settings (STARTTLS, SSL or none; a login whose password is a secret), a plain
+  and an HTML body, the run's HTML report attached;
+- Slack: an incoming webhook whose URL is a secret, with Slack's `text` + `blocks` payload;
+- webhook: the `WebhookPayload` JSON in a POST;
+- command: a shell command with that JSON on stdin and MLOPS_EVENT/STATUS/SCHEDULE/RUN_ID in its environment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import smtplib
+import socket
+import ssl
+import subprocess
+import urllib.error
+import urllib.request
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from ..config import settings
+from ..errors import DeliveryError, NotifyError, SecretError
+from ..secrets import Masker, get_secret
+from .message import Message
+from .model import Notify
+
+USER_AGENT = "jupyter-mlops-notify"
+
+
+def _secret(name: str, what: str) -> str:
+    try:
+        return get_secret(name)
+    except SecretError as error:
+        raise DeliveryError(f"{what}: {error}", transient=False) from None
+
+
+def send_email(message: Message, to: list[str]) -> None:
+    config = settings()
+    if not config.smtp_host:
+        raise DeliveryError("email: no SMTP server is configured (set the smtp_host setting, "
+                            "JUPYTER_MLOPS_SMTP_HOST)", transient=False)
+    password = _secret(config.smtp_password_secret, "email") if config.smtp_password_secret else ""
+    masker = Masker([password])
+    sender = config.smtp_from or f"jupyter-mlops@{socket.getfqdn()}"
+    mail = EmailMessage()
+    mail["Subject"] = message.subject
+    mail["From"] = sender
+    mail["To"] = ", ".join(to)
+    mail["Date"] = formatdate(localtime=True)
+    mail["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1])
+    mail.set_content(message.text)
+    mail.add_alternative(message.html, subtype="html")
+    for name, content in message.attachments:
+        mail.add_attachment(content, maintype="text", subtype="html", filename=name, params={"charset": "utf-8"})
+    port = config.smtp_port or {"ssl": 465, "starttls": 587, "none": 25}[config.smtp_security]
+    try:
+        if config.smtp_security == "ssl":
+            client: smtplib.SMTP = smtplib.SMTP_SSL(config.smtp_host, port, timeout=config.smtp_timeout,
+                                                    context=ssl.create_default_context())
+        else:
+            client = smtplib.SMTP(config.smtp_host, port, timeout=config.smtp_timeout)
+        with client:
+            if config.smtp_security == "starttls":
+                client.starttls(context=ssl.create_default_context())
+            if config.smtp_user:
+                client.login(config.smtp_user, password)
+            refused = client.send_message(mail, from_addr=sender, to_addrs=to)
+    except smtplib.SMTPResponseException as error:
+        # 4xx: the server says try later; 5xx: it will never take this message.
+        text = error.smtp_error.decode(errors="replace") if isinstance(error.smtp_error, bytes) else error.smtp_error
+        raise DeliveryError(masker.text(f"email via {config.smtp_host}:{port}: SMTP {error.smtp_code} {text}"),
+                            transient=400 <= error.smtp_code < 500) from None
+    except smtplib.SMTPRecipientsRefused as error:
+        raise DeliveryError(f"email via {config.smtp_host}:{port}: every recipient refused: "
+                            f"{', '.join(error.recipients)}", transient=False) from None
+    except (smtplib.SMTPException, OSError) as error:  # refused connection, timeout, TLS failure, dropped link
+        raise DeliveryError(masker.text(f"email via {config.smtp_host}:{port}: {type(error).__name__}: {error}"),
+                            transient=True) from None
+    if refused:
+        raise DeliveryError(f"email: refused for {', '.join(refused)}", transient=False)
+
+
+def _post(url: str, body: bytes, what: str, masker: Masker) -> None:
+    request = urllib.request.Request(url, data=body, method="POST",
+                                     headers={"Content-Type": "application/json", "User-Agent": USER_AGENT})
+    try:
+        with urllib.request.urlopen(request, timeout=settings().notify_timeout) as response:
+            response.read()
+    except urllib.error.HTTPError as error:
+        raise DeliveryError(masker.text(f"{what}: HTTP {error.code} {error.reason}"),
+                            transient=error.code >= 500 or error.code in (408, 429)) from None
+    except (urllib.error.URLError, OSError) as error:  # refused, unreachable, timed out
+        reason = error.reason if isinstance(error, urllib.error.URLError) else error
+        raise DeliveryError(masker.text(f"{what}: {reason}"), transient=True) from None
+
+
+def send_slack(message: Message, secret_name: str) -> None:
+    url = _secret(secret_name, "slack").strip()
+    if not url.startswith(("https://", "http://")):
+        raise DeliveryError(f"slack: secret {secret_name!r} does not hold a URL", transient=False)
+    # The URL is a credential: never in an error, a log or a record.
+    _post(url, json.dumps(message.slack()).encode(), f"slack (secret {secret_name})", Masker([url]))
+
+
+def send_webhook(message: Message, url: str) -> None:
+    _post(url, message.json_bytes(), f"webhook {url}", Masker([]))
+
+
+def run_command(message: Message, command: str) -> None:
+    payload = message.payload
+    env = {**os.environ, "MLOPS_EVENT": payload.event, "MLOPS_STATUS": payload.status,
+           "MLOPS_SCHEDULE": payload.schedule.name if payload.schedule else "",
+           "MLOPS_RUN_ID": payload.run.id if payload.run else ""}
+    timeout = settings().notify_command_timeout
+    try:
+        result = subprocess.run(command, shell=True, input=message.json_bytes(), env=env, timeout=timeout,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    except subprocess.TimeoutExpired:
+        raise DeliveryError(f"command timed out after {timeout:g} s", transient=True) from None
+    if result.returncode:
+        raise DeliveryError(f"command exited {result.returncode}: "
+                            f"{result.stderr.decode(errors='replace').strip()[-500:]}", transient=False)
+
+
+def check_ready(notify: Notify | None, where: str) -> None:
+    """Refuse at creation what would make every delivery fail: email without an SMTP server, a Slack or
+    SMTP password secret that is not set."""
+    if notify is None:
+        return
+    config = settings()
+    if notify.email and not config.smtp_host:
+        raise NotifyError(f"{where}: email to {', '.join(notify.email)} needs an SMTP server: set the smtp_host "
+                          "setting (JUPYTER_MLOPS_SMTP_HOST), see `jupyter-mlops config`")
+    try:
+        if notify.email and config.smtp_password_secret:
+            get_secret(config.smtp_password_secret)
+        if notify.slack_secret:
+            get_secret(notify.slack_secret)
+    except SecretError as error:
+        raise NotifyError(f"{where}: {error}") from None

@@ -1,0 +1,117 @@
+"""Real servers on 127.0.0.1 for the channels: an SMTP server (aiosmtpd) and an HTTP receiver (Slack, webhooks)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+SMTP_USER, SMTP_PASSWORD = "mlops", "smtp-pa55word"
+
+
+class Mailbox:
+    """aiosmtpd handler keeping every message it accepts."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's naming)
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        self.messages.append(message_from_bytes(envelope.original_content, policy=policy.default))
+        return "250 OK"
+
+
+def _authenticate(server, session, envelope, mechanism, auth_data) -> AuthResult:
+    ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
+        SMTP_USER.encode(), SMTP_PASSWORD.encode())
+    return AuthResult(success=ok)
+
+
+@pytest.fixture
+def smtp(monkeypatch):
+    """A real SMTP server that wants a login; the smtp_* settings point at it (no TLS on loopback)."""
+    from jupyter_mlops.secrets import set_secret
+
+    mailbox = Mailbox()
+    # A free port found first: aiosmtpd's readiness check connects to the port it was given, so not 0.
+    port = closed_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port, authenticator=_authenticate,
+                            auth_require_tls=False)
+    controller.start()
+    set_secret("smtp-password", SMTP_PASSWORD)
+    for name, value in {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port),
+                        "SMTP_SECURITY": "none", "SMTP_USER": SMTP_USER, "SMTP_PASSWORD_SECRET": "smtp-password",
+                        "SMTP_FROM": "mlops@example.org"}.items():
+        monkeypatch.setenv(f"JUPYTER_MLOPS_{name}", value)
+    yield mailbox
+    controller.stop()
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Receiver:
+    """An HTTP server on 127.0.0.1 keeping every JSON POST; answers `status` (204 by default)."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, dict]] = []
+        self.status = 204
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.received.append((self.path, json.loads(body)))
+                self.send_response(receiver.status)
+                self.end_headers()
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def bodies(self, path: str | None = None) -> list[dict]:
+        return [body for got, body in self.received if path is None or got == path]
+
+
+@pytest.fixture
+def receiver():
+    server = Receiver()
+    yield server
+    server.server.shutdown()
+    server.server.server_close()
+
+
+@pytest.fixture(autouse=True)
+def quick_retries(monkeypatch):
+    """Retries a second apart (the default backoff is 30 s)."""
+    monkeypatch.setenv("JUPYTER_MLOPS_NOTIFY_BACKOFF", "1")
+    monkeypatch.setenv("JUPYTER_MLOPS_NOTIFY_ATTEMPTS", "3")
+
+
+# The scheduler's fixtures: an injected clock, waiting helpers.
+from tests.schedule.conftest import clock, wait_finished, wait_for  # noqa: E402,F401
+
+PARAMETERS = ("accuracy = 0.9\nlabel = 'fine'\nfail = False\nseconds = 0.0\nword = ''", ["parameters"])
+BODY = ("import time\nimport jupyter_mlops\ntime.sleep(seconds)\njupyter_mlops.record('accuracy', accuracy)\n"
+        "jupyter_mlops.record('label', label)\nif fail:\n    raise RuntimeError('asked to fail with ' + word)")
+
+
+@pytest.fixture
+def model_notebook(write_notebook):
+    """Records `accuracy` (a number) and `label` (text); sleeps `seconds`; with `fail`, raises naming `word`."""
+    return write_notebook([PARAMETERS, BODY], name="model.ipynb")
