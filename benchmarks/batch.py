@@ -7,11 +7,17 @@ and fits a small model — in one run:
   (c) papermill.execute_notebook in a loop in one process
   (d) papermill.execute_notebook in a 2-process pool
   (a') (a) again, last: the ratios use the mean of (a) and (a')
-Prints each wall time, the ratios of (b), (c) and (d) to (a) against the issue's goals, and the
-peak memory of each approach's whole process tree (PSS: pages shared between processes, e.g.
-forked kernels, are split between them instead of counted once per process).
+and, for the tiny notebook when a Docker engine with the base image answers (the base image
+has no numpy, pandas or scikit-learn), side by side in the same run:
+  (e) jupyter-mlops batch NB --backend docker ...    (locked-down slot containers)
+  (f) a loop of `jupyter-mlops run NB --backend docker -p ...`, one container per point
+Prints each wall time, the ratios of (b), (c) and (d) to (a) and of (e) to (a) and (f) to (e)
+against the issues' goals, and the peak memory of each approach's whole process tree (PSS:
+pages shared between processes, e.g. forked kernels, are split between them instead of counted
+once per process; a container's processes are not the client's descendants and are not counted).
 
-Usage: python benchmarks/batch.py [--points 48] [--only tiny|sklearn]
+Usage: python benchmarks/batch.py [--points 48] [--only tiny|sklearn] [--no-docker | --docker-only]
+(--docker-only: just (a), (e), (f) and (a'), for the tiny notebook.)
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ import psutil
 from nbformat.v4 import new_code_cell, new_notebook
 
 GOALS = {"b": (25, 8), "c": (6, 3), "d": (2, 1.5)}  # (goal, at the very least) for (x) / (a)
+DOCKER_GOALS = {"e": 2, "f": 5}  # (e) / (a) at most, (f) / (e) at least
 # papermill's default (60 s) is too short for a kernel to start on a machine as loaded as ours.
 START_TIMEOUT = 600
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -145,9 +152,27 @@ def way(name: str, notebook: str, out_dir: str, alphas: list[float], depths: lis
     elif name == "d":
         with multiprocessing.get_context("fork").Pool(2) as pool:
             pool.map(_execute, jobs, chunksize=1)
+    elif name == "f":
+        mlops = str(Path(sys.executable).parent / "jupyter-mlops")
+        for notebook, _output, point in jobs:
+            parameters = [arg for key, value in point.items() for arg in ("-p", key, str(value))]
+            subprocess.run([mlops, "run", notebook, "--backend", "docker", *parameters], check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def compare(name: str, scratch: Path, points: int) -> None:
+def docker_usable() -> str | None:
+    """Why the docker side cannot run here, or None."""
+    from jupyter_mlops.errors import MLOpsError
+    from jupyter_mlops.run.backends.docker.engine import BASE_IMAGE, connect, find_image
+
+    try:
+        find_image(connect(timeout=10), BASE_IMAGE)
+    except MLOpsError as error:
+        return str(error)
+    return None
+
+
+def compare(name: str, scratch: Path, points: int, docker: bool, papermill: bool = True) -> None:
     notebook = write_notebook(scratch, name)
     alphas, depths = grid(points)
     total = len(alphas) * len(depths)
@@ -159,27 +184,41 @@ def compare(name: str, scratch: Path, points: int) -> None:
     baseline = [sys.executable, __file__, "--alphas", json.dumps(alphas), "--depths", json.dumps(depths),
                 "--notebook", str(notebook), "--out-dir", str(out_dir), "--way"]
     labels = {"a": "jupyter-mlops batch", "b": "papermill CLI loop", "c": "execute_notebook loop",
-              "d": "execute_notebook 2-proc pool", "a'": "jupyter-mlops batch, again"}
+              "d": "execute_notebook 2-proc pool", "a'": "jupyter-mlops batch, again",
+              "e": "jupyter-mlops batch --backend docker", "f": "jupyter-mlops run --backend docker loop"}
+    commands = {"a": mlops, "a'": mlops, "e": [*mlops, "--backend", "docker"]}
     print(f"\n{name} notebook, {total} points, {os.cpu_count()} cores", flush=True)
     results = {}
     # (a) first and last: on a machine shared with other work the load drifts while the long
-    # baselines run, and the ratios use the mean of both. Each line prints once measured.
-    for key in ("a", "b", "c", "d", "a'"):
-        seconds, peak = results[key] = measure(mlops if key.startswith("a") else [*baseline, key], env)
-        print(f"  ({key}) {labels[key]:30} {seconds:7.2f} s  {seconds / total * 1000:7.0f} ms/run"
+    # baselines run, and the ratios use the mean of both. Each line prints once measured. The
+    # docker batch (e) sits next to (a) so that both see about the same load.
+    ways = ["a", *(["e"] if docker else []), *(["b", "c", "d"] if papermill else []), *(["f"] if docker else []), "a'"]
+    for key in ways:
+        seconds, peak = results[key] = measure(commands.get(key, [*baseline, key]), env)
+        print(f"  ({key}) {labels[key]:38} {seconds:7.2f} s  {seconds / total * 1000:7.0f} ms/run"
               f"  peak memory {peak / 2**20:7.0f} MiB   (load average {os.getloadavg()[0]:.1f})", flush=True)
     batch_seconds = (results["a"][0] + results["a'"][0]) / 2
-    for key, (goal, least) in GOALS.items():
+    for key, (goal, least) in GOALS.items() if papermill else ():
         ratio = results[key][0] / batch_seconds
         verdict = "goal met" if ratio >= goal else "minimum met" if ratio >= least else "MISSED"
         print(f"  ({key}) / mean(a, a') = {ratio:5.1f}x   goal {goal}x, at least {least}x: {verdict}")
+    if docker:
+        slower = results["e"][0] / batch_seconds
+        faster = results["f"][0] / results["e"][0]
+        print(f"  (e) / mean(a, a') = {slower:5.1f}x   goal at most {DOCKER_GOALS['e']}x: "
+              f"{'goal met' if slower <= DOCKER_GOALS['e'] else 'MISSED'}")
+        print(f"  (f) / (e)         = {faster:5.1f}x   goal at least {DOCKER_GOALS['f']}x: "
+              f"{'goal met' if faster >= DOCKER_GOALS['f'] else 'MISSED'}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--points", type=int, default=48)
     parser.add_argument("--only", choices=sorted(NOTEBOOKS))
-    parser.add_argument("--way", choices=["b", "c", "d"], help=argparse.SUPPRESS)
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--no-docker", action="store_true", help="leave out the docker backend's (e) and (f)")
+    which.add_argument("--docker-only", action="store_true", help="only (a), (e), (f), (a') on the tiny notebook")
+    parser.add_argument("--way", choices=["b", "c", "d", "f"], help=argparse.SUPPRESS)
     parser.add_argument("--notebook", help=argparse.SUPPRESS)
     parser.add_argument("--out-dir", help=argparse.SUPPRESS)
     parser.add_argument("--alphas", type=json.loads, help=argparse.SUPPRESS)
@@ -189,9 +228,17 @@ def main() -> None:
         way(args.way, args.notebook, args.out_dir, args.alphas, args.depths)
         return
     print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    why_not = None if args.no_docker else docker_usable()
+    if why_not:
+        print(f"docker backend left out: {why_not}")
     with tempfile.TemporaryDirectory() as scratch:
-        for name in [args.only] if args.only else list(NOTEBOOKS):
-            compare(name, Path(scratch), args.points)
+        Path(scratch).chmod(0o755)  # the containers' non-root user reads the notebooks
+        if args.docker_only:
+            if why_not:
+                raise SystemExit(why_not)
+            compare("tiny", Path(scratch), args.points, docker=True, papermill=False)
+        for name in [] if args.docker_only else [args.only] if args.only else list(NOTEBOOKS):
+            compare(name, Path(scratch), args.points, docker=name == "tiny" and not args.no_docker and not why_not)
     print(f"\nload average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
 
 

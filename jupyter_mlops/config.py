@@ -14,6 +14,7 @@ Each issue's settings are traits here, grouped by concern; `jupyter-mlops config
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_core.paths import jupyter_config_path
-from traitlets import Bool, CaselessStrEnum, Float, Int, TraitError, Unicode
+from traitlets import Bool, CaselessStrEnum, Dict, Float, Int, TraitError, Unicode
 from traitlets.config import Config, Configurable
 from traitlets.config.loader import ConfigFileNotFound, JSONFileConfigLoader, PyFileConfigLoader
 
@@ -53,6 +54,22 @@ class MLOps(Configurable):
     docker_pids_limit = Int(512, help="Most processes a run's container may hold.").tag(config=True)
     docker_user = Unicode("", help="uid:gid docker runs use; empty: the host user, or for root the notebook "
                                    "folder's owner (never root).").tag(config=True)
+
+    # -- dask backend -------------------------------------------------------------------------------------
+    dask_scheduler = Unicode(
+        "", help="The Dask cluster of `--backend dask` runs that give no --cluster: a scheduler address "
+                 "(tcp://host:8786) or the path of a scheduler file (dask scheduler --scheduler-file).").tag(config=True)
+    dask_cluster = Dict(
+        {}, help="A cluster to start instead of connecting to a running scheduler, used when neither --cluster nor "
+                 "dask_scheduler is given: {\"class\": \"dask_jobqueue.SLURMCluster\", \"args\": {...keyword "
+                 "arguments...}, \"workers\": N}. It lives as long as the process that runs the work (a run's "
+                 "worker, a batch), which scales it to `workers` (default 1).").tag(config=True)
+    dask_max_folder_size = Int(
+        100_000_000, help="Most bytes of the notebook's folder (what .gitignore keeps) that travel to a Dask worker "
+                          "with each run; larger folders are refused (use --shared-path if the workers see them).",
+    ).tag(config=True)
+    dask_connect_timeout = Float(
+        10.0, help="Seconds to wait for the Dask scheduler to answer before a run is refused.").tag(config=True)
 
     # -- scheduler ----------------------------------------------------------------------------------------
     run_scheduler = Bool(
@@ -87,6 +104,24 @@ class MLOps(Configurable):
                            ).tag(config=True)
     notify_timeout = Float(10.0, help="Seconds a webhook or Slack request may take.").tag(config=True)
     notify_command_timeout = Float(60.0, help="Seconds a notify command may take.").tag(config=True)
+
+    # -- warm runs (single runs and fires start at once) ---------------------------------------------------
+    warm_runs = Bool(
+        True, help="In the Jupyter server and the `scheduler` daemon, start single runs and fires from a long-lived "
+                   "launcher that keeps warm kernels (forked from a fork server), instead of a new worker process "
+                   "and a new kernel per run. Every run still gets a brand-new kernel. False: today's cold path.",
+    ).tag(config=True)
+    warm_kernels = Int(
+        2, min=0, max=16, help="Warm kernels kept ready per kernelspec in use (0: none kept; a run then forks its "
+                               "kernel when it starts, still without a new interpreter).").tag(config=True)
+    warm_idle_timeout = Float(
+        600.0, min=0.0, help="Seconds without a run of a kernelspec after which its warm kernels and fork server "
+                             "shut down (0: never); the next run of it starts them again.").tag(config=True)
+    warm_preload = Unicode(
+        "", help="Modules, comma-separated, that the warm kernels' fork server imports besides what every kernel "
+                 "imports at start (e.g. numpy,pandas): a run's `import` of them is then already done.",
+    ).tag(config=True)
+
     # -- export kubeflow -----------------------------------------------------------------------------------
     kubeflow_python = Unicode(
         "", help="Python with the kfp and kfp-kubernetes packages (the `kubeflow` extra) that compiles pipelines "
@@ -125,10 +160,21 @@ def use_server_config(config: Config | None) -> None:
         _server_config, _cached = config, None
 
 
+#: The variables jupyter_config_path depends on → the candidate files: working the path out
+#: costs about a millisecond (home and real paths), and every store transaction reads a setting.
+_files_for: dict[tuple, list[Path]] = {}
+
+
 def _config_files() -> list[Path]:
     """Candidate files, lowest precedence first (jupyter_config_path lists the highest first)."""
-    return [Path(folder) / f"{CONFIG_FILE}{suffix}"
-            for folder in reversed(jupyter_config_path()) for suffix in (".json", ".py")]
+    key = tuple(sorted((name, value) for name, value in os.environ.items()
+                       if (name.startswith(("JUPYTER", "XDG_")) and not name.startswith(ENV_PREFIX))
+                       or name in ("HOME", "PROGRAMDATA")))
+    files = _files_for.get(key)
+    if files is None:
+        files = _files_for[key] = [Path(folder) / f"{CONFIG_FILE}{suffix}"
+                                   for folder in reversed(jupyter_config_path()) for suffix in (".json", ".py")]
+    return files
 
 
 def _key(files: list[Path]) -> tuple:
@@ -183,8 +229,9 @@ def _load(files: list[Path]) -> tuple[MLOps, dict[str, str]]:
             continue
         trait = instance.traits()[name]
         try:
-            setattr(instance, name, trait.from_string(text))
-        except (TraitError, ValueError) as error:
+            # A mapping is JSON in the environment (traitlets' own parsing of it is deprecated).
+            setattr(instance, name, json.loads(text) if isinstance(trait, Dict) else trait.from_string(text))
+        except (TraitError, ValueError) as error:  # json.JSONDecodeError is a ValueError
             raise SettingsError(f"{env_name(name)}={text!r} is not a valid {type(trait).__name__.lower()} "
                                 f"for setting {name}: {error}") from None
         sources[name] = f"environment {env_name(name)}"

@@ -97,10 +97,6 @@ class ParametersCellError(PipelineError):
     """The cell tagged `parameters` holds something other than plain assignments."""
 
 
-class NoCodeCellsError(NotebookError):
-    pass
-
-
 # -- parameters and runs --------------------------------------------------------------------
 
 
@@ -140,8 +136,24 @@ class ImageNotFoundError(BackendError):
     """The run's image is not in the local engine (images are built locally, never pulled)."""
 
 
+class DaskClusterError(BackendError):
+    """No Dask scheduler answers at the address or scheduler file, or the cluster could not be started."""
+
+
+class DaskWorkerError(BackendError):
+    """No Dask worker can take the run: none offers the resources it needs, or their Python differs."""
+
+
+class DaskFolderTooLargeError(BackendError):
+    """The notebook's folder is over the size that may travel to a Dask worker."""
+
+
 class RunNotFoundError(MLOpsError):
     pass
+
+
+class LauncherError(MLOpsError):
+    """The warm-run launcher (run/launcher.py) exited or did not answer; the run starts the cold way."""
 
 
 class RunStateError(MLOpsError):

@@ -9,7 +9,6 @@ The duration is taken when the cell finishes (`post_run_cell`).
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +17,7 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
 
 from .pipeline.declarations import OptionError, magic_line, parse_option_line
+from .session import notebook_path
 
 
 @dataclass
@@ -90,15 +90,6 @@ class MLOpsMagics(Magics):
         from .widgets import panel
 
         return panel(line.strip() or None)
-
-
-def notebook_path(shell: Any) -> str | None:
-    """The notebook this kernel runs, where the frontend says so (JupyterLab, VS Code)."""
-    for name in ("__session__", "__vsc_ipynb_file__"):
-        value = shell.user_ns.get(name)
-        if isinstance(value, str) and value.endswith(".ipynb"):
-            return value if os.path.isabs(value) else os.path.join(os.getcwd(), os.path.basename(value))
-    return None
 
 
 def register(shell: Any) -> None:

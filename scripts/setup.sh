@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # Install everything jupyter-mlops and its tests need on a fresh Debian machine, skipping
-# what is already there. Safe to run again. Used by scripts/lab.sh and scripts/test.sh.
+# what is already there. Safe to run again. Used by scripts/test.sh (scripts/lab.sh needs only
+# scripts/setup-lab.sh, which this runs first).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-python3 -m pip install --quiet --upgrade pip
-python3 -m pip install --quiet -e ".[test]"
+# The package with its test and dask extras, the Docker engine and base image.
+./scripts/setup-lab.sh test,dask  # the test extra holds the examples one
 ./scripts/setup-browser.sh
-# The docker backend's engine and base image. A machine where no engine can start still gets
-# everything else; the docker tests then skip with a loud message.
-if ! ./scripts/setup-docker.sh; then
-    echo "!!!!!!!!!! WARNING: scripts/setup-docker.sh failed: no Docker engine or base image;" >&2
-    echo "!!!!!!!!!! the docker backend will not work here and tests/docker will be SKIPPED" >&2
+# A single-node Slurm for the dask backend's Slurm tests (dask-jobqueue's SLURMCluster).
+if ! ./scripts/setup-slurm.sh; then
+    echo "!!!!!!!!!! WARNING: scripts/setup-slurm.sh failed: no Slurm here; the Slurm tests in tests/dask" >&2
+    echo "!!!!!!!!!! will be SKIPPED (the rest of the dask backend does not need it)" >&2
 fi
 # Airflow for the export tests, in its own cached virtual environment (the `airflow` extra).
 if ! ./scripts/setup-airflow.sh; then

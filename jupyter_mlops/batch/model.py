@@ -39,7 +39,11 @@ class BatchSpec(BaseModel):
     backend: str = "local"
     image: str | None = Field(default=None, description="Container image of every run (container backends); "
                                                         "default: the steps' --image, else the backend's")
-    parallel: int | None = Field(default=None, ge=1, description="Runs at once; default: the number of cores")
+    cluster: str | None = Field(default=None, description="Dask cluster of every run (cluster backends); default: "
+                                                          "the dask_scheduler setting")
+    shared_path: bool = Field(default=False, description="The cluster's workers see the notebook's folder")
+    parallel: int | None = Field(default=None, ge=1, description="Runs at once; default: the number of cores "
+                                                                 "(dask: the cluster's threads)")
     fail_fast: bool = Field(default=False, description="Stop the batch at the first run that does not succeed")
     timeout: float | None = Field(default=None, gt=0, description="Whole-run timeout of each run, in seconds")
     kernel_name: str | None = Field(default=None, description="Kernel of every run; default: the notebook's")
@@ -47,7 +51,7 @@ class BatchSpec(BaseModel):
     secrets: dict[str, str] = Field(default_factory=dict, description="Environment variable -> secret name, "
                                                                       "for every run (read as each run starts)")
     preload: list[str] | None = Field(
-        default=None, description="Modules imported once by the kernel fork server (local backend); "
+        default=None, description="Modules imported once by the kernel fork server (local and docker backends); "
                                   "default: the modules the notebook imports")
     notify: Notify | None = Field(default=None, description="Whom to tell when the batch ends (batch_done)")
 

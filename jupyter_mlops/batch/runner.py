@@ -2,8 +2,10 @@
 
 Runs execute in threads of this process (a run mostly waits on its kernel, which is a process
 of its own). On the local backend with this Python's ipykernel, each run gets a kernel from a
-`KernelPool`: forked ahead of need, used once, killed after. Otherwise (docker, another
-kernel) each run executes in a worker process of its own, as a single started run does. A
+`KernelPool`: forked ahead of need, used once, killed after; a backend may offer a pool of its
+own (docker: a locked-down container per parallel slot forking a kernel per run). Otherwise
+(another kernel, another backend) each run executes in a worker process of its own, as a
+single started run does. A
 failing run does not stop the others unless the batch is fail-fast, which starts no new run.
 
 Cancelling (Ctrl-C, or SIGTERM turned into KeyboardInterrupt) kills every pooled kernel at
@@ -22,12 +24,13 @@ import subprocess
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from ..errors import BatchError
+from ..errors import BackendError, BatchError, SecretError
 from ..notify import events as tell
-from ..errors import BatchError, SecretError
 from ..pipeline import read_notebook
-from ..run.executor import execute_run
+from ..run.backends import RunGroup, get_backend
+from ..run.executor import execute_run, execution_of
 from ..run.model import Run, RunStatus
 from ..secrets.environment import secret_environment
 from ..service.runs import launch_worker
@@ -43,12 +46,23 @@ log = logging.getLogger(__name__)
 BatchProgress = Callable[[Run], None]
 
 
-def _kernel_pool(batch: Batch, runs: int) -> KernelPool | None:
-    """A pool when runs are local and the notebook's kernel is this Python's ipykernel."""
-    if batch.spec.backend != "local" or runs == 0:
+def _kernel_pool(batch: Batch, pending: list[str]) -> Any:
+    """A pool when runs are local and the notebook's kernel is this Python's ipykernel, or the
+    backend's own pool (docker: one container per slot); None: each run starts its kernel."""
+    runs = len(pending)
+    if runs == 0:
         return None
     notebook = Path(batch.notebook)
     source = read_notebook(notebook)
+    if batch.spec.backend != "local":
+        try:  # the kernels start ahead of their runs, so with the environment every run of the batch has
+            execution = execution_of(run_store.get_run(pending[0]), save_each_cell=False)
+        except SecretError:
+            return None  # removed since the batch was recorded: each run stops saying which
+        # Bad input (image, limits) raises BackendError: the batch fails before any run starts.
+        return get_backend(batch.spec.backend).kernel_pool(
+            execution, slots=batch.parallel, total=runs,
+            preload=modules_to_preload(source, notebook.parent, batch.spec.preload))
     kernel_name = batch.spec.kernel_name or source.metadata.get("kernelspec", {}).get("name")
     spec = forkable_spec(kernel_name) if kernel_name else None
     if spec is None:
@@ -75,10 +89,16 @@ class _Execution:
         self.cancelled = threading.Event()
         self.lock = threading.Lock()
         try:
-            self.pool = _kernel_pool(batch, len(pending))
+            self.pool = _kernel_pool(batch, pending)
         except BatchError as error:  # slower, but every run still gets a fresh kernel
             log.warning("%s; each run starts its own kernel in a worker process instead", error)
             self.pool = None
+        # A backend that sends runs elsewhere (dask) prepares its workers once for the whole batch,
+        # and its runs execute in this process's threads, like pooled ones.
+        self.group: RunGroup | None = None
+        if self.pool is None and pending:
+            first = run_store.get_run(pending[0]).spec
+            self.group = get_backend(batch.spec.backend).open_group(batch.id, first, len(pending), batch.spec.preload)
         self.workers: set[subprocess.Popen] = set()
 
     def stop(self, reason: str) -> None:
@@ -88,6 +108,9 @@ class _Execution:
 
     def work(self) -> None:
         while self.stop_reason is None:
+            if self.group is not None and self.group.stop_reason is not None:
+                self.stop(self.group.stop_reason)
+                return
             try:
                 run_id = self.todo.get_nowait()
             except queue.Empty:
@@ -111,6 +134,8 @@ class _Execution:
                 process.terminate()
         if self.pool is not None:
             self.pool.stop()  # running runs see their kernel die and end at once
+        if self.group is not None:
+            self.group.cancel()
 
     def _execute_in_worker(self, run_id: str) -> Run:
         """Without a kernel pool (another backend, or a kernel this Python cannot fork) a run
@@ -127,7 +152,7 @@ class _Execution:
         return run_store.get_run(run_id)
 
     def _execute(self, run_id: str) -> Run:
-        if self.pool is None:
+        if self.pool is None and self.group is None:
             return self._execute_in_worker(run_id)
         taken = []
 
@@ -136,7 +161,7 @@ class _Execution:
             return taken[-1]
 
         try:
-            return execute_run(run_id, take_kernel=take_kernel, save_each_cell=False)
+            return execute_run(run_id, take_kernel=take_kernel if self.pool else None, save_each_cell=False)
         except Exception as error:  # the store failed…: this run only
             message = f"{type(error).__name__}: {error}"
 
@@ -168,7 +193,10 @@ def run_batch(batch_id: str, on_progress: BatchProgress | None = None) -> Batch:
     pending = [r for r in batch.run_ids if run_store.get_run(r).status == RunStatus.queued]
     execution, workers = None, []
     try:
-        execution = _Execution(batch, pending, on_progress)
+        try:
+            execution = _Execution(batch, pending, on_progress)
+        except BackendError as error:  # e.g. an image without the notebook's kernel
+            return _fail_before_start(batch_id, str(error))
         workers = [threading.Thread(target=execution.work, name=f"mlops-batch-{i}", daemon=True)
                    for i in range(min(batch.parallel, len(pending)))]
         for worker in workers:
@@ -191,11 +219,33 @@ def run_batch(batch_id: str, on_progress: BatchProgress | None = None) -> Batch:
     finally:
         if execution is not None and execution.pool is not None:
             execution.pool.close()
+        if execution is not None and execution.group is not None:
+            execution.group.close()
     finished = _finish(batch_id, execution.stop_reason if execution else "cancelled by the user")
     if finished.spec.notify is not None:  # batch_done, sent before this process (a worker, the CLI) ends
         tell.batch_done(finished).join()
         finished = store.get_batch(batch_id)
     return finished
+
+
+def _fail_before_start(batch_id: str, reason: str) -> Batch:
+    """No run could start: every queued run and the batch are recorded failed, with the reason."""
+    batch = store.get_batch(batch_id)
+    for run_id in batch.run_ids:
+        def failed(record: Run) -> None:
+            if record.status == RunStatus.queued:
+                record.status = RunStatus.failed
+                record.error = f"not started: {reason}"
+                record.ended_at = run_store.now()
+
+        run_store.update_run(run_id, failed)
+
+    def finished(record: Batch) -> None:
+        record.ended_at = run_store.now()
+        record.status = BatchStatus.failed
+        record.error = reason
+
+    return store.update_batch(batch_id, finished)
 
 
 def _finish(batch_id: str, stop_reason: str | None) -> Batch:

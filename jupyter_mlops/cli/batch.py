@@ -17,6 +17,7 @@ from ..run.model import Run, RunStatus
 from ..service.batches import batch_results, cancel_batch, get_batch, list_batches, start_batch
 from ..service.runs import get_pipeline
 from .common import echo_json, example, format_duration
+from .cluster_options import cluster_fields, cluster_options
 from .container_options import container_fields
 from .environment_options import environment_fields, environment_options
 from .notify_options import notify_from, notify_options
@@ -34,6 +35,7 @@ class _NotebookByDefault(click.Group):
 @click.group("batch", cls=_NotebookByDefault, epilog=example("""
 jupyter-mlops batch train.ipynb -p learning_rate 0.05,0.1,0.2 -p max_depth 3,5 --parallel 2
 jupyter-mlops batch train.ipynb --grid grid.yaml --fail-fast
+jupyter-mlops batch train.ipynb --grid grid.yaml --backend dask --cluster tcp://scheduler:8786
 jupyter-mlops batch show batch-20260101-120000-abc123 --sort accuracy --desc --format csv -o results.csv
 jupyter-mlops batch cancel batch-20260101-120000-abc123"""))
 def batch_group() -> None:
@@ -66,7 +68,8 @@ class _ProgressBar:
               help="A grid axis; values are read as the parameter's type. Axes multiply.")
 @click.option("--params-list", type=click.Path(dir_okay=False, exists=True),
               help="JSONL file: one JSON object of parameters per run.")
-@click.option("--parallel", type=click.IntRange(min=1), help="Runs at once [default: the number of cores].")
+@click.option("--parallel", type=click.IntRange(min=1),
+              help="Runs at once [default: the number of cores; dask: the cluster's threads].")
 @click.option("--backend", default="local", show_default=True, help="Where each run executes.")
 @click.option("--image", help="Container image of every run (container backends; default: the steps' --image, "
                               "else the configured base image). Never pulled.")
@@ -79,11 +82,12 @@ class _ProgressBar:
 @environment_options
 @click.option("--json", "as_json", is_flag=True, help="Print the batch record and results as JSON.")
 @notify_options(batch=True)
+@cluster_options
 def run_batch_command(notebook: str, grid_file: str | None, axes: tuple[tuple[str, str], ...],
                       params_list: str | None, parallel: int | None, backend: str, image: str | None,
                       steps: str | None, fail_fast: bool, timeout: float | None, preload: str | None,
                       kernel_name: str | None, env_items: tuple[str, ...], secret_items: tuple[str, ...],
-                      as_json: bool, **channels: Any) -> None:
+                      as_json: bool, cluster: str | None, shared_path: bool | None, **channels: Any) -> None:
     """Run NOTEBOOK once per point of a parameter grid.
 
     Exits 0 only when every run succeeded. Ctrl-C cancels: running kernels are stopped,
@@ -95,7 +99,7 @@ def run_batch_command(notebook: str, grid_file: str | None, axes: tuple[tuple[st
     spec = BatchSpec(
         notebook=notebook, points=points, backend=backend, image=image, parallel=parallel, fail_fast=fail_fast,
         timeout=timeout, kernel_name=kernel_name, **environment_fields(env_items, secret_items),
-        notify=notify_from(channels),
+        notify=notify_from(channels), **cluster_fields(backend, cluster, shared_path),
         steps=[s.strip() for s in steps.split(",") if s.strip()] if steps else None,
         preload=None if preload is None else [m.strip() for m in preload.split(",") if m.strip()])
     signal.signal(signal.SIGTERM, _sigterm_as_interrupt)

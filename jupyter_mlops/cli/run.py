@@ -16,6 +16,7 @@ from ..pipeline.parameters import parse_cli_value
 from ..run.model import Run, RunSpec, RunStatus, StepStatus
 from ..service.runs import get_pipeline, prepare_only as write_prepared_notebook, run_notebook
 from .common import echo_json, example, format_duration
+from .cluster_options import cluster_fields, cluster_options
 from .container_options import container_fields, container_options
 from .environment_options import environment_fields, environment_options
 from .notify_options import notify_from, notify_options
@@ -90,6 +91,7 @@ jupyter-mlops run example_notebooks/train_evaluate.ipynb -p n_estimators 50 --st
 jupyter-mlops run example_notebooks/branching.ipynb --only features_b
 jupyter-mlops run analysis.ipynb out.ipynb -f params.yaml --execution-timeout 120
 jupyter-mlops run train.ipynb --backend docker --memory 4g --follow
+jupyter-mlops run train.ipynb --backend dask --cluster tcp://scheduler:8786
 jupyter-mlops run etl.ipynb --env STAGE=prod --secret PGPASSWORD=DB_PASSWORD
 jupyter-mlops run train.ipynb --email ana@example.org --slow-after 600 --alert "accuracy < 0.8"
 """))
@@ -119,9 +121,11 @@ jupyter-mlops run train.ipynb --email ana@example.org --slow-after 600 --alert "
 @environment_options
 @container_options
 @notify_options
+@cluster_options
 def run_command(notebook: str, output_path: str | None, typed, raw, files, yamls, base64s, output_option,
                 steps, only, timeout, execution_timeout, backend, kernel_name, cwd, log_output, prepare_only: bool,
-                as_json: bool, env_items: tuple[str, ...], secret_items: tuple[str, ...], **container: Any) -> None:
+                as_json: bool, env_items: tuple[str, ...], secret_items: tuple[str, ...], cluster: str | None,
+                shared_path: bool | None, **container: Any) -> None:
     """Execute NOTEBOOK with papermill and keep a run record.
 
     Exits 0 only when the run succeeded. A notebook without %%mlstep cells runs whole.
@@ -134,7 +138,7 @@ def run_command(notebook: str, output_path: str | None, typed, raw, files, yamls
         only=[s.strip() for s in only.split(",") if s.strip()] if only else None, backend=backend,
         timeout=timeout, execution_timeout=execution_timeout, kernel_name=kernel_name, cwd=cwd,
         output_path=output, log_output=log_output, notify=notify, **container_fields(backend, container),
-        **environment_fields(env_items, secret_items))
+        **environment_fields(env_items, secret_items), **cluster_fields(backend, cluster, shared_path))
     if prepare_only:
         if not output:
             raise click.UsageError("--prepare-only needs an output path (OUTPUT_PATH or -o)")

@@ -8,11 +8,12 @@ import json
 import signal
 import time
 from pathlib import Path
+from typing import get_args
 
 import click
 
 from ..lineage.diff import Change, RunDiff
-from ..run.model import Run
+from ..run.model import Run, Trigger
 from ..service import lineage as lineage_service
 from ..service import metrics as metrics_service
 from ..service import runs as service
@@ -33,12 +34,15 @@ def _row(run: Run) -> str:
 @runs_group.command("list", epilog=example("jupyter-mlops runs list --notebook train.ipynb --limit 10"))
 @click.option("--notebook", help="Only runs of this notebook.")
 @click.option("--status", help="Only runs with this status (queued, running, succeeded, failed, …).")
+@click.option("--trigger", type=click.Choice(list(get_args(Trigger))), help="Only runs started this way.")
+@click.option("--search", help="Only runs whose id, notebook path, error or parameters contain this text.")
 @click.option("--limit", default=20, show_default=True)
 @click.option("--offset", default=0)
 @click.option("--json", "as_json", is_flag=True)
-def list_command(notebook, status, limit, offset, as_json) -> None:
+def list_command(notebook, status, trigger, search, limit, offset, as_json) -> None:
     """List runs, newest first."""
-    runs, total = service.list_runs(notebook=notebook, status=status, limit=limit, offset=offset)
+    runs, total = service.list_runs(notebook=notebook, status=status, trigger=trigger, search=search,
+                                    limit=limit, offset=offset)
     if as_json:
         echo_json({"total": total, "runs": [r.model_dump(mode="json") for r in runs]})
         return

@@ -30,6 +30,9 @@ _POLICY_OPTIONS = [
     click.option("--steps", help="Comma-separated steps to run, with everything they depend on."),
     click.option("--backend", help="Where runs execute (local, docker, …)."),
     click.option("--image", help="Container image, for container backends."),
+    click.option("--cluster", help="Dask cluster (tcp://host:8786 or a scheduler file), for --backend dask."),
+    click.option("--shared-path/--no-shared-path", default=None,
+                 help="The Dask workers see the notebook's folder at the same path: do not ship it."),
     click.option("--timeout", type=float, help="Seconds a run may take before it is stopped."),
     click.option("-k", "--kernel", "kernel_name", help="Kernel of the runs instead of the notebook's."),
     click.option("--env", "env_items", multiple=True, metavar="NAME=VALUE",
@@ -321,8 +324,10 @@ def scheduler_command(max_concurrent_runs: int | None, heartbeat: float, lease_t
         signal.signal(signum, lambda *_: stopped.set())
     if max_concurrent_runs is None:
         max_concurrent_runs = settings().max_concurrent_runs
+    run_service.start_launcher()  # fires start on warm kernels (the warm_* settings)
     loop = SchedulerLoop(max_concurrent_runs=max_concurrent_runs, heartbeat=heartbeat, lease_ttl=lease_ttl).start()
     click.echo(f"scheduler {loop.holder} running; Ctrl-C stops it", err=True)
     while not stopped.wait(1.0):  # a timed wait lets the signal handlers run promptly
         pass
     loop.stop()
+    run_service.stop_launcher()

@@ -83,7 +83,7 @@ def export_airflow(notebook: str | Path, out_dir: str | Path, options: AirflowOp
         "catchup": False,
         "tags": ["jupyter-mlops"],
         # Notebook parameters, overridable when a run is triggered (papermill injects them).
-        "params": {p.name: p.default for p in pipeline.parameters},
+        "params": {p.name: p.default for p in exported_parameters(pipeline)},
         "tasks": tasks,
     }}
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -118,6 +118,12 @@ def _task(task_id: str, step: Step | None, operator: str, **arguments: Any) -> d
     return task
 
 
+def exported_parameters(pipeline: Pipeline) -> list[Parameter]:
+    """The parameters a triggered run may set: not those whose default the notebook computes
+    (`path = os.getcwd()`), which a DAG param could only replace with a fixed value."""
+    return [p for p in pipeline.parameters if p.source is None]
+
+
 def _templated(parameter: Parameter, *, native: bool) -> str:
     """The parameter's value in a triggered run, as a Jinja template.
 
@@ -149,7 +155,7 @@ class _PapermillTasks:
                        after: list[str]) -> dict[str, Any]:
         self.notebooks[task_id] = task_notebook(self.source, self.pipeline, only)
         parameters = {WORKDIR_PARAMETER: self.run_folder}
-        parameters.update({p.name: _templated(p, native=True) for p in self.pipeline.parameters})
+        parameters.update({p.name: _templated(p, native=True) for p in exported_parameters(self.pipeline)})
         task = _task(task_id, step, PAPERMILL,
                      input_nb=f"${{{EXPORT_DIR_VARIABLE}}}/{self.dag_id}/{task_id}.ipynb",
                      output_nb=f"{self.run_folder}/notebooks/{task_id}.ipynb",
@@ -182,7 +188,7 @@ class _PodTasks:
         o = self.options
         command = RunCommand(notebook=self.notebook, workdir=self.mount,
                              output=f"{self.mount}/{task_id}.ipynb", only=step.name if step else None,
-                             parameters=[(p, _templated(p, native=False)) for p in self.pipeline.parameters])
+                             parameters=[(p, _templated(p, native=False)) for p in exported_parameters(self.pipeline)])
         task = _task(task_id, step, POD,
                      name=re.sub(r"[^a-z0-9-]", "-", task_id.lower()).strip("-") or "step",
                      namespace=o.namespace,

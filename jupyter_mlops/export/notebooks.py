@@ -12,6 +12,7 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell
 
 from ..pipeline.model import Pipeline
+from ..pipeline.parameters import literal_assignments
 from ..run.plan import CELL_KEY, code_to_execute
 from ..run.prepare import prepare_notebook
 
@@ -31,15 +32,21 @@ def task_notebook(source: NotebookNode, pipeline: Pipeline, only: list[str] | No
             cell.source = code_to_execute(cell)
             cell.metadata[CELL_KEY]["magic_line"] = False
     parameters = next((c for c in prepared.cells if "parameters" in c.metadata.get("tags", [])), None)
+    at = 0
     if parameters is None:
         parameters = new_code_cell("", metadata={"tags": ["parameters"]})
+    elif literal_assignments(parameters.source):
+        # Literal assignments only: running them first changes nothing, and puts papermill's injected
+        # values before the working-directory cell and every other cell.
+        prepared.cells.remove(parameters)
     else:
-        # Parameters are literal assignments, so running them first changes nothing; it puts papermill's
-        # injected values before the working-directory cell and every other cell.
+        # A cell that computes (`path = os.getcwd()`) may need the cells above it: it stays in place,
+        # the working-directory cell right after the values papermill injects below it.
+        at = prepared.cells.index(parameters)
         prepared.cells.remove(parameters)
     parameters.source = parameters.source.rstrip("\n") + f'\n{WORKDIR_PARAMETER} = "."  # the run folder, set by the task'
     parameters.source = parameters.source.lstrip("\n")
-    prepared.cells[:0] = [parameters, new_code_cell(_WORKDIR_CODE)]
+    prepared.cells[at:at] = [parameters, new_code_cell(_WORKDIR_CODE)]
     prepared.nbformat_minor = max(prepared.nbformat_minor, 5)
     _number_cells(prepared)
     return prepared

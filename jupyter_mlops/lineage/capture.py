@@ -66,6 +66,9 @@ def finish_lineage(run: Run, backend_info: dict, notebook: NotebookNode) -> Line
     container run, the image it ran on; None for a run that never started."""
     if run.lineage is None:
         return None
+    info = {**run.backend_info, **backend_info}
+    # A cluster run's outputs were written on a worker and brought back into the run folder.
+    outputs_dir = Path(info["outputs_dir"]) if "outputs_dir" in info else working_dir(run)
     return run.lineage.model_copy(update={
-        "outputs": fingerprint_declared(_declared(notebook, "outputs"), working_dir(run)),
-        "environment": run.lineage.environment or image_environment({**run.backend_info, **backend_info})})
+        "outputs": fingerprint_declared(_declared(notebook, "outputs"), outputs_dir),
+        "environment": run.lineage.environment or image_environment(info)})

@@ -8,13 +8,17 @@ from pydantic import BaseModel, Field
 
 from ..errors import UnknownStepError
 
-ParameterType = Literal["int", "float", "str", "bool", "list", "dict", "NoneType"]
+#: "any": a name the parameters cell assigns something other than a literal (`os.getcwd()`,
+#: `Path("data")`): papermill injects any value for it, so do we; its default is only known as source.
+ParameterType = Literal["int", "float", "str", "bool", "list", "dict", "NoneType", "any"]
 
 
 class Parameter(BaseModel):
     name: str
     type: ParameterType
     default: Any = None
+    source: str | None = Field(
+        default=None, description="The default's source when it is not a literal (type any), e.g. os.getcwd()")
     cell_index: int
 
 
@@ -36,8 +40,9 @@ class Step(BaseModel):
     declared_by: Literal["magic", "tags", "implicit"] = "magic"
 
     @property
-    def first_cell(self) -> int:
-        return self.cell_indices[0]
+    def first_cell(self) -> int | None:
+        """None for the implicit step of a notebook whose only code cell is the parameters cell."""
+        return self.cell_indices[0] if self.cell_indices else None
 
 
 class Pipeline(BaseModel):

@@ -18,7 +18,13 @@ _PY_TYPES: dict[str, type | tuple[type, ...]] = {
 
 
 def infer_parameters(source: str, cell_index: int) -> list[Parameter]:
-    """Names, types and defaults of a parameters cell made of plain assignments."""
+    """Names, types and defaults of the names a parameters cell assigns.
+
+    papermill runs any parameters cell and injects its values after it; so do we. A name
+    assigned a literal (`alpha = 0.5`, `alpha: float = 0.5`, `a, b = 1, 2`) has that type and
+    is checked; a name assigned anything else (`path = os.getcwd()`) is of type "any" with the
+    default's source. Other statements (imports, calls) are not parameters: they run in the cell.
+    """
     first_line = source.strip().split("\n", 1)[0]
 
     def fail(message: str) -> ParametersCellError:
@@ -27,39 +33,88 @@ def infer_parameters(source: str, cell_index: int) -> list[Parameter]:
     try:
         tree = ast.parse(source)
     except SyntaxError as exc:
-        raise fail(f"the parameters cell is not valid Python: {exc.msg} (line {exc.lineno})") from None
-    parameters = []
+        line = f" (line {exc.lineno})" if exc.lineno else ""
+        raise fail(f"the parameters cell is not valid Python: {exc.msg}{line}") from None
+    except (ValueError, RecursionError, MemoryError) as exc:  # null bytes, absurd nesting
+        raise fail(f"the parameters cell cannot be read as Python: {exc}") from None
+    found: dict[str, Parameter] = {}  # the last assignment of a name is its default, in first-seen order
     for node in tree.body:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-            name, value, annotation = node.targets[0].id, node.value, None
-        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
-            name, value, annotation = node.target.id, node.value, node.annotation
-        else:
-            raise fail(f"line {node.lineno}: {ast.unparse(node)!r} is not a plain assignment "
-                       "(parameters are `name = value` or `name: type = value`)")
+        for name, value, annotation, text in _assignments(node):
+            found[name] = _parameter(name, value, annotation, text, cell_index)
+    return list(found.values())
+
+
+def _assignments(node: ast.stmt) -> list[tuple[str, ast.expr | None, ast.expr | None, str]]:
+    """(name, its value's expression or None when it has none alone, annotation, the value's source)
+    for each name a statement assigns."""
+    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+        return [(node.target.id, node.value, node.annotation, ast.unparse(node.value))]
+    if not isinstance(node, ast.Assign):
+        return []
+    found = []
+    for target in node.targets:  # `a = b = 1` assigns both
+        if isinstance(target, ast.Name):
+            found.append((target.id, node.value, None, ast.unparse(node.value)))
+        elif isinstance(target, (ast.Tuple, ast.List)) and all(isinstance(t, ast.Name) for t in target.elts):
+            values = node.value.elts if (isinstance(node.value, (ast.Tuple, ast.List))
+                                         and len(node.value.elts) == len(target.elts)
+                                         and not any(isinstance(v, ast.Starred) for v in node.value.elts)) else None
+            found += [(t.id, values[i], None, ast.unparse(values[i])) if values else
+                      (t.id, None, None, f"({ast.unparse(node.value)})[{i}]") for i, t in enumerate(target.elts)]
+    return found
+
+
+def _parameter(name: str, value: ast.expr | None, annotation: ast.expr | None, text: str,
+               cell_index: int) -> Parameter:
+    declared = ast.unparse(annotation) if annotation is not None else None
+    try:
+        default = ast.literal_eval(value) if value is not None else None
+        literal = value is not None
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        default, literal = None, False
+    type_name = type(default).__name__ if literal else "any"
+    if type_name == "tuple":
+        type_name = "list"
+    if type_name not in _PY_TYPES and type_name != "NoneType":  # a set, bytes, a complex number...
+        type_name, literal, default = "any", False, None
+    if declared in _ANNOTATIONS:  # `n: int = int(os.environ["N"])` too: the annotation is the type
+        type_name = declared
+    elif declared is not None:  # `x: Optional[int] = None`, `a: np.ndarray = ...`: a type we cannot check
+        type_name = "any"
+    return Parameter(name=name, type=type_name, default=default, source=None if literal else text,
+                     cell_index=cell_index)
+
+
+def literal_assignments(source: str) -> bool:
+    """Whether a parameters cell only assigns literals (so it may run anywhere, first or last)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    for node in tree.body:
+        assigned = _assignments(node)
+        if not assigned or len(assigned) != len(_targets(node)):
+            return False
         try:
-            default = ast.literal_eval(value)
-        except ValueError:
-            raise fail(f"line {node.lineno}: the default of {name!r} is not a literal value "
-                       f"({ast.unparse(value)!r})") from None
-        type_name = type(default).__name__
-        if annotation is not None:
-            declared = ast.unparse(annotation)
-            if declared not in _ANNOTATIONS:
-                raise fail(f"line {node.lineno}: parameter {name!r} is annotated {declared!r}; "
-                           f"use one of {', '.join(sorted(_ANNOTATIONS))}")
-            type_name = declared
-        if type_name in ("tuple",):
-            type_name = "list"
-        if type_name not in _PY_TYPES and type_name != "NoneType":
-            raise fail(f"line {node.lineno}: parameter {name!r} has a default of unsupported type {type_name}")
-        parameters.append(Parameter(name=name, type=type_name, default=default, cell_index=cell_index))
-    return parameters
+            for _, value, _, _ in assigned:
+                ast.literal_eval(value)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            return False
+    return True
+
+
+def _targets(node: ast.stmt) -> list[ast.expr]:
+    if isinstance(node, ast.AnnAssign):
+        return [node.target]
+    if isinstance(node, ast.Assign):
+        return [t for target in node.targets for t in (target.elts if isinstance(target, (ast.Tuple, ast.List))
+                                                       else [target])]
+    return []
 
 
 def check_value(parameter: Parameter, value: Any) -> Any:
     """The value if it fits the parameter's type (ints widen to floats), else a ParameterError."""
-    if parameter.type == "NoneType" or value is None and parameter.default is None:
+    if parameter.type in ("NoneType", "any") or value is None and parameter.default is None:
         return value
     expected = _PY_TYPES[parameter.type]
     if isinstance(value, bool) and parameter.type in ("int", "float"):

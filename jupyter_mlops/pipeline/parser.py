@@ -5,17 +5,20 @@ from __future__ import annotations
 import graphlib
 import json
 import os
+import re
+import warnings
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from nbformat import NotebookNode
+from nbformat.v4.nbbase import random_cell_id
 
 from ..errors import (
     CycleError,
     DeclarationConflictError,
     DuplicateStepError,
     ForwardDependencyError,
-    NoCodeCellsError,
     NotebookError,
     StepOptionError,
     UnknownDependencyError,
@@ -25,6 +28,7 @@ from .model import Pipeline, Step
 from .parameters import infer_parameters
 
 PARAMETER_TAGS = ("parameters", "injected-parameters")
+_CELL_ID = re.compile(r"^[a-zA-Z0-9-_]{1,64}$")  # nbformat 4.5's schema
 
 
 def read_notebook(path: str | os.PathLike) -> NotebookNode:
@@ -37,13 +41,94 @@ def read_notebook(path: str | os.PathLike) -> NotebookNode:
     except UnicodeDecodeError as exc:
         raise NotebookError(f"{path} is not UTF-8 text (byte {exc.start})") from None
     try:
-        json.loads(text)
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise NotebookError(f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
+    except RecursionError:
+        raise NotebookError(f"{path} is not a Jupyter notebook: its JSON is nested too deeply") from None
+    return notebook_from_json(data, str(path))
+
+
+def notebook_from_json(data: Any, name: str) -> NotebookNode:
+    """Notebook JSON of any nbformat version → a version 4 notebook, as papermill reads it.
+
+    Older versions are converted (`nbformat.read(..., as_version=4)`); what papermill would
+    fill in (cell metadata, outputs, ids) is filled in quietly; what no run can do without (a
+    cell's type or source) is a NotebookError naming the cell.
+    """
+    if not isinstance(data, dict):
+        raise NotebookError(f"{name} is not a Jupyter notebook: its JSON is {type(data).__name__}, not an object")
+    major = _major(data, name)
+    if major == 4:
+        _check_shape(data, name)
     try:
-        return nbformat.reads(text, as_version=4)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # nbformat's warnings about ids and validity: we check below
+            notebook = nbformat.convert(nbformat.versions[major].to_notebook_json(data), 4)
     except Exception as exc:  # nbformat raises several unrelated types for non-notebooks
-        raise NotebookError(f"{path} is not a Jupyter notebook: {exc}") from None
+        raise NotebookError(f"{name} is not a Jupyter notebook: {type(exc).__name__}: {exc}") from None
+    return _normalized(nbformat.from_dict(notebook), name)
+
+
+def _check_shape(data: dict, name: str) -> None:
+    """What nbformat's version 4 reader needs, named when missing; metadata filled in, as papermill would."""
+    if not isinstance(data.get("cells"), list):
+        raise NotebookError(f"{name} is not a Jupyter notebook: "
+                            + ("it has no 'cells'" if "cells" not in data else "its 'cells' is not a list"))
+    if not isinstance(data.setdefault("metadata", {}), dict):
+        raise NotebookError(f"{name}: the notebook's 'metadata' is not a mapping")
+    for index, cell in enumerate(data["cells"]):
+        if not isinstance(cell, dict):
+            raise NotebookError(f"{name}: cell {index} is {type(cell).__name__}, not a cell")
+        if not isinstance(cell.setdefault("metadata", {}), dict):
+            raise NotebookError(f"{name}: cell {index}: its 'metadata' is not a mapping")
+        if cell.get("cell_type") == "code" and not isinstance(cell.get("outputs", []), list):
+            raise NotebookError(f"{name}: cell {index} (code): its 'outputs' is not a list")
+
+
+def _major(data: dict, name: str) -> int:
+    major = data.get("nbformat", 1)  # as nbformat reads it: version 1 notebooks did not say
+    if major not in nbformat.versions:
+        known = ", ".join(str(v) for v in sorted(nbformat.versions))
+        raise NotebookError(f"{name} is not a notebook nbformat reads: its 'nbformat' is {major!r} "
+                            f"(versions {known})")
+    return major
+
+
+def _normalized(notebook: NotebookNode, name: str) -> NotebookNode:
+    """A version 4 notebook (its shape checked, or converted) with every cell as the parser and the
+    engine read it."""
+    cells = notebook.cells
+    minor = notebook.get("nbformat_minor")
+    notebook.nbformat_minor = minor if isinstance(minor, int) and minor >= 0 else 0
+    for index, cell in enumerate(cells):
+        where = f"{name}: cell {index}"
+        kind = cell.get("cell_type")
+        if not isinstance(kind, str):  # another type ("heading" of old notebooks) is carried along unrun
+            raise NotebookError(f"{where} has cell_type {kind!r}, not code, markdown or raw")
+        if "source" not in cell:
+            raise NotebookError(f"{where} ({kind}) has no 'source'")
+        if isinstance(cell.source, list) and all(isinstance(line, str) for line in cell.source):
+            cell.source = "".join(cell.source)
+        if not isinstance(cell.source, str):
+            raise NotebookError(f"{where} ({kind}): its 'source' is {type(cell.source).__name__}, not text")
+        metadata = cell.metadata
+        if "tags" in metadata:  # papermill tests `"parameters" in tags`: a string or a mapping passes too
+            tags = metadata["tags"]
+            tags = [tags] if isinstance(tags, str) else list(tags) if isinstance(tags, (list, dict)) else []
+            metadata["tags"] = [tag for tag in tags if isinstance(tag, str)]
+        if kind == "code":
+            cell.setdefault("outputs", [])
+            cell.setdefault("execution_count", None)
+    # nbformat 4.5 cells carry unique ids (written notebooks are validated): add the missing ones and
+    # replace duplicates, as nbformat's own normalize() and validate() do, without their warnings.
+    if notebook.nbformat_minor >= 5:
+        seen: set[str] = set()
+        for cell in cells:
+            if not isinstance(cell.get("id"), str) or not _CELL_ID.match(cell.id) or cell.id in seen:
+                cell.id = random_cell_id()
+            seen.add(cell.id)
+    return notebook
 
 
 def first_line(cell: NotebookNode) -> str:
@@ -83,14 +168,14 @@ def cell_declaration(cell: NotebookNode, index: int) -> Declaration | None:
     return from_magic or from_tags
 
 
-def parse_pipeline(notebook: NotebookNode | str | os.PathLike, *, name: str | None = None) -> Pipeline:
+def parse_pipeline(notebook: NotebookNode | dict | str | os.PathLike, *, name: str | None = None) -> Pipeline:
     """Parse and validate the pipeline a notebook declares."""
-    if not isinstance(notebook, NotebookNode):
+    if isinstance(notebook, (str, os.PathLike)):
         name = name or str(notebook)
         notebook = read_notebook(notebook)
+    else:  # a notebook node or JSON content (unsaved, from the API): checked as a file is
+        notebook = notebook_from_json(notebook, name or "the notebook")
     cells = notebook.cells
-    if not any(c.cell_type == "code" for c in cells):
-        raise NoCodeCellsError(f"{name or 'the notebook'} has no code cells: nothing to run")
 
     parameters_cell = next((i for i, c in enumerate(cells)
                             if c.cell_type == "code" and "parameters" in _tags(c)), None)
@@ -118,11 +203,14 @@ def parse_pipeline(notebook: NotebookNode | str | os.PathLike, *, name: str | No
 
     implicit = not steps
     if implicit:
-        # papermill compatibility: a notebook without steps runs whole, as one step.
+        # papermill compatibility: a notebook without steps runs whole, as one step. With no code
+        # cell but the parameters cell, or none at all, papermill still runs it (a kernel starts,
+        # parameters are injected): the step then has nothing to execute and succeeds.
         body = [i for i in range(len(cells)) if i != parameters_cell]
         prelude = [parameters_cell] if parameters_cell is not None else []
         steps = [Step(name="notebook", cell_indices=body, declared_by="implicit")]
-    _check_dependencies(steps, cells)
+    else:
+        _check_dependencies(steps, cells)
     return Pipeline(notebook=name, steps=steps, prelude=prelude, parameters=parameters,
                     parameters_cell=parameters_cell, implicit=implicit)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tempfile
 import time
 from datetime import datetime, timezone
 from typing import Any
@@ -58,8 +59,12 @@ class StepAwareClient(PapermillNotebookClient):
     mlops_log = AnyTrait(None, allow_none=True, help="text file receiving cell outputs and step events")
     mlops_echo = AnyTrait(False, help="also write cell outputs to stderr (--log-output)")
     mlops_environment = Dict(value_trait=Unicode(), help="variables added to the environment of the kernel "
-                                                         "this client starts (a given kernel has its own)")
+                                                         "this client starts; a given kernel, started before "
+                                                         "its run was known, gets them in its os.environ")
     mlops_mask = List(Unicode(), help="secret values: written as *** in every output, error and log line")
+    mlops_kernel_environment = Dict(value_trait=Unicode(), help="variables set inside a Python kernel started "
+                                                                "ahead of its run (which could not get them at start)")
+    mlops_cwd = AnyTrait(None, allow_none=True, help="working directory for a kernel started ahead elsewhere")
 
     def execute(self, **kwargs: Any) -> NotebookNode:
         self.reset_execution_trackers()
@@ -67,15 +72,26 @@ class StepAwareClient(PapermillNotebookClient):
         self._run_deadline: float | None = None
         self._abandoned_kernel = False
         self._masker = Masker(self.mlops_mask)
-        if self.mlops_environment:
+        self._kernel_given = self.km is not None  # already started: its environment is set through it
+        if self.mlops_environment and not self._kernel_given:
             kwargs["env"] = {**os.environ, **self.mlops_environment}
-        with self.setup_kernel(**kwargs):
-            self.papermill_execute_cells()
-            if not self._abandoned_kernel:  # a timed-out kernel may never answer again
-                info = self.wait_for_reply(self.kc.kernel_info())
-                self.nb.metadata["language_info"] = info["content"]["language_info"]
-            self.set_widgets_metadata()
+        with tempfile.TemporaryDirectory(prefix="mlops-kernel-") as sockets:
+            self._sockets = sockets
+            with self.setup_kernel(**kwargs):
+                self.papermill_execute_cells()
+                if not self._abandoned_kernel:  # a timed-out kernel may never answer again
+                    info = self.wait_for_reply(self.kc.kernel_info())
+                    self.nb.metadata["language_info"] = info["content"]["language_info"]
+                self.set_widgets_metadata()
         return self.nb
+
+    def create_kernel_manager(self) -> Any:
+        """The kernel we start talks over unix sockets, as the batch pool's do: no TCP ports to
+        race for, and no "running over TCP without encryption" warning on the user's terminal."""
+        manager = super().create_kernel_manager()
+        manager.transport = "ipc"
+        manager.ip = os.path.join(self._sockets, "k")  # short: a socket path has at most 107 bytes
+        return manager
 
     # -- step loop ----------------------------------------------------------------------
 
@@ -91,6 +107,10 @@ class StepAwareClient(PapermillNotebookClient):
         outcome = {"status": "succeeded", "error": None, "failed_step": None}
         if plan.get(CONTEXT_KEY) is not None:
             self._share_context(plan[CONTEXT_KEY])
+        # A kernel started before its run was known gets the run's variables and folder now.
+        variables = {**(self.mlops_environment if self._kernel_given else {}), **self.mlops_kernel_environment}
+        if variables or self.mlops_cwd:
+            self._prepare_kernel(variables)
 
         for step, indices in _groups(self.nb.cells):
             step_options = options.get(step, {}) if step else {}
@@ -130,12 +150,22 @@ class StepAwareClient(PapermillNotebookClient):
                 result.update(status=status, error=failure["error"])
                 self._emit(step, "finished", result)
             break
-        for result in results.values():
-            if result["status"] == "pending":
+        for name, result in results.items():
+            if result["status"] != "pending":
+                continue
+            if outcome["status"] == "succeeded" and not self._has_cells(name):
+                # The implicit step of a notebook that is only its parameters cell: nothing to run.
+                result.update(status="succeeded", attempts=1, started_at=_now(), ended_at=_now())
+                self._emit(name, "started", {})
+                self._emit(name, "finished", result)
+            else:
                 result["status"] = "skipped"
         # A list keeps the steps' order (nbformat writes mappings with sorted keys).
         self.nb.metadata[PLAN_KEY][RESULTS_KEY] = list(results.values())
         self.nb.metadata[PLAN_KEY]["outcome"] = outcome
+
+    def _has_cells(self, step: str) -> bool:
+        return any(cell_step(cell) == step for cell in self.nb.cells)
 
     def _share_context(self, context: dict[str, Any]) -> None:
         """Tell a Python kernel which run it executes (safeguards compare with the previous run).
@@ -150,6 +180,18 @@ class StepAwareClient(PapermillNotebookClient):
             return
         code = f"import os as _o; _o.environ[{RUN_CONTEXT_ENV!r}] = {json.dumps(context)!r}; del _o"
         self.kc.execute(code, silent=True, store_history=False)
+
+    def _prepare_kernel(self, variables: dict[str, str]) -> None:
+        """Give a Python kernel taken from a pool its run's variables and working directory
+        (as `_share_context`: sent ahead of the first cell, not waited for)."""
+        if self.nb.metadata.get("kernelspec", {}).get("language") not in (None, "python"):
+            return
+        code = "import os as _o; "
+        if variables:  # in the kernel's os.environ, which its subprocesses inherit
+            code += f"_o.environ.update(__import__('json').loads({json.dumps(variables)!r})); "
+        if self.mlops_cwd:
+            code += f"_o.chdir({str(self.mlops_cwd)!r}); "
+        self.kc.execute(code + "del _o", silent=True, store_history=False)
 
     def _execute_cells(self, indices: list[int], check: bool = False) -> dict[str, str] | None:
         """Run cells in order; on failure say how it failed: error, check, timeout, exit or dead kernel.

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+from nbformat import NotebookNode
 from papermill.iorw import write_ipynb
 
 from ..checks.host import run_context
@@ -30,30 +31,39 @@ class _NoLongerQueued(Exception):
     """Raised inside the claiming transaction so that it rolls back."""
 
 
-def execute_run(run_id: str, on_progress: ProgressCallback | None = None, *,
-                take_kernel: Callable[[], Any] | None = None, save_each_cell: bool = True) -> Run:
-    """Run a queued run to its end. Ctrl-C / SIGTERM (KeyboardInterrupt) records it cancelled.
-
-    `take_kernel` returns the `Execution.kernel_manager` to use; it is called once the run is
-    recorded running, just before it executes, so that the kernel can finish starting while
-    the run prepares (batches take kernels from their pool). `save_each_cell`: see `Execution`.
-    """
-    run = run_store.get_run(run_id)
+def execution_of(run: Run, *, save_each_cell: bool = True) -> Execution:
+    """What the backend gets for a recorded run, its secrets' values read now (SecretError if one is gone)."""
     spec = run.spec
-    source = Path(spec.notebook)
     run_dir = Path(run.run_dir)
-    try:  # read now, held in memory only: a secret removed since the run was queued stops it here
-        secret_values = secret_environment(spec.secrets)
-    except SecretError as error:
-        return _not_started(run_id, str(error))
-    execution = Execution(
+    secret_values = secret_environment(spec.secrets)  # held in memory only
+    return Execution(
         run_id=run.id, input_notebook=run_dir / INPUT_NOTEBOOK, output_notebook=Path(run.output_notebook),
-        log_path=Path(run.log_path), parameters=spec.parameters, source_dir=source.parent,
+        log_path=Path(run.log_path), parameters=spec.parameters, source_dir=Path(spec.notebook).parent,
         cwd=Path(spec.cwd) if spec.cwd else None, kernel_name=spec.kernel_name,
         execution_timeout=spec.execution_timeout, run_timeout=spec.timeout, log_output=spec.log_output,
         image=spec.image, network=spec.network, cpus=spec.cpus, memory=spec.memory,
-        writable_source=spec.writable_source, save_each_cell=save_each_cell,
+        writable_source=spec.writable_source, save_each_cell=save_each_cell, cluster=spec.cluster,
+        shared_path=spec.shared_path, group=run.batch_id,
         environment={**spec.env, **secret_values}, secret_variables=frozenset(secret_values))
+
+
+def execute_run(run_id: str, on_progress: ProgressCallback | None = None, *,
+                take_kernel: Callable[[], Any] | None = None, save_each_cell: bool = True,
+                backend_info: dict[str, Any] | None = None) -> Run:
+    """Run a queued run to its end. Ctrl-C / SIGTERM (KeyboardInterrupt) records it cancelled.
+
+    `take_kernel` returns the `Execution.kernel_manager` to use (None: the backend starts one);
+    it is called once the run is recorded running, just before it executes, so that the kernel
+    can finish starting while the run prepares (batches take kernels from their pool, warm runs
+    from the launcher's). `save_each_cell`: see `Execution`. `backend_info` (which the caller
+    may fill while the run executes, e.g. where its kernel came from) joins the record's
+    `backend_info` when the run ends.
+    """
+    run = run_store.get_run(run_id)
+    try:  # read now, held in memory only: a secret removed since the run was queued stops it here
+        execution = execution_of(run, save_each_cell=save_each_cell)
+    except SecretError as error:
+        return _not_started(run_id, str(error))
     backend = get_backend(run.backend)
     prepared = nbformat.read(execution.input_notebook, as_version=4)
     lineage = start_lineage(run, prepared)  # before the write lock: hashing data files takes time
@@ -88,16 +98,27 @@ def execute_run(run_id: str, on_progress: ProgressCallback | None = None, *,
         if on_progress:
             on_progress(updated)
 
+    def on_info(details: dict) -> None:
+        def change(record: Run) -> None:
+            record.backend_info.update(details)
+        updated = run_store.update_run(run_id, change)
+        if on_progress:
+            on_progress(updated)
+
+    execution.on_info = on_info
     try:
         if take_kernel is not None:
             try:
                 execution.kernel_manager = take_kernel()
             except Exception as error:  # the kernel could not start: this run fails, with the reason
-                return _finish(run_id, execution, status=RunStatus.failed, error=f"{type(error).__name__}: {error}")
+                return _finish(run_id, execution, prepared, status=RunStatus.failed,
+                               error=f"{type(error).__name__}: {error}", info=backend_info)
         result = backend.execute(execution, on_step_event)
     except KeyboardInterrupt:
-        return _finish(run_id, execution, status=RunStatus.cancelled, error="cancelled by the user")
-    return _finish(run_id, execution, status=result.status, error=result.error, info=result.info)
+        return _finish(run_id, execution, prepared, status=RunStatus.cancelled, error="cancelled by the user",
+                       info=backend_info)
+    return _finish(run_id, execution, prepared, status=result.status, error=result.error,
+                   info={**(backend_info or {}), **result.info})
 
 
 def _not_started(run_id: str, error: str) -> Run:
@@ -126,8 +147,9 @@ def _mask_files(execution: Execution) -> None:
             log.write_text(masker.text(text), encoding="utf-8")
 
 
-def _finish(run_id: str, execution: Execution, *, status: RunStatus | None, error: str | None,
-            info: dict | None = None) -> Run:
+def _finish(run_id: str, execution: Execution, prepared: NotebookNode, *, status: RunStatus | None,
+            error: str | None, info: dict | None = None) -> Run:
+    """Record the run's end; `prepared` is its input notebook as written (not read again)."""
     masker = execution.masker
     if masker:
         _mask_files(execution)
@@ -139,8 +161,7 @@ def _finish(run_id: str, execution: Execution, *, status: RunStatus | None, erro
     else:
         recorded_status, recorded_error, failed_step = RunStatus.failed, "no output notebook was written", None
     # Outside the write lock, like the inputs: outputs may be large.
-    lineage = finish_lineage(run_store.get_run(run_id), info or {},
-                             nbformat.read(execution.input_notebook, as_version=4))
+    lineage = finish_lineage(run_store.get_run(run_id), info or {}, prepared)
 
     def change(record: Run) -> None:
         record.ended_at = run_store.now()
@@ -150,7 +171,7 @@ def _finish(run_id: str, execution: Execution, *, status: RunStatus | None, erro
         if notebook is not None:
             record.steps = step_results(notebook) or record.steps
             record.metrics = metrics(notebook)
-        if status == RunStatus.cancelled:
+        if status in (RunStatus.cancelled, RunStatus.lost):  # stopped from outside: no step is left running
             for step in record.steps:
                 if step.status not in (StepStatus.succeeded, StepStatus.failed):
                     step.status = StepStatus.skipped

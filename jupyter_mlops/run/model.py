@@ -101,6 +101,11 @@ class RunSpec(BaseModel):
                                description="Memory limit of the run's container, e.g. 512m or 2g")
     writable_source: bool = Field(
         default=False, description="Mount the notebook's folder writable in the container, as papermill locally")
+    # Cluster backends (dask) act on these.
+    cluster: str | None = Field(default=None, description="Dask scheduler address (tcp://host:8786) or scheduler "
+                                                          "file; default: the dask_scheduler setting")
+    shared_path: bool = Field(default=False, description="The cluster's workers see the notebook's folder at the "
+                                                         "same path: it is not shipped with the run")
     # The kernel's environment, on every backend.
     env: dict[str, str] = Field(default_factory=dict, description="Environment variables of the kernel "
                                 "(plain values, recorded with the run)")

@@ -43,10 +43,10 @@ def prepare_notebook(source: NotebookNode, pipeline: Pipeline, steps: list[str] 
     prepared.cells = cells
     prepared.metadata[PLAN_KEY] = {
         # A list keeps the steps' order (nbformat writes mappings with sorted keys).
-        # image, cpus, memory and gpus are for container backends; kind tells the engine a failed
+        # image, cpus, memory and gpus are for container backends (and with pool, Dask resources); kind tells the engine a failed
         # assertion is a failed check; inputs and outputs are fingerprinted into the run's lineage.
         "steps": [{"name": s.name, "retries": s.retries, "timeout": s.timeout, "image": s.image, "cpus": s.cpus,
-                   "memory": s.memory, "gpus": s.gpus, "kind": s.kind, "inputs": s.inputs, "outputs": s.outputs}
+                   "memory": s.memory, "gpus": s.gpus, "pool": s.pool, "kind": s.kind, "inputs": s.inputs, "outputs": s.outputs}
                   for s in chosen],
         "run_timeout": run_timeout,
     }

@@ -38,6 +38,9 @@ class ScheduleSpec(BaseModel):
     steps: list[str] | None = None
     backend: str = "local"
     image: str | None = None
+    cluster: str | None = Field(default=None, description="Dask cluster (cluster backends); default: the "
+                                                          "dask_scheduler setting")
+    shared_path: bool = Field(default=False, description="The cluster's workers see the notebook's folder")
     timeout: float | None = Field(default=None, gt=0, description="Seconds a run may take before it is stopped")
     kernel_name: str | None = Field(default=None, description="Kernel of the runs; default: the notebook's")
     env: dict[str, str] = Field(default_factory=dict, description="Environment variables of the runs' kernel")
@@ -77,7 +80,8 @@ class ScheduleSpec(BaseModel):
     def run_spec(self, version: str | None = None) -> RunSpec:
         """What each fire runs; `version`: the pinned notebook version it executes."""
         return RunSpec(notebook=self.notebook, notebook_version=version, parameters=self.parameters,
-                       steps=self.steps, backend=self.backend, image=self.image, timeout=self.timeout,
+                       steps=self.steps, backend=self.backend, image=self.image, cluster=self.cluster,
+                       shared_path=self.shared_path, timeout=self.timeout,
                        kernel_name=self.kernel_name, env=self.env, secrets=self.secrets, trigger="schedule")
 
 

@@ -7,6 +7,7 @@ from jupyter_server.extension.application import ExtensionApp
 from ..config import settings, use_server_config
 
 from ..schedule.loop import SchedulerLoop
+from ..service.runs import start_launcher, stop_launcher
 from .changes import ScheduleChanges, batch_changes, run_changes
 from .feed import ChangeFeed
 from .handlers.batches import batch_out
@@ -37,6 +38,7 @@ class MLOpsExtension(ExtensionApp):
                                 ScheduleChanges(lambda schedule: schedule_out(schedule, paths).model_dump_json())],
                                interval=configured.events_poll_interval, full_check_every=5.0)
         self.settings.update(mlops_paths=paths, mlops_feed=self.feed, mlops_keepalive=configured.events_keepalive)
+        start_launcher()  # warm kernels for Run now, POST runs and scheduled fires
         if configured.run_scheduler:
             self.scheduler = SchedulerLoop(max_concurrent_runs=configured.max_concurrent_runs).start()
 
@@ -48,4 +50,5 @@ class MLOpsExtension(ExtensionApp):
         if self.scheduler is not None:
             # Releases the lease at once, so a standby scheduler takes over without waiting for it to lapse.
             self.scheduler.stop()
+        stop_launcher()  # no idle kernel outlives the server; runs in progress finish in their workers
         use_server_config(None)

@@ -60,6 +60,8 @@ class MLOpsHandler(APIHandler):
             data = json.loads(self.request.body or b"null")
         except (json.JSONDecodeError, UnicodeDecodeError) as error:
             raise ApiError(400, "MalformedJSON", f"the request body is not valid JSON: {error}") from None
+        except RecursionError:
+            raise ApiError(400, "MalformedJSON", "the request body is JSON nested too deeply") from None
         if not isinstance(data, dict):
             raise ApiError(400, "ValidationError", "the request body must be a JSON object", field="body")
         try:

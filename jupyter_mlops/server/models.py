@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 from ..batch.model import Batch
 from ..notify.model import Notify
 from ..pipeline import Pipeline
-from ..run.model import Run, RunStatus, check_secret_names, check_variable_names
+from ..run.model import Run, RunStatus, Trigger, check_secret_names, check_variable_names
 from ..schedule.drift import Drift
 from ..schedule.model import Schedule, ScheduleSpec
 from ..service.backends import BackendState
@@ -66,6 +66,9 @@ class StartRun(Request):
     backend: str = "local"
     image: str | None = Field(default=None, description="Container image (container backends)")
     notify: Notify | None = Field(default=None, description="Channels and events of this run (no `command`)")
+    cluster: str | None = Field(default=None, description="Dask cluster: scheduler address or scheduler file "
+                                                          "(dask backend); default: the dask_scheduler setting")
+    shared_path: bool = Field(default=False, description="The Dask workers see the notebook's folder (dask backend)")
     kernel_name: str | None = Field(default=None, description="Kernel instead of the notebook's (see GET kernels)")
     env: dict[str, str] = Field(default_factory=dict, description="Environment variables of the kernel")
     secrets: dict[str, str] = Field(default_factory=dict, description="Environment variable -> secret name")
@@ -84,6 +87,9 @@ class RunsQuery(PageQuery):
     status: RunStatus | None = None
     schedule_id: str | None = None
     batch_id: str | None = None
+    trigger: Trigger | None = Field(default=None, description="Only runs started this way")
+    search: str | None = Field(default=None, max_length=200,
+                               description="Part of the run id, notebook path, error or parameters (any case)")
 
 
 class RunOut(Run):

@@ -19,6 +19,7 @@ from ..batch.model import BatchResults, BatchSpec
 from ..notify.model import WebhookPayload
 from ..schedule.model import ScheduleSpec
 from ..service.metrics import MetricHistory
+from ..service.lineage import RunComparison
 from . import models
 from .base import API_PREFIX
 from .handlers.openapi import DOCUMENT
@@ -64,6 +65,9 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "Every metric a schedule's or a notebook's finished runs recorded, oldest first, with each run's status "
         "and the schedule's alert thresholds", query=models.MetricsQuery, reply=MetricHistory,
         errors=(400, 403, 404)),
+    ("/runs/{run_id}/compare/{other_id}", "get"): Operation(
+        "Two runs compared: lineage (parameters, code, data, environment, metrics) and the output notebooks "
+        "cell by cell (nbdime)", reply=RunComparison, errors=(404,)),
     ("/schedules", "get"): Operation("Every schedule, by name, with its next fire", reply=models.Schedules,
                                      errors=()),
     ("/schedules", "post"): Operation(
@@ -126,6 +130,23 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         media="text/event-stream", errors=()),
 }
 
+#: OpenAPI links: a reply that carries an id (`$response.body#/id`) → every route taking that id,
+#: so clients (and the fuzzer's stateful phase) can follow a new run, schedule or batch.
+PRODUCES: dict[tuple[str, str], str] = {
+    ("/runs", "post"): "run_id",
+    ("/schedules/{schedule_id}/run", "post"): "run_id",
+    ("/schedules", "post"): "schedule_id",
+    ("/schedules/{schedule_id}", "patch"): "schedule_id",
+    ("/batches", "post"): "batch_id",
+}
+
+
+def _links(produced: str) -> dict[str, dict]:
+    return {f"{verb}{_name(path)}": {"operationId": f"{verb}{_name(path)}",
+                                     "parameters": {produced: "$response.body#/id"}}
+            for path, verb in OPERATIONS if re.findall(r"\{(\w+)\}", path) == [produced]}
+
+
 _ERROR = {
     "type": "object",
     "required": ["error", "message"],
@@ -184,6 +205,8 @@ def build_document() -> dict:
         reply = refs[(op.reply, "serialization")] if op.reply else (
             {"type": "string"} if op.media.startswith("text/") else {"type": "object"})
         responses = {str(op.status): {"description": op.summary, "content": _content(op.media, reply)}}
+        if (path, verb) in PRODUCES:
+            responses[str(op.status)]["links"] = _links(PRODUCES[(path, verb)])
         for status in (*op.errors, 403):
             responses[str(status)] = {"description": _STATUS_TEXT[status],
                                       "content": _content("application/json", {"$ref": REF.format(model="Error")})}

@@ -18,8 +18,8 @@ from .handlers.events import EventsHandler
 from .handlers.kernels import KernelsHandler
 from .handlers.openapi import OpenAPIHandler
 from .handlers.pipeline import PipelineHandler
-from .handlers.runs import (CancelRunHandler, MetricsHandler, RunHandler, RunLogHandler, RunNotebookHandler,
-                            RunReportHandler, RunsHandler)
+from .handlers.runs import (CancelRunHandler, CompareRunsHandler, MetricsHandler, RunHandler, RunLogHandler,
+                            RunNotebookHandler, RunReportHandler, RunsHandler)
 from .handlers.schedules import (CronPreviewHandler, PauseScheduleHandler, PinScheduleHandler, ResumeScheduleHandler,
                                  RunScheduleNowHandler, ScheduleDiffHandler, ScheduleHandler, SchedulesHandler)
 from .handlers.secrets import SecretHandler, SecretsHandler
@@ -34,6 +34,7 @@ ROUTES: list[tuple[str, type[MLOpsHandler]]] = [
     ("/runs/{run_id}/notebook", RunNotebookHandler),
     ("/runs/{run_id}/report.html", RunReportHandler),
     ("/metrics", MetricsHandler),
+    ("/runs/{run_id}/compare/{other_id}", CompareRunsHandler),
     ("/schedules", SchedulesHandler),
     # Before `{schedule_id}`, which would otherwise take "preview" for an id.
     ("/schedules/preview", CronPreviewHandler),

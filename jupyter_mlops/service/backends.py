@@ -12,6 +12,8 @@ class BackendState(BaseModel):
     available: bool
     detail: str = Field(description="Why it is not available, or its state when it is")
     images: list[str] = Field(default_factory=list, description="Images a run can choose (container backends)")
+    cluster: bool = Field(default=False, description="Runs go to a cluster, chosen with `cluster` (dask); "
+                                                     "`detail` then says its workers, threads and memory")
 
 
 def backend_states() -> list[BackendState]:
@@ -20,6 +22,6 @@ def backend_states() -> list[BackendState]:
     for name in backend_names():
         backend = get_backend(name)
         available, detail = backend.availability()
-        states.append(BackendState(name=name, available=available, detail=detail,
+        states.append(BackendState(name=name, available=available, detail=detail, cluster=backend.cluster,
                                    images=backend.images() if available else []))
     return states

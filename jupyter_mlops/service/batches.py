@@ -20,6 +20,7 @@ from ..batch.results import results_table, sort_rows
 from ..batch.runner import BatchProgress, default_parallel, run_batch
 from ..errors import BatchStateError
 from ..notify.channels import check_ready
+from ..run.backends import get_backend
 from ..run.model import RunSpec, RunStatus
 from ..schedule.reconcile import mark_lost
 from ..store import runs as run_store
@@ -41,8 +42,10 @@ def start_batch(spec: BatchSpec, *, wait: bool = False, on_progress: BatchProgre
     points = check_points(pipeline, spec.points, "batch")
     check_ready(spec.notify, f"batch of {Path(notebook).name}")
     spec = spec.model_copy(update={"notebook": notebook, "points": points})
-    check_run_spec(run_spec(spec, points[0]))  # kernel, secrets: refused before anything is recorded
-    batch = batch_store.create_batch(spec, parallel=spec.parallel or default_parallel())
+    backend = get_backend(spec.backend)
+    check_run_spec(run_spec(spec, points[0]))  # kernel, secrets, the cluster answers: before anything is recorded
+    parallel = spec.parallel or backend.default_parallel(run_spec(spec, points[0])) or default_parallel()
+    batch = batch_store.create_batch(spec, parallel=parallel)
     if wait:  # this process executes it: `cancel_batch` from another shell signals it
         batch_store.set_worker(batch.id, os.getpid())
     run_ids = [queue_run(run_spec(spec, point), batch_id=batch.id).id for point in points]
@@ -61,7 +64,7 @@ def run_spec(spec: BatchSpec, point: dict) -> RunSpec:
     """The run of one parameter set."""
     return RunSpec(notebook=spec.notebook, parameters=point, steps=spec.steps, backend=spec.backend,
                    image=spec.image, timeout=spec.timeout, kernel_name=spec.kernel_name, env=spec.env,
-                   secrets=spec.secrets, trigger="batch")
+                   secrets=spec.secrets, cluster=spec.cluster, shared_path=spec.shared_path, trigger="batch")
 
 
 def _launch_worker(batch: Batch) -> None:

@@ -1,4 +1,5 @@
-"""User-facing actions on lineage: compare two runs, and run one again exactly as it ran."""
+"""User-facing actions on lineage: compare two runs (records and output notebooks), and run one again
+exactly as it ran."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from ..errors import LineageError
 from ..lineage.diff import RunDiff, diff_records
 from ..lineage.fingerprints import fingerprint
 from ..lineage.model import Environment
+from ..lineage.notebook_diff import CellChange, diff_cells
 from ..lineage.source import code_cells
 from ..lineage.store import environment_packages
 from ..run.executor import INPUT_NOTEBOOK, ProgressCallback, execute_run
@@ -90,3 +92,37 @@ def start_rerun(run_id: str) -> Rerun:
     queued = queue_rerun(run_id)
     launch_worker(queued.run.id)
     return queued
+
+
+class RunComparison(BaseModel):
+    """Two runs compared: their lineage (parameters, code, data, environment, metrics) and their
+    output notebooks cell by cell. A side that cannot be compared says why instead."""
+
+    a: str
+    b: str
+    lineage: RunDiff | None
+    lineage_problem: str | None = None
+    cells: list[CellChange] | None
+    cells_problem: str | None = None
+
+
+def _output(run: Run) -> nbformat.NotebookNode:
+    path = Path(run.output_notebook)
+    if not path.is_file():
+        raise LineageError(f"run {run.id} has no output notebook ({run.status.value})")
+    return nbformat.read(path, as_version=4)
+
+
+def compare_runs(a: str, b: str) -> RunComparison:
+    """Run `a` against run `b`: what `diff_runs` tells, and their output notebooks diffed with nbdime."""
+    run_a, run_b = run_store.get_run(a), run_store.get_run(b)  # an unknown id is an error, not a problem
+    try:
+        lineage, lineage_problem = diff_runs(a, b), None
+    except LineageError as error:
+        lineage, lineage_problem = None, str(error)
+    try:
+        cells, cells_problem = diff_cells(_output(run_a), _output(run_b)), None
+    except LineageError as error:
+        cells, cells_problem = None, str(error)
+    return RunComparison(a=a, b=b, lineage=lineage, lineage_problem=lineage_problem, cells=cells,
+                         cells_problem=cells_problem)

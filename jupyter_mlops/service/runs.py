@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+import copy
+import json
+import logging
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from nbformat import NotebookNode
 
-from ..errors import RunStateError
+from ..config import settings
+from ..errors import LauncherError, MLOpsError, RunStateError
+from ..lineage.capture import working_dir
 from ..notify.channels import check_ready
 from ..pipeline import Pipeline, parse_pipeline, read_notebook
+from ..pipeline.parser import notebook_from_json
 from ..pipeline.parameters import validate_parameters
 from ..run.backends import get_backend
 from ..run.executor import INPUT_NOTEBOOK, ProgressCallback, execute_run
+from ..run.launcher import Launcher, WorkerProcess, launch_through
 from ..run.model import Run, RunSpec, RunStatus
 from ..run.prepare import prepare_notebook
 from ..store import runs as run_store
@@ -24,10 +33,26 @@ from ..store import workers
 from ..store.versions import read_version
 from .kernels import check_kernel
 
+log = logging.getLogger(__name__)
+
+#: The warm-run launcher of this process, when the server or the daemon started one.
+_launcher: Launcher | None = None
+_launcher_lock = threading.Lock()
+#: The kernelspec most notebooks name: its warm kernels are started with the launcher.
+DEFAULT_KERNEL = "python3"
+#: Where the launcher of the process that started this one listens: the Jupyter server sets it,
+#: so its kernels (the widgets' Run) and batch workers start runs warm too.
+LAUNCHER_SOCKET = "JUPYTER_MLOPS_LAUNCHER_SOCKET"
+
 
 def get_pipeline(notebook: str | os.PathLike | NotebookNode, *, name: str | None = None) -> Pipeline:
     """The validated pipeline a notebook (path or content) declares."""
     return parse_pipeline(notebook, name=name)
+
+
+def read_notebook_content(content: Any, name: str) -> NotebookNode:
+    """Notebook JSON (unsaved editor content) as a saved notebook is read, or a NotebookError."""
+    return notebook_from_json(copy.deepcopy(content), name)
 
 
 def _validated(spec: RunSpec) -> tuple[RunSpec, NotebookNode]:
@@ -40,24 +65,29 @@ def _validated(spec: RunSpec) -> tuple[RunSpec, NotebookNode]:
     return spec, prepare_notebook(source, pipeline, spec.steps, run_timeout=spec.timeout, only=spec.only)
 
 
-def check_run_spec(spec: RunSpec) -> None:
-    """What a spec asks of this machine beyond the notebook: its backend, kernel and secrets."""
-    get_backend(spec.backend)
+def check_run_spec(spec: RunSpec, *, reach: bool = True) -> None:
+    """What a spec asks of this machine beyond the notebook: its backend, kernel and secrets; with
+    `reach`, whether the backend can take the run (e.g. a Dask cluster answers and has the resources)."""
+    backend = get_backend(spec.backend)
     check_kernel(spec.kernel_name, spec.backend)
     check_secrets(spec.secrets)
+    if reach:
+        backend.check(spec)
 
 
 def queue_run(spec: RunSpec, *, schedule_id: str | None = None, batch_id: str | None = None) -> Run:
     """Validate a spec and record it as a queued run with its prepared notebook.
 
-    Everything that can be wrong with the request (notebook, steps, parameters, backend,
-    kernel, secrets) is refused here, before any record is written or any kernel starts.
+    Everything that can be wrong with the request (notebook, steps, parameters, backend — e.g.
+    an unreachable cluster —, kernel, secrets) is refused here, before any record is written or
+    any kernel starts.
     """
     spec, prepared = _validated(spec)
-    check_run_spec(spec)
+    check_run_spec(spec, reach=batch_id is None)  # a batch reaches its backend once, for all its runs
     check_ready(spec.notify, f"run of {Path(spec.notebook).name}")
+    text = nbformat.writes(prepared)  # before the record: a notebook that cannot be written records nothing
     run = run_store.create_run(spec, schedule_id=schedule_id, batch_id=batch_id)
-    nbformat.write(prepared, Path(run.run_dir) / INPUT_NOTEBOOK)
+    (Path(run.run_dir) / INPUT_NOTEBOOK).write_text(text, encoding="utf-8")
     return run
 
 
@@ -80,12 +110,72 @@ def start_run(spec: RunSpec, *, schedule_id: str | None = None, batch_id: str | 
     return run
 
 
-def launch_worker(run_id: str) -> subprocess.Popen:
-    log = open(Path(run_store.get_run(run_id).run_dir) / "worker.log", "ab")
-    process = subprocess.Popen([sys.executable, "-m", "jupyter_mlops.run.worker", run_id],
-                               stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                               start_new_session=True)
-    log.close()
+def start_launcher() -> None:
+    """Keep warm kernels and a pre-imported worker launcher for this process's runs (the Jupyter
+    server and the `scheduler` daemon call this at start; `stop_launcher` at stop)."""
+    global _launcher
+    configured = settings()
+    if not configured.warm_runs:
+        return
+    with _launcher_lock:
+        if _launcher is None or not _launcher.alive:
+            preload = [name.strip() for name in configured.warm_preload.split(",") if name.strip()]
+            _launcher = Launcher(size=configured.warm_kernels, idle_timeout=configured.warm_idle_timeout,
+                                 preload=preload, warm=[DEFAULT_KERNEL] if configured.warm_kernels else [])
+            os.environ[LAUNCHER_SOCKET] = _launcher.socket_path
+
+
+def stop_launcher() -> None:
+    """Idle warm kernels are killed at once; runs in progress carry on in their workers."""
+    global _launcher
+    with _launcher_lock:
+        launcher, _launcher = _launcher, None
+    if launcher is not None:
+        if os.environ.get(LAUNCHER_SOCKET) == launcher.socket_path:
+            del os.environ[LAUNCHER_SOCKET]
+        launcher.close()
+
+
+def _kernel_name(run: Run) -> str | None:
+    """The kernelspec a local run's kernel is started from (as papermill picks it), else None."""
+    if run.backend != "local":
+        return None
+    if run.spec.kernel_name:
+        return run.spec.kernel_name
+    with open(Path(run.run_dir) / INPUT_NOTEBOOK, encoding="utf-8") as notebook:
+        return json.load(notebook).get("metadata", {}).get("kernelspec", {}).get("name")
+
+
+def _warm_launch(run: Run) -> WorkerProcess | None:
+    """The run's worker forked by this process's launcher, or None to start it the cold way."""
+    try:
+        launcher, elsewhere = _launcher, os.environ.get(LAUNCHER_SOCKET)
+        if (launcher is None and not elsewhere) or not settings().warm_runs:
+            return None
+        request = (run.id, str(Path(run.run_dir) / "worker.log"), _kernel_name(run), str(working_dir(run)))
+        if launcher is None:
+            return launch_through(elsewhere, *request)
+        if not launcher.alive:  # it died: a new one for the next runs, this one starts cold
+            log.warning("the run launcher exited; starting a new one")
+            start_launcher()
+            return None
+        return launcher.launch(*request)
+    except (LauncherError, MLOpsError, OSError, ValueError) as error:  # e.g. a setting out of range
+        log.warning("run %s starts the cold way: %s", run.id, error)
+        return None
+
+
+def launch_worker(run_id: str) -> subprocess.Popen | WorkerProcess:
+    """Execute the queued run in a worker process of its own: forked by the launcher with a warm
+    kernel when this process keeps one (`start_launcher`), else a new interpreter."""
+    run = run_store.get_run(run_id)
+    process = _warm_launch(run)
+    if process is None:
+        log_file = open(Path(run.run_dir) / "worker.log", "ab")
+        process = subprocess.Popen([sys.executable, "-m", "jupyter_mlops.run.worker", run_id],
+                                   stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+        log_file.close()
     run_store.set_worker_pid(run_id, process.pid)
     return process
 
@@ -95,11 +185,13 @@ def get_run(run_id: str) -> Run:
 
 
 def list_runs(*, notebook: str | None = None, status: str | None = None, schedule_id: str | None = None,
-              batch_id: str | None = None, limit: int = 50, offset: int = 0) -> tuple[list[Run], int]:
+              batch_id: str | None = None, trigger: str | None = None, search: str | None = None,
+              limit: int = 50, offset: int = 0) -> tuple[list[Run], int]:
+    """A page of runs, newest first, and how many match in all (see store.runs.list_runs)."""
     if notebook is not None:
         notebook = str(Path(notebook).resolve())
     return run_store.list_runs(notebook=notebook, status=status, schedule_id=schedule_id,
-                               batch_id=batch_id, limit=limit, offset=offset)
+                               batch_id=batch_id, trigger=trigger, search=search, limit=limit, offset=offset)
 
 
 def cancel_run(run_id: str) -> Run:
@@ -125,6 +217,9 @@ def read_log(run_id: str, offset: int = 0) -> tuple[str, int]:
     if not path.exists():
         return "", offset
     with open(path, "rb") as log:
+        # An offset past the end has nothing to read yet (and beyond what lseek takes, EINVAL).
+        if offset >= os.fstat(log.fileno()).st_size:
+            return "", offset
         log.seek(offset)
         chunk = log.read()
     return chunk.decode("utf-8", errors="replace"), offset + len(chunk)

@@ -49,9 +49,9 @@ def _parse(data: ScheduleSpec | dict[str, Any], where: str = "schedule") -> Sche
 
 def _validated(spec: ScheduleSpec, source: NotebookNode | None = None) -> ScheduleSpec:
     """Refuse now what would make every fire fail: a missing notebook, unknown parameters or steps,
-    values of the wrong type, an unknown backend or kernel, a secret not set, channels that cannot
-    deliver. Checked against `source` (the pinned version), else the file. Stores the notebook's
-    absolute path."""
+    values of the wrong type, an unknown backend or kernel, one that cannot take the runs (e.g. a Dask
+    cluster that does not answer), a secret not set, channels that cannot deliver. Checked against
+    `source` (the pinned version), else the file. Stores the notebook's absolute path."""
     path = Path(spec.notebook).resolve()
     if source is None:
         source = read_notebook(path)

@@ -6,6 +6,7 @@ the server, a scheduler, batch workers) can update runs at once without losing c
 
 from __future__ import annotations
 
+import json
 import secrets
 import shutil
 from collections.abc import Callable, Collection
@@ -45,7 +46,27 @@ def _add_worker_started(connection: Connection) -> None:
     connection.exec_driver_sql("ALTER TABLE runs ADD COLUMN worker_started INTEGER")
 
 
-db.register_migrations("runs", [_create_runs_table, _add_worker_started])
+# What the runs list's `search` looks in, kept in a column of its own and in an index in list order:
+# a search scans that index's short text (and reads the records of the matches only), where matching
+# inside every record's JSON took seconds over 100,000 runs (benchmarks/api.py).
+_SEARCH_TEXT_SQL = ("id || ' ' || notebook || ' ' || coalesce(json_extract(record, '$.error'), '') || ' ' ||"
+                    " coalesce(json_extract(record, '$.parameters'), '{}')")
+
+
+def _add_search_text(connection: Connection) -> None:
+    connection.exec_driver_sql("ALTER TABLE runs ADD COLUMN search_text TEXT")
+    connection.exec_driver_sql(f"UPDATE runs SET search_text = {_SEARCH_TEXT_SQL}")
+    connection.exec_driver_sql("CREATE INDEX runs_by_search ON runs (created_at, id, search_text)")
+
+
+db.register_migrations("runs", [_create_runs_table, _add_worker_started, _add_search_text])
+
+
+def search_text(run: Run) -> str:
+    """The run's id, notebook, error and parameters (compact JSON, as SQLite's json_extract writes it)."""
+    parameters = json.dumps(run.model_dump(mode="json", include={"parameters"})["parameters"],
+                            separators=(",", ":"), ensure_ascii=False)
+    return f"{run.id} {run.notebook} {run.error or ''} {parameters}"
 
 
 def runs_root() -> Path:
@@ -72,8 +93,9 @@ def create_run(spec: RunSpec, *, schedule_id: str | None = None, batch_id: str |
               log_path=str(run_dir / "run.log"), spec=spec, schedule_id=schedule_id, batch_id=batch_id)
     with db.transaction() as connection:
         connection.execute(text(
-            "INSERT INTO runs (id, notebook, status, trigger, backend, schedule_id, batch_id, created_at, record)"
-            " VALUES (:id, :notebook, :status, :trigger, :backend, :schedule_id, :batch_id, :created_at, :record)"),
+            "INSERT INTO runs (id, notebook, status, trigger, backend, schedule_id, batch_id, created_at, record,"
+            " search_text) VALUES (:id, :notebook, :status, :trigger, :backend, :schedule_id, :batch_id, :created_at,"
+            " :record, :search_text)"),
             _columns(run))
     return run
 
@@ -81,7 +103,7 @@ def create_run(spec: RunSpec, *, schedule_id: str | None = None, batch_id: str |
 def _columns(run: Run) -> dict:
     return {"id": run.id, "notebook": run.notebook, "status": run.status.value, "trigger": run.trigger,
             "backend": run.backend, "schedule_id": run.schedule_id, "batch_id": run.batch_id,
-            "created_at": run.created_at.isoformat(), "record": run.model_dump_json()}
+            "created_at": run.created_at.isoformat(), "record": run.model_dump_json(), "search_text": search_text(run)}
 
 
 def get_run(run_id: str) -> Run:
@@ -119,7 +141,8 @@ def record_cancelled(run_id: str, reason: str, *, replacing: Collection[RunStatu
 
 
 def _status_and_record(run: Run) -> dict[str, object]:
-    return {"status": run.status.value, "record": run.model_dump_json()}
+    # The error may change as the run goes: the search text with it.
+    return {"status": run.status.value, "record": run.model_dump_json(), "search_text": search_text(run)}
 
 
 def set_worker_pid(run_id: str, pid: int | None) -> None:
@@ -137,10 +160,20 @@ def worker(run_id: str) -> tuple[int | None, int | None]:
 
 
 def list_runs(*, notebook: str | None = None, status: str | None = None, schedule_id: str | None = None,
-              batch_id: str | None = None, limit: int = 50, offset: int = 0) -> tuple[list[Run], int]:
-    """A page of runs, newest first, and the total count matching the filters."""
+              batch_id: str | None = None, trigger: str | None = None, search: str | None = None,
+              limit: int = 50, offset: int = 0) -> tuple[list[Run], int]:
+    """A page of runs, newest first, and the total count matching the filters.
+
+    `search` matches, case-insensitively, part of the run id, the notebook's path, the error or
+    the parameters as the record holds them, compact JSON (`"alpha":0.5`).
+    """
     where, values = db.where_equal({"notebook": notebook, "status": status, "schedule_id": schedule_id,
-                                    "batch_id": batch_id})
+                                    "batch_id": batch_id, "trigger": trigger})
+    if search:
+        # LIKE's own wildcards in the text are matched literally.
+        values["search"] = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        clause = "search_text LIKE :search ESCAPE '\\'"
+        where = f"{where} AND {clause}" if where else f"WHERE {clause}"
     with db.reading() as connection:
         total = connection.execute(text(f"SELECT count(*) FROM runs {where}"), values).scalar_one()
         rows = connection.execute(text(

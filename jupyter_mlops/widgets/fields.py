@@ -1,8 +1,11 @@
 """Typed input widgets built from a notebook's parameters cell.
 
 Numbers, text and booleans get their natural widget; lists, dicts and parameters whose
-default is None are edited as JSON, checked as the user types. The values are handed to
-the service layer, which checks them against the parameters cell once more, as for the CLI.
+default is None are edited as JSON, checked as the user types. A parameter whose default the
+notebook computes (`path = os.getcwd()`, type "any" unless annotated) starts empty, its source
+shown, and is left to the notebook unless given a value (JSON when it reads as JSON, else the
+text, as `-p` reads it). The values are handed to the service layer, which checks them against
+the parameters cell once more, as for the CLI.
 """
 
 from __future__ import annotations
@@ -15,9 +18,10 @@ import ipywidgets as widgets
 
 from ..errors import ParameterError
 from ..pipeline.model import Parameter
+from ..pipeline.parameters import check_value
 from .feedback import Feedback
 
-_JSON_TYPES = {"list": list, "dict": dict, "NoneType": object}
+_JSON_TYPES = {"list": list, "dict": dict, "NoneType": object, "any": object}
 _LAYOUT = {"width": "420px"}
 
 
@@ -38,8 +42,13 @@ class ParameterField(widgets.VBox):
 
     def __init__(self, parameter: Parameter) -> None:
         self.parameter = parameter
+        self.computed = parameter.source is not None
         self.is_json = parameter.type in _JSON_TYPES
-        if self.is_json:
+        if self.computed:
+            self.input = widgets.Text(value="", description=parameter.name, style={"description_width": "140px"},
+                                      placeholder=f"notebook default: {parameter.source}", layout=_LAYOUT)
+            self.input.observe(self._check, names="value")
+        elif self.is_json:
             self.input = widgets.Textarea(value=json.dumps(parameter.default), description=parameter.name,
                                           placeholder="JSON", rows=1, style={"description_width": "140px"},
                                           layout=_LAYOUT)
@@ -47,11 +56,14 @@ class ParameterField(widgets.VBox):
         else:
             self.input = _scalar_widget(parameter)
         self.problem = Feedback()
-        hint = widgets.HTML(f'<span style="opacity: 0.7">{html.escape(parameter.type)}</span>')
+        hint = widgets.HTML(f'<span style="opacity: 0.7" title="{html.escape(parameter.source or "")}">'
+                            f'{html.escape(parameter.type)}</span>')
         super().__init__([widgets.HBox([self.input, hint]), self.problem])
 
     def value(self) -> Any:
         """The typed value; a ParameterError naming the parameter when its JSON is not usable."""
+        if self.computed:
+            return self._given()
         if not self.is_json:
             return self.input.value
         try:
@@ -65,7 +77,20 @@ class ParameterField(widgets.VBox):
                                  f"got {type(value).__name__} {value!r}")
         return value
 
+    def _given(self) -> Any:
+        """A computed default's input: None when left empty, else JSON or the text, then its type checked."""
+        text = self.input.value.strip()
+        if not text:
+            return None
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError:
+            value = self.input.value
+        return check_value(self.parameter, value)
+
     def changed(self) -> bool:
+        if self.computed:
+            return bool(self.input.value.strip())
         value, default = self.value(), self.parameter.default
         return type(value) is not type(default) or value != default  # 1 == 1.0 == True, yet they differ here
 

@@ -1,6 +1,6 @@
 """Where the panel's notebook is, and how to link a file so the user can open it.
 
-The notebook's path comes from what the frontend gives the kernel (`magics.notebook_path`).
+The notebook's path comes from what the frontend gives the kernel (`session.notebook_path`).
 Links to output notebooks are JupyterLab URLs when the file lies under the root of the
 Jupyter server this kernel belongs to (found in the runtime directory the server shares with
 its kernels), and plain file paths otherwise: a run folder outside the root cannot be served.
@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from ..session import notebook_path
+
 
 @dataclass(frozen=True)
 class JupyterServer:
@@ -24,8 +26,6 @@ class JupyterServer:
 
 def kernel_notebook_path(shell: Any = None) -> str | None:
     """The notebook of the running kernel, or None outside a kernel or when the frontend does not say."""
-    from ..magics import notebook_path
-
     if shell is None:
         from IPython import get_ipython
 

@@ -17,14 +17,15 @@ def pipeline_html(pipeline: Pipeline) -> str:
     rows = []
     for step in pipeline.steps:
         after = ", ".join(step.after) or "—"
-        cells = f"{step.cell_indices[0]}–{step.cell_indices[-1]}"
+        cells = f"{step.cell_indices[0]}–{step.cell_indices[-1]}" if step.cell_indices else "none"
         rows.append(f"<tr><td><b>{_escape(step.name)}</b></td><td>{_escape(after)}</td><td>{cells}</td>"
                     f"<td>{step.retries}</td><td>{_escape(step.timeout or '—')}</td></tr>")
     steps = ("<table class='jp-mlops-steps'><thead><tr><th>step</th><th>after</th><th>cells</th>"
              f"<th>retries</th><th>timeout (s)</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
     note = "<p><i>No %%mlstep cell: the notebook runs whole, as one step.</i></p>" if pipeline.implicit else ""
     if pipeline.parameters:
-        items = "".join(f"<li><code>{_escape(p.name)}: {_escape(p.type)} = {_escape(repr(p.default))}</code></li>"
+        items = "".join(f"<li><code>{_escape(p.name)}: {_escape(p.type)} = "
+                        f"{_escape(p.source if p.source is not None else repr(p.default))}</code></li>"
                         for p in pipeline.parameters)
         parameters = f"<p>Parameters (cell {pipeline.parameters_cell}):</p><ul>{items}</ul>"
     else:

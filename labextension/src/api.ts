@@ -9,20 +9,22 @@ import {
   BackendState,
   Batch,
   BatchPage,
-  Drift,
-  KernelChoice,
-  SecretEntry,
   BatchResults,
   BatchSpec,
   CronPreview,
+  Drift,
+  KernelChoice,
   LogChunk,
   MetricHistory,
   Notify,
   PipelineReport,
   Run,
+  RunComparison,
+  RunFilters,
   RunPage,
   Schedule,
-  ScheduleSpec
+  ScheduleSpec,
+  SecretEntry
 } from './types';
 
 const json = (method: string, body?: unknown): RequestInit => ({
@@ -46,6 +48,8 @@ export interface StartRun {
   steps: string[] | null;
   backend: string;
   image: string | null;
+  cluster: string | null;
+  shared_path: boolean;
   kernel_name: string | null;
   env: Record<string, string>;
   secrets: Record<string, string>;
@@ -59,6 +63,16 @@ export function startRun(request: StartRun): Promise<Run> {
 /** Runs, newest first; of one notebook when `notebook` is given. */
 export function listRuns(notebook: string | null, limit = 50): Promise<RunPage> {
   return requestAPI('runs', {}, { notebook, limit });
+}
+
+/** A page of runs matching the filters, newest first, with the total over all pages. */
+export function queryRuns(filters: RunFilters, limit: number, offset: number): Promise<RunPage> {
+  return requestAPI('runs', {}, { ...filters, search: filters.search.trim() || null, limit, offset });
+}
+
+/** Run `a` against run `b`: lineage and the output notebooks cell by cell (nbdime on the server). */
+export function compareRuns(a: string, b: string): Promise<RunComparison> {
+  return requestAPI(`runs/${encodeURIComponent(a)}/compare/${encodeURIComponent(b)}`);
 }
 
 export function getRun(id: string): Promise<Run> {
@@ -147,6 +161,7 @@ export function scheduleAction(id: string, action: ScheduleAction): Promise<unkn
   return requestAPI(`schedules/${encodeURIComponent(id)}/${action}`, json('POST'));
 }
 
+/** Pins the notebook's current content as the version the schedule's fires run. */
 export function previewCron(cron: string, timezone: string): Promise<CronPreview> {
   return requestAPI('schedules/preview', {}, { cron, timezone });
 }

@@ -1,6 +1,7 @@
 /** Every user action is a command, so it is in the palette, menus and shortcuts. */
 export namespace CommandIDs {
   export const showPanel = 'jupyter-mlops:show-panel';
+  export const openDashboard = 'jupyter-mlops:open-dashboard';
   export const makeStep = 'jupyter-mlops:make-step';
   export const removeStep = 'jupyter-mlops:remove-step';
   export const markParameters = 'jupyter-mlops:mark-parameters';

@@ -81,3 +81,8 @@ export function formatCounts(counts: Record<string, number>): string {
     .map(([status, count]) => `${count} ${status.replace('_', ' ')}`)
     .join(' · ');
 }
+
+/** A run id short enough for a column or tab title: without its date (`170520-09ad07`), still unique in practice. */
+export function shortRunId(id: string): string {
+  return id.replace(/^\d{8}-/, '');
+}

@@ -243,3 +243,35 @@ export function useNow(ms = 1000): Date {
   }, [ms]);
   return now;
 }
+
+/** The latest run of a notebook (by creation), followed live; null before its first run. */
+export function useLatestRun(feed: LiveFeed, path: string | null): Run | null {
+  const [run, setRun] = useState<Run | null>(null);
+  useEffect(() => {
+    setRun(null);
+    if (path === null) {
+      return;
+    }
+    let current = true;
+    const reload = () =>
+      listRuns(path, 1).then(
+        page => current && setRun(page.runs[0] ?? null),
+        () => undefined // the list shows errors; the drawing then keeps what it had
+      );
+    reload();
+    const onChange = (_: unknown, change: Change) => {
+      if (change.kind === 'ready') {
+        reload();
+      } else if (change.kind === 'run' && change.run.path === path) {
+        const changed = change.run;
+        setRun(latest => (latest === null || changed.created_at >= latest.created_at ? changed : latest));
+      }
+    };
+    feed.changed.connect(onChange);
+    return () => {
+      current = false;
+      feed.changed.disconnect(onChange);
+    };
+  }, [feed, path]);
+  return run;
+}

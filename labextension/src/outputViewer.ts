@@ -10,6 +10,7 @@ import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import * as nbformat from '@jupyterlab/nbformat';
 
 import { runNotebook } from './api';
+import { shortRunId } from './format';
 import { mlopsIcon } from './icon';
 import { Run } from './types';
 
@@ -36,7 +37,7 @@ export async function outputNotebookWidget(
   notebook.model = model;
   notebook.addClass('jp-mlops-output-notebook');
   const widget = new MainAreaWidget({ content: notebook });
-  widget.title.label = `${(run.path ?? run.notebook).split('/').pop()} · run ${run.id.slice(0, 8)}`;
+  widget.title.label = `${(run.path ?? run.notebook).split('/').pop()} · run ${shortRunId(run.id)}`;
   widget.title.caption = `Output notebook of run ${run.id} (${run.status}), read-only`;
   widget.title.icon = mlopsIcon;
   widget.disposed.connect(() => model.dispose());

@@ -11,7 +11,7 @@ import { PipelineView } from './components/PipelineView';
 import { RunsView } from './components/RunsView';
 import { SchedulesView } from './components/SchedulesView';
 import { LiveFeed } from './feed';
-import { useActiveNotebook, usePipeline } from './hooks';
+import { useActiveNotebook, useLatestRun, usePipeline } from './hooks';
 import { mlopsIcon } from './icon';
 import { fileName } from './paths';
 
@@ -63,6 +63,7 @@ function MLOpsPanel(props: {
 }): JSX.Element {
   const { panel, path } = useActiveNotebook(props.tracker);
   const { report, error } = usePipeline(panel);
+  const latestRun = useLatestRun(props.feed, path);
   const [tab, setTab] = useState<Tab>(props.initialBatch ? 'batches' : 'pipeline');
   const [openBatch, setOpenBatch] = useState<string | null>(props.initialBatch);
   useEffect(() => {
@@ -77,7 +78,10 @@ function MLOpsPanel(props: {
   }, [props.batchShown]);
   return (
     <div className="jp-mlops-panel">
-      <h2 className="jp-mlops-title">MLOps pipeline</h2>
+      <div className="jp-mlops-title-bar">
+        <h2 className="jp-mlops-title">MLOps pipeline</h2>
+        <CommandButton commands={props.commands} command={CommandIDs.openDashboard} icon={mlopsIcon} text="Dashboard" />
+      </div>
       {path ? (
         <div className="jp-mlops-notebook-bar">
           <div className="jp-mlops-notebook" title={path}>
@@ -97,7 +101,7 @@ function MLOpsPanel(props: {
       )}
       <Tabs current={tab} onChange={setTab} />
       <div className="jp-mlops-tab-panel" role="tabpanel" aria-label={tab}>
-        {tab === 'pipeline' && panel && <PipelineView panel={panel} report={report} error={error} />}
+        {tab === 'pipeline' && panel && <PipelineView panel={panel} report={report} error={error} run={latestRun} />}
         {tab === 'runs' && <RunsView feed={props.feed} path={path} commands={props.commands} />}
         {tab === 'batches' && (
           <BatchesView

@@ -11,10 +11,30 @@ const bad = (error: string): Parsed => ({ value: null, error });
 
 /** The text an input starts with for a default value. */
 export function formatValue(type: ParameterType, value: unknown): string {
+  if (type === 'any') {
+    // Text that reads back as itself stays bare (a path); anything else as JSON.
+    if (value === null || value === undefined) {
+      return '';
+    }
+    return typeof value === 'string' && json(value).error ? value : JSON.stringify(value);
+  }
   if (type === 'str') {
     return value === null || value === undefined ? '' : String(value);
   }
   return value === undefined ? '' : JSON.stringify(value);
+}
+
+/**
+ * The text a parameter's input starts with: its default, or nothing when the default is only
+ * known as source (`path = os.getcwd()`), which the notebook then computes itself.
+ */
+export function initialText(parameter: Parameter): string {
+  return parameter.source ? '' : formatValue(parameter.type, parameter.default);
+}
+
+/** Whether an input's text leaves the parameter to the notebook (an empty input of a computed default). */
+export function keepsNotebookDefault(parameter: Parameter, text: string): boolean {
+  return Boolean(parameter.source) && text.trim() === '';
 }
 
 function json(text: string): Parsed {
@@ -52,12 +72,21 @@ export function parseValue(type: ParameterType, text: string): Parsed {
     case 'NoneType':
       // A default of None says nothing of the type: any JSON value, empty for None.
       return trimmed === '' ? ok(null) : json(trimmed);
+    case 'any': {
+      // As `-p NAME VALUE` reads it: JSON when it is JSON (1, true, [1]), else the text itself.
+      if (trimmed === '') {
+        return bad('give a value, or leave it to the notebook');
+      }
+      const parsed = json(trimmed);
+      return parsed.error ? ok(text) : parsed;
+    }
   }
 }
 
 /**
  * Every parameter's value, ready to send, or the errors by name. Defaults are sent too, so a
- * run record (and a comparison of two runs) shows every value the run used.
+ * run record (and a comparison of two runs) shows every value the run used; a default known
+ * only as source is left to the notebook unless the user gives a value.
  */
 export function collectParameters(
   parameters: Parameter[],
@@ -66,7 +95,10 @@ export function collectParameters(
   const values: Record<string, unknown> = {};
   const errors: Record<string, string> = {};
   for (const parameter of parameters) {
-    const text = texts[parameter.name] ?? formatValue(parameter.type, parameter.default);
+    const text = texts[parameter.name] ?? initialText(parameter);
+    if (keepsNotebookDefault(parameter, text)) {
+      continue; // the notebook computes it: nothing to send
+    }
     const parsed = parseValue(parameter.type, text);
     if (parsed.error !== null) {
       errors[parameter.name] = parsed.error;
@@ -125,7 +157,7 @@ export function collectAxes(
   const errors: Record<string, string> = {};
   for (const parameter of parameters) {
     const text = texts[parameter.name];
-    if (text === undefined || text === formatValue(parameter.type, parameter.default)) {
+    if (text === undefined || text === initialText(parameter) || keepsNotebookDefault(parameter, text)) {
       continue;
     }
     const parsed = parseAxis(parameter.type, text);

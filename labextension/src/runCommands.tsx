@@ -14,7 +14,7 @@ import React from 'react';
 
 import { batchResultsCsv, cancelBatch, cancelRun, getRun, reportUrl, startRun } from './api';
 import { CommandIDs } from './commandIds';
-import { CompareTable } from './components/CompareTable';
+import { CompareView } from './components/CompareView';
 import { logWidget } from './components/LogView';
 import { outputNotebookWidget } from './outputViewer';
 import { runOrSchedule } from './runDialog';
@@ -184,6 +184,8 @@ export function addRunCommands(app: JupyterFrontEnd, context: RunCommandsContext
           steps: run.steps_selected,
           backend: run.backend,
           image: run.spec.image,
+          cluster: run.spec.cluster ?? null,
+          shared_path: run.spec.shared_path ?? false,
           kernel_name: run.spec.kernel_name ?? null,
           env: run.spec.env ?? {},
           secrets: run.spec.secrets ?? {}
@@ -193,15 +195,12 @@ export function addRunCommands(app: JupyterFrontEnd, context: RunCommandsContext
 
   commands.addCommand(CommandIDs.compareRuns, {
     label: 'Compare Two Runs',
-    caption: 'Parameters and recorded metrics side by side',
+    caption: 'Parameters, metrics and lineage side by side, and the output notebooks cell by cell',
     execute: args =>
       reporting('Compare failed', async () => {
-        const [left, right] = await Promise.all([getRun(String(args.left)), getRun(String(args.right))]);
-        await showDialog({
-          title: 'Compare runs',
-          body: ReactWidget.create(<CompareTable left={left} right={right} />),
-          buttons: [Dialog.okButton({ label: 'Close' })]
-        });
+        const body = ReactWidget.create(<CompareView a={String(args.left)} b={String(args.right)} />);
+        body.addClass('jp-mlops-compare-dialog');
+        await showDialog({ title: 'Compare runs', body, buttons: [Dialog.okButton({ label: 'Close' })] });
       })
   });
 }

@@ -6,6 +6,11 @@ export interface Defaults {
   image: string;
 }
 
+/** Whether the notebook shows its pipeline on its cells (markers and badges). */
+export function readCellMarkers(settings: ISettingRegistry.ISettings | null): boolean {
+  return (settings?.composite as { cellMarkers?: boolean } | undefined)?.cellMarkers ?? true;
+}
+
 export const PLUGIN_ID = 'jupyter-mlops:plugin';
 
 /** Live defaults: reads the current settings each time, so edits apply to the next dialog. */

@@ -4,12 +4,15 @@
  * Only the fields the panel reads are listed.
  */
 
-export type ParameterType = 'int' | 'float' | 'str' | 'bool' | 'list' | 'dict' | 'NoneType';
+/** 'any': the parameters cell assigns it something other than a literal (its `source`). */
+export type ParameterType = 'int' | 'float' | 'str' | 'bool' | 'list' | 'dict' | 'NoneType' | 'any';
 
 export interface Parameter {
   name: string;
   type: ParameterType;
   default: unknown;
+  /** The default's source when it is not a literal (e.g. `os.getcwd()`): the default is then unknown. */
+  source?: string | null;
   cell_index: number;
 }
 
@@ -59,8 +62,27 @@ export type StepStatus =
 export interface StepResult {
   name: string;
   status: StepStatus;
+  started_at?: string | null;
+  ended_at?: string | null;
   duration: number | null;
+  attempts?: number;
   error: string | null;
+}
+
+export interface FileFingerprint {
+  path: string;
+  size: number | null;
+  sha256: string | null;
+}
+
+/** What the run record keeps of where it came from (lineage/model.py). */
+export interface Lineage {
+  notebook_sha256: string;
+  git: { commit: string; dirty: boolean } | null;
+  parameters: Record<string, unknown>;
+  environment: { kind: 'local' | 'image'; id: string; python: string | null; image: string | null } | null;
+  inputs: Record<string, FileFingerprint>;
+  outputs: Record<string, FileFingerprint>;
 }
 
 export interface Run {
@@ -87,7 +109,10 @@ export interface Run {
     secrets: Record<string, string>;
     /** The kept notebook version the run executed (a pinned schedule's), else null. */
     notebook_version: string | null;
+    cluster?: string | null;
+    shared_path?: boolean;
   };
+  lineage?: Lineage | null;
   /** Every delivery attempt about this run (notify/model.py Delivery). */
   notifications?: Delivery[];
 }
@@ -136,6 +161,53 @@ export interface MetricHistory {
   thresholds: Threshold[];
 }
 
+export type RunTrigger = Run['trigger'];
+
+/** The runs list's filters (`GET runs`); null or empty: not filtered. */
+export interface RunFilters {
+  notebook: string | null;
+  status: RunStatus | null;
+  trigger: RunTrigger | null;
+  schedule_id: string | null;
+  batch_id: string | null;
+  search: string;
+}
+
+/** One aligned pair of cells of two output notebooks (lineage/notebook_diff.py). */
+export interface CellChange {
+  kind: 'unchanged' | 'modified' | 'added' | 'removed';
+  cell_type: string;
+  a_index: number | null;
+  b_index: number | null;
+  a_source: string | null;
+  b_source: string | null;
+  source_diff: string[];
+  changed: string[];
+}
+
+export interface ValueChange {
+  name: string;
+  a: unknown;
+  b: unknown;
+}
+
+/** `GET runs/{a}/compare/{b}` (service/lineage.py RunComparison). */
+export interface RunComparison {
+  a: string;
+  b: string;
+  lineage: {
+    code: string[];
+    parameters: ValueChange[];
+    inputs: ValueChange[];
+    outputs: ValueChange[];
+    environment: ValueChange[];
+    metrics: ValueChange[];
+  } | null;
+  lineage_problem: string | null;
+  cells: CellChange[] | null;
+  cells_problem: string | null;
+}
+
 export interface RunPage {
   runs: Run[];
   total: number;
@@ -151,6 +223,8 @@ export interface BackendState {
   available: boolean;
   detail: string;
   images?: string[];
+  /** Runs go to a cluster (dask): the dialog asks which, and `detail` says what it offers. */
+  cluster?: boolean;
 }
 
 export type CatchUp = 'once' | 'all' | 'skip';
@@ -165,6 +239,9 @@ export interface ScheduleSpec {
   steps: string[] | null;
   backend: string;
   image: string | null;
+  /** Dask cluster (scheduler address or file); null: the dask_scheduler setting. */
+  cluster: string | null;
+  shared_path: boolean;
   catch_up: CatchUp;
   overlap: Overlap;
   retries: number;
@@ -213,6 +290,21 @@ export interface SecretEntry {
   set_at: string;
 }
 
+/** The notebook content a schedule runs (store/versions.py NotebookVersion). */
+export interface NotebookVersion {
+  sha256: string;
+  created_at: string;
+  git_commit: string | null;
+  git_dirty: boolean | null;
+}
+
+/** The notebook file against a schedule's pinned version (schedule/drift.py). */
+export interface Drift {
+  differs: boolean;
+  error: string | null;
+  summary: string;
+}
+
 export interface Schedule extends ScheduleSpec {
   id: string;
   name: string;
@@ -242,7 +334,9 @@ export interface BatchSpec {
   backend: string;
   /** null runs on the steps' --image, else the backend's default image. */
   image: string | null;
-  /** Runs at once; null lets the server use its number of cores. */
+  cluster: string | null;
+  shared_path: boolean;
+  /** Runs at once; null lets the server use its number of cores (dask: the cluster's threads). */
   parallel: number | null;
   fail_fast: boolean;
   kernel_name: string | null;

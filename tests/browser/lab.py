@@ -78,6 +78,7 @@ class LabServer:
     root_dir: Path
     log_file: Path
     process: subprocess.Popen
+    mlops_home: Path  # the server's store ($JUPYTER_MLOPS_HOME), for tests that seed records
 
     def log_tail(self, lines: int = 40) -> str:
         return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
@@ -139,7 +140,7 @@ def start_lab(workdir: Path, root_dir: Path, mlops_home: Path, labextension: Pat
     with log_file.open("wb") as log:
         process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT,
                                    start_new_session=True)
-    server = LabServer(f"http://127.0.0.1:{port}/", token, root_dir, log_file, process)
+    server = LabServer(f"http://127.0.0.1:{port}/", token, root_dir, log_file, process, mlops_home)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -98,3 +98,20 @@ def test_show_panel_command_and_cell_commands(notebook7_page, notebook7_server: 
         "() => window.jupyterapp.shell.currentWidget.content.widgets[2].model.getMetadata('tags')?.length > 0")
     assert cell_tags(page, 2) == ["parameters"]
     assert cell_tags(page, 1) == []  # only one parameters cell
+
+
+def test_cell_markers_and_the_dashboard_page(notebook7_page, notebook7_server: LabServer, notebook: str) -> None:
+    page = notebook7_page
+    open_notebook_page(page, notebook7_server, notebook)
+    page.locator('.jp-Cell[data-mlops-step="train"]').wait_for()
+    steps = page.locator(".jp-Notebook .jp-Cell").evaluate_all("cs => cs.map(c => c.dataset.mlopsStep ?? null)")
+    assert steps == [None, None, "prepare", "train"]
+    assert "after prepare" in page.locator('[data-mlops-badge="train"]').inner_text()
+
+    # A notebook page holds one document: the dashboard opens on the tree page, as a tab of its own.
+    with page.context.expect_page() as opened:
+        run_command(page, "jupyter-mlops:open-dashboard")
+    tree = opened.value
+    tree.locator(".jp-mlops-dashboard .jp-mlops-pager-text").wait_for()
+    assert "/tree" in tree.url
+    assert tree.locator('.lm-TabBar-tab.lm-mod-current:has-text("MLOps")').count() == 1

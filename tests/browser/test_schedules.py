@@ -3,6 +3,7 @@ resume, run now, delete; and the time-to-production budget in clicks."""
 
 from __future__ import annotations
 
+import re
 import time
 
 from .lab import LabServer
@@ -25,8 +26,9 @@ def test_create_a_schedule_see_its_next_fire_and_pause_it(page, lab_server: LabS
     # A preset, its words and next three fire times from the server, in the chosen timezone.
     page.locator(f'{DIALOG} .jp-mlops-segmented label:has(input[value="hourly"])').click()
     page.locator(f"{DIALOG} select[aria-label='Timezone']").select_option("Europe/Paris")
+    # The default preset's preview may still be shown: wait for the hourly one's words, then its fires.
+    page.locator(f"{DIALOG} .jp-mlops-cron-words").filter(has_text=re.compile("hour", re.IGNORECASE)).wait_for()
     page.wait_for_function("() => document.querySelectorAll('.jp-Dialog .jp-mlops-next-fires li').length === 3")
-    assert "hour" in page.locator(f"{DIALOG} .jp-mlops-cron-words").inner_text().lower()
     # A custom cron that is not one is refused with the server's reason.
     page.locator(f'{DIALOG} .jp-mlops-segmented label:has(input[value="custom"])').click()
     page.locator(f"{DIALOG} input[aria-label='Cron']").fill("61 * * * *")

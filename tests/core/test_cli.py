@@ -34,7 +34,7 @@ def test_steps_text_and_json(pipeline_notebook):
     assert "train (cells 2-2) after prepare  [retries=1]" in text.stdout and "alpha: float = 0.5" in text.stdout
     data = json.loads(cli("steps", str(pipeline_notebook), "--json").stdout)
     assert [s["name"] for s in data["steps"]] == ["prepare", "train"]
-    assert data["parameters"][1] == {"name": "n", "type": "int", "default": 3, "cell_index": 0}
+    assert data["parameters"][1] == {"name": "n", "type": "int", "default": 3, "source": None, "cell_index": 0}
 
 
 def test_run_prints_progress_id_and_output_then_runs_commands_find_it(pipeline_notebook):
@@ -50,6 +50,9 @@ def test_run_prints_progress_id_and_output_then_runs_commands_find_it(pipeline_n
     listing = json.loads(cli("runs", "list", "--json").stdout)
     assert listing["total"] == 1
     run_id = listing["runs"][0]["id"]
+    found = json.loads(cli("runs", "list", "--trigger", "manual", "--search", run_id[-6:], "--json").stdout)
+    assert [r["id"] for r in found["runs"]] == [run_id]
+    assert json.loads(cli("runs", "list", "--trigger", "rerun", "--json").stdout)["total"] == 0
     shown = cli("runs", "show", run_id)
     assert "succeeded" in shown.stdout and "train" in shown.stdout and output_path in shown.stdout
     assert "label 007 sum 4.0" in cli("runs", "log", run_id).stdout
@@ -66,7 +69,8 @@ def test_failed_run_exits_non_zero(write_notebook):
 @pytest.mark.parametrize("make, message", [
     (lambda p: p.write_text("{not json"), "is not valid JSON"),
     (lambda p: p.write_bytes(b'{"x": "\xff"}'), "is not UTF-8"),
-    (lambda p: nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("x")]), p), "no code cells"),
+    (lambda p: p.write_text('{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "code"}]}'),
+     "cell 0 (code) has no 'source'"),
     (lambda p: None, "notebook not found"),
 ])
 def test_bad_input_is_one_clear_line_and_no_record(tmp_path, make, message):

@@ -9,7 +9,6 @@ from jupyter_mlops.errors import (
     DeclarationConflictError,
     DuplicateStepError,
     ForwardDependencyError,
-    NoCodeCellsError,
     NotebookError,
     ParametersCellError,
     StepOptionError,
@@ -86,9 +85,7 @@ def test_notebook_without_steps_is_one_implicit_step():
     (["%%mlstep 2fast\n1"], StepOptionError, 0, ["2fast"]),
     (["%%mlstep\n1"], StepOptionError, 0, ["name"]),
     ([("x = 1", ["after:a"])], StepOptionError, 0, ["mlstep:NAME"]),
-    ([("x = 1\nprint(x)", ["parameters"])], ParametersCellError, 0, ["print(x)", "plain assignment"]),
-    ([("x = compute()", ["parameters"])], ParametersCellError, 0, ["not a literal"]),
-    ([("x: numpy.ndarray = 1", ["parameters"])], ParametersCellError, 0, ["annotated"]),
+    ([("x = (1\n", ["parameters"])], ParametersCellError, 0, ["not valid Python"]),
 ])
 def test_errors_name_the_cell_and_the_step(cells, error, cell_index, words):
     with pytest.raises(error) as raised:
@@ -128,8 +125,9 @@ def test_unreadable_notebooks(tmp_path):
     broken.write_text('{"cells": [')
     with pytest.raises(NotebookError, match="not valid JSON"):
         parse_pipeline(broken)
-    with pytest.raises(NoCodeCellsError, match="no code cells"):
-        parse_pipeline(build_notebook([("md", "only prose")]))
+    # papermill runs a notebook without code cells (a kernel starts, nothing executes): so do we
+    assert [(s.name, s.cell_indices) for s in parse_pipeline(build_notebook([("md", "only prose")])).steps] == [
+        ("notebook", [0])]
 
 
 def test_older_nbformat_minor_versions_load(tmp_path):

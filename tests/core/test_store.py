@@ -8,7 +8,7 @@ import textwrap
 
 from sqlalchemy import text
 
-from jupyter_mlops.run.model import RunSpec, RunStatus
+from jupyter_mlops.run.model import Run, RunSpec, RunStatus
 from jupyter_mlops.store import db
 from jupyter_mlops.store import runs as run_store
 
@@ -51,3 +51,34 @@ def test_schema_is_versioned_and_new_migrations_apply_to_an_existing_store():
         assert run_store.get_run(run.id).id == run.id
     finally:
         db._MIGRATIONS.pop("test_component")
+
+
+def test_search_text_is_kept_as_runs_change_and_filled_in_for_runs_recorded_before_it():
+    migrations = db._MIGRATIONS["runs"]
+    db.reset_engines()
+    db.register_migrations("runs", migrations[:-1])  # a store from before the search column
+    try:
+        with db.transaction() as connection:
+            old = Run(id="old-run", notebook="/nb/legacy.ipynb", status="failed", created_at=run_store.now(),
+                                run_dir="x", output_notebook="x", log_path="x", error="KeyError: 'price'",
+                                spec=RunSpec(notebook="/nb/legacy.ipynb"), parameters={"alpha": 0.5})
+            connection.execute(text("INSERT INTO runs (id, notebook, status, trigger, backend, created_at, record)"
+                                    " VALUES ('old-run', :notebook, 'failed', 'manual', 'local', :at, :record)"),
+                               {"notebook": old.notebook, "at": old.created_at.isoformat(),
+                                "record": old.model_dump_json()})
+    finally:
+        db.register_migrations("runs", migrations)  # the migration fills the column in
+    assert [r.id for r in run_store.list_runs(search="'PRICE'")[0]] == ["old-run"]  # the error, any case
+    assert [r.id for r in run_store.list_runs(search='"alpha":0.5')[0]] == ["old-run"]
+    with db.reading() as connection:
+        backfilled = connection.execute(text("SELECT search_text FROM runs WHERE id = 'old-run'")).scalar_one()
+    assert backfilled == run_store.search_text(old)  # the SQL and the Python agree
+
+    new = run_store.create_run(RunSpec(notebook="/nb/fresh.ipynb"))
+    assert run_store.list_runs(search="went wrong")[1] == 0
+
+    def fail(record):
+        record.status, record.error = RunStatus.failed, "step train went wrong"
+
+    run_store.update_run(new.id, fail)
+    assert [r.id for r in run_store.list_runs(search="went wrong")[0]] == [new.id]

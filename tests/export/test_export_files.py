@@ -167,3 +167,22 @@ def test_cli_writes_the_files_and_refuses_shared_memory_in_one_line(flow_noteboo
     assert not (tmp_path / "b").exists()
     done = cli("kubernetes", str(flow_notebook), "--image", "i:1", "-o", str(tmp_path / "k"))
     assert done.exit_code == 0 and done.stdout.strip() == str(tmp_path / "k" / "flow.yaml")
+
+
+def test_a_computed_parameter_is_left_to_the_notebook_and_its_cell_stays_below_what_it_needs(tmp_path) -> None:
+    source = tmp_path / "computed.ipynb"
+    nbformat.write(build_notebook(["import os", ("path = os.getcwd()\nalpha = 0.5", ["parameters"]),
+                                   "%%mlstep a\nprint(path, alpha)"]), source)
+    paths = export_airflow(source, tmp_path / "dags", AirflowOptions(per_step=True))
+    _, dag = dag_config(paths)
+    assert dag["params"] == {"alpha": 0.5}  # a DAG param could only replace os.getcwd() by a fixed value
+    assert set(by_id(dag)["a"]["parameters"]) == {"_mlops_workdir", "alpha"}
+    task = nbformat.read(tmp_path / "dags" / "computed" / "a.ipynb", as_version=4)
+    assert [c.source.split("\n")[0] for c in task.cells][:3] == [
+        "import os", "path = os.getcwd()", "# Added by jupyter-mlops export: work in this run's folder, where "
+        "the steps exchange their files."]
+    # the notebook that is only its parameters cell exports as one task of the prelude alone
+    only = tmp_path / "only.ipynb"
+    nbformat.write(build_notebook([("x = 1", ["parameters"])]), only)
+    _, dag = dag_config(export_airflow(only, tmp_path / "dags2", AirflowOptions(per_step=True)))
+    assert list(by_id(dag)) == ["run_folder", "notebook"]

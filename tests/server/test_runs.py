@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
+import nbformat
 import pytest
 
 from jupyter_mlops.run.model import RunSpec
@@ -76,6 +78,51 @@ async def test_list_paginates_and_filters(api, notebook, jp_root_dir):
     assert page["total"] == 0 and page["runs"] == []
 
 
+async def test_list_filters_by_trigger_and_search(api, notebook, jp_root_dir):
+    path = str(jp_root_dir / notebook(name="search_me.ipynb"))
+    manual = service.queue_run(RunSpec(notebook=path, parameters={"alpha": 0.25})).id
+    rerun = service.queue_run(RunSpec(notebook=path, trigger="rerun")).id
+    _, page = await api("GET", "runs", trigger="rerun")
+    assert [r["id"] for r in page["runs"]] == [rerun] and page["total"] == 1
+    _, page = await api("GET", "runs", search="SEARCH_ME")  # the notebook's path, any case
+    assert page["total"] == 2
+    _, page = await api("GET", "runs", search='"alpha":0.25')  # the parameters, as the record holds them
+    assert [r["id"] for r in page["runs"]] == [manual]
+    _, page = await api("GET", "runs", search=manual[-6:], trigger="manual")  # part of the id, with a filter
+    assert [r["id"] for r in page["runs"]] == [manual]
+    _, page = await api("GET", "runs", search="100%_")  # LIKE wildcards are plain text
+    assert page["total"] == 0
+    status, error = await api("GET", "runs", trigger="cron")
+    assert status == 400 and "trigger" in error["message"]
+
+
+async def test_compare_two_runs_cell_by_cell(api, notebook, wait_for_run, jp_root_dir):
+    path = notebook()
+    _, first = await api("POST", "runs", {"path": path, "parameters": {"alpha": 1}})
+    first = await wait_for_run(first["id"])
+    changed = nbformat.read(jp_root_dir / path, as_version=4)
+    changed.cells[1].source = "%%mlstep prepare\ndata = [3, 2, 1]"  # the same sum: train prints the same
+    changed.cells.insert(2, nbformat.v4.new_markdown_cell("a note"))
+    nbformat.write(changed, jp_root_dir / path)
+    _, second = await api("POST", "runs", {"path": path, "parameters": {"alpha": 1}})
+    second = await wait_for_run(second["id"])
+    assert (first["status"], second["status"]) == ("succeeded", "succeeded")
+
+    status, comparison = await api("GET", f"runs/{first['id']}/compare/{second['id']}")
+    assert status == 200 and comparison["lineage_problem"] is None and comparison["cells_problem"] is None
+    kinds = [(c["kind"], c["a_index"], c["b_index"]) for c in comparison["cells"]]
+    # prepare changed and the note is new; train printed the same score, so only its timings differ, which
+    # are not a change (nor is papermill's injected parameters cell, the same in both).
+    modified = next(c for c in comparison["cells"] if c["kind"] == "modified")
+    assert "source" in modified["changed"] and "+data = [3, 2, 1]" in modified["source_diff"]
+    assert ("added", None, modified["b_index"] + 1) in kinds
+    assert [k for k, *_ in kinds].count("modified") == 1 and [k for k, *_ in kinds].count("added") == 1
+    assert comparison["lineage"]["code"]  # the lineage diff says the code changed too
+
+    status, error = await api("GET", f"runs/{first['id']}/compare/nope")
+    assert status == 404 and "nope" in error["message"]
+
+
 async def test_refusals_name_what_is_wrong(api, notebook):
     path = notebook()
     cases = [
@@ -124,3 +171,14 @@ async def test_backends_list_the_docker_engines_local_images(api):
                     "run scripts/setup-docker.sh")
     assert "jupyter-mlops-base:bookworm" in docker["images"]
     assert next(b for b in reply["backends"] if b["name"] == "local")["images"] == []
+
+
+async def test_a_log_offset_past_the_end_reads_nothing(api, notebook, jp_root_dir):
+    # Recorded without executing it; the offset is the largest a client may send (2**53 - 1):
+    # past what a file seek takes, it answered 500 before.
+    run = service.queue_run(RunSpec(notebook=str(jp_root_dir / notebook())))
+    Path(run.log_path).write_text("one line\n")
+    for offset in (0, 9, 10, 9007199254740991):
+        status, chunk = await api("GET", f"runs/{run.id}/log", offset=offset)
+        assert status == 200, chunk
+        assert chunk == {"text": "one line\n"[offset:], "next_offset": max(offset, 9)}

@@ -96,3 +96,32 @@ def test_only_values_changed_from_the_defaults_are_passed(pipeline_notebook):
     form.fields["verbose"].input.value = True
     form.fields["layers"].input.value = "[1,   2]"  # same list, other spelling
     assert form.values() == {"verbose": True}
+
+
+def test_a_computed_default_starts_empty_shows_its_source_and_is_left_to_the_notebook(tmp_path):
+    from jupyter_mlops.errors import ParameterError
+    from jupyter_mlops.pipeline import parse_pipeline
+    from jupyter_mlops.widgets.fields import ParametersForm
+    from jupyter_mlops.widgets.pipeline_view import pipeline_html
+    from tests.conftest import build_notebook
+
+    pipeline = parse_pipeline(build_notebook(
+        [("import os\npath = os.getcwd()\nn: int = int('3')\nalpha = 0.5", ["parameters"])]))
+    form = ParametersForm(pipeline.parameters)
+    path, n = form.fields["path"], form.fields["n"]
+    assert path.input.value == "" and "os.getcwd()" in path.input.placeholder
+    assert form.values() == {}  # nothing given: the notebook computes them
+    path.input.value, n.input.value = "/data", "4"
+    assert form.values() == {"path": "/data", "n": 4}
+    path.input.value = "[1, 2]"
+    assert form.values()["path"] == [1, 2]  # JSON when it reads as JSON, as -p does
+    n.input.value = "four"
+    try:
+        form.values()
+    except ParameterError as error:
+        assert "'n' expects int" in str(error)
+    else:
+        raise AssertionError("an int parameter took 'four'")
+    assert "path: any = os.getcwd()" in pipeline_html(pipeline)
+    # the notebook that is only its parameters cell: a step without cells
+    assert "<td>none</td>" in pipeline_html(parse_pipeline(build_notebook([("x = 1", ["parameters"])])))

@@ -7,7 +7,7 @@ from functools import cache
 from importlib.metadata import EntryPoint, entry_points
 
 from ...errors import BackendError
-from .base import Backend, BackendOutcome, Execution, StepEventSink
+from .base import Backend, BackendOutcome, Execution, RunGroup, StepEventSink
 
 GROUP = "jupyter_mlops.backends"
 
@@ -31,4 +31,4 @@ def get_backend(name: str) -> Backend:
     return found.load()()
 
 
-__all__ = ["Backend", "BackendOutcome", "Execution", "StepEventSink", "backend_names", "get_backend"]
+__all__ = ["Backend", "BackendOutcome", "Execution", "RunGroup", "StepEventSink", "backend_names", "get_backend"]

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
-
-import nbformat
+import asyncio
 
 from ...errors import NotebookError, PipelineError
 from ...service import runs as service
@@ -34,10 +32,8 @@ class PipelineHandler(MLOpsHandler):
     @protected
     async def post(self) -> None:
         request = self.body(PipelineContent)
-        try:
-            notebook = nbformat.reads(json.dumps(request.content), as_version=4)
-            nbformat.validate(notebook)  # the parser may then rely on every cell's shape
-        except Exception as error:  # nbformat raises several unrelated types for non-notebooks
-            raise ApiError(400, NotebookError.__name__, f"content is not a notebook: {error}",
-                           field="content") from None
+        try:  # read as a saved notebook is: any nbformat version, odd cells filled in or named
+            notebook = await asyncio.to_thread(service.read_notebook_content, request.content, "content")
+        except NotebookError as error:
+            raise ApiError(400, NotebookError.__name__, str(error), field="content") from None
         self.reply(await self.call(_report, notebook, "unsaved notebook"))

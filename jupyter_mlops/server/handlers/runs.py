@@ -1,5 +1,5 @@
-"""Runs: list and start, read one, cancel, tail its log, fetch its output notebook or its HTML report;
-the metric history of a schedule's or a notebook's runs."""
+"""Runs: list and start, read one, cancel, tail its log, fetch its output notebook or its HTML report,
+compare two; the metric history of a schedule's or a notebook's runs."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ...run.model import Run, RunSpec
 from ...service import metrics as metrics_service
+from ...service import lineage as lineage_service
 from ...service import runs as service
 from ..base import MLOpsHandler, protected
 from ..errors import ApiError, refuse_commands
@@ -30,7 +31,8 @@ class RunsHandler(MLOpsHandler):
             notebook = str(self.paths.resolve(query.notebook, must_exist=False, field="notebook"))
         runs, total = await self.call(
             service.list_runs, notebook=notebook, status=query.status.value if query.status else None,
-            schedule_id=query.schedule_id, batch_id=query.batch_id, limit=query.limit, offset=query.offset)
+            schedule_id=query.schedule_id, batch_id=query.batch_id, trigger=query.trigger, search=query.search or None,
+            limit=query.limit, offset=query.offset)
         self.reply(RunPage(runs=[run_out(r, self.paths) for r in runs], total=total, limit=query.limit,
                            offset=query.offset))
 
@@ -111,3 +113,9 @@ class MetricsHandler(MLOpsHandler):
         history = await self.call(metrics_service.metric_history, schedule=query.schedule_id, notebook=notebook,
                                   metric=query.metric)
         self.reply(history)
+
+
+class CompareRunsHandler(MLOpsHandler):
+    @protected
+    async def get(self, run_id: str, other_id: str) -> None:
+        self.reply(await self.call(lineage_service.compare_runs, run_id, other_id))

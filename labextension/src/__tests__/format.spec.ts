@@ -1,4 +1,4 @@
-import { formatCounts, formatDuration, formatInstant, formatRelative, elapsed, stepProgress } from '../format';
+import { formatCounts, formatDuration, formatInstant, formatRelative, elapsed, shortRunId, stepProgress } from '../format';
 import { Run } from '../types';
 
 describe('formatDuration', () => {
@@ -52,5 +52,12 @@ describe('formatCounts', () => {
       '40 succeeded · 2 failed · 1 timed out · 6 queued'
     );
     expect(formatCounts({})).toBe('');
+  });
+});
+
+describe('shortRunId', () => {
+  it('drops the date, which every run of a day shares', () => {
+    expect(shortRunId('20261201-170520-09ad07')).toBe('170520-09ad07');
+    expect(shortRunId('custom-id')).toBe('custom-id');
   });
 });

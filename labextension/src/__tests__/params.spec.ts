@@ -1,4 +1,4 @@
-import { collectParameters, formatValue, parseValue } from '../params';
+import { collectAxes, collectParameters, formatValue, initialText, parseValue } from '../params';
 import { Parameter } from '../types';
 
 describe('parseValue', () => {
@@ -46,5 +46,31 @@ describe('collectParameters', () => {
   });
   it('reports errors by name', () => {
     expect(collectParameters(parameters, { alpha: 'x' }).errors).toEqual({ alpha: 'must be a number' });
+  });
+});
+
+describe('parameters of unknown type (a default computed by the notebook)', () => {
+  const computed: Parameter[] = [
+    { name: 'path', type: 'any', default: null, source: 'os.getcwd()', cell_index: 0 },
+    { name: 'n', type: 'int', default: null, source: "int('3')", cell_index: 0 },
+    { name: 'alpha', type: 'float', default: 0.5, source: null, cell_index: 0 }
+  ];
+  it('start empty and are left to the notebook unless given', () => {
+    expect(computed.map(initialText)).toEqual(['', '', '0.5']);
+    expect(collectParameters(computed, {})).toEqual({ values: { alpha: 0.5 }, errors: {} });
+    expect(collectAxes(computed, { path: '', n: '' })).toEqual({ axes: {}, errors: {} });
+  });
+  it('read a given value as JSON, else as text; a declared type is still checked', () => {
+    expect(collectParameters(computed, { path: '/data', n: '4' }).values).toEqual({ path: '/data', n: 4, alpha: 0.5 });
+    expect(parseValue('any', '[1, 2]').value).toEqual([1, 2]);
+    expect(parseValue('any', 'true').value).toBe(true);
+    expect(collectParameters(computed, { n: 'four' }).errors).toEqual({ n: 'must be a whole number' });
+    expect(collectAxes(computed, { path: '/a, /b' }).axes).toEqual({ path: ['/a', '/b'] });
+  });
+  it('show a schedule value so that it reads back the same', () => {
+    expect(formatValue('any', '/data')).toBe('/data');
+    expect(formatValue('any', '1')).toBe('"1"');
+    expect(formatValue('any', [1])).toBe('[1]');
+    expect(parseValue('any', formatValue('any', '1')).value).toBe('1');
   });
 });

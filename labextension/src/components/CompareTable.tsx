@@ -1,6 +1,7 @@
 import React from 'react';
 
 import { compareRuns } from '../compare';
+import { shortRunId } from '../format';
 import { Run } from '../types';
 
 /** Two runs' parameters and recorded metrics side by side, differences marked. */
@@ -11,8 +12,8 @@ export function CompareTable({ left, right }: { left: Run; right: Run }): JSX.El
       <thead>
         <tr>
           <th />
-          <th>{left.id.slice(0, 8)}</th>
-          <th>{right.id.slice(0, 8)}</th>
+          <th>{shortRunId(left.id)}</th>
+          <th>{shortRunId(right.id)}</th>
         </tr>
       </thead>
       <tbody>

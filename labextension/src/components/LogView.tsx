@@ -3,7 +3,7 @@ import { ReactWidget } from '@jupyterlab/ui-components';
 import React, { useEffect, useRef, useState } from 'react';
 
 import { getRun, readLog } from '../api';
-import { isFinished } from '../format';
+import { isFinished, shortRunId } from '../format';
 import { mlopsIcon } from '../icon';
 import { Run } from '../types';
 
@@ -11,7 +11,7 @@ import { Run } from '../types';
 const TAIL_MS = 1000;
 
 /** A run's log, followed live (appending from the last offset) until the run ends. */
-function LogTail({ runId }: { runId: string }): JSX.Element {
+export function LogTail({ runId }: { runId: string }): JSX.Element {
   const [text, setText] = useState('');
   const [status, setStatus] = useState<Run['status'] | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -67,7 +67,7 @@ export function logWidget(run: Run): MainAreaWidget {
   const content = ReactWidget.create(<LogTail runId={run.id} />);
   content.addClass('jp-mlops-log-widget');
   const widget = new MainAreaWidget({ content });
-  widget.title.label = `Log · run ${run.id.slice(0, 8)}`;
+  widget.title.label = `Log · run ${shortRunId(run.id)}`;
   widget.title.caption = `Log of run ${run.id}`;
   widget.title.icon = mlopsIcon;
   return widget;

@@ -1,7 +1,7 @@
 import { InputGroup } from '@jupyterlab/ui-components';
 import React from 'react';
 
-import { formatValue, parseAxis, parseValue } from '../params';
+import { initialText, keepsNotebookDefault, parseAxis, parseValue } from '../params';
 import { Parameter } from '../types';
 
 /**
@@ -20,8 +20,12 @@ export function ParameterInputs(props: {
   return (
     <div className="jp-mlops-parameters">
       {props.parameters.map(parameter => {
-        const text = props.texts[parameter.name] ?? formatValue(parameter.type, parameter.default);
-        const { error } = props.axes ? parseAxis(parameter.type, text) : parseValue(parameter.type, text);
+        const text = props.texts[parameter.name] ?? initialText(parameter);
+        const { error } = keepsNotebookDefault(parameter, text)
+          ? { error: null }
+          : props.axes
+            ? parseAxis(parameter.type, text)
+            : parseValue(parameter.type, text);
         const numeric = !props.axes && (parameter.type === 'int' || parameter.type === 'float');
         const id = `jp-mlops-parameter-${parameter.name}`;
         return (
@@ -42,6 +46,7 @@ export function ParameterInputs(props: {
                 type={numeric ? 'number' : 'text'}
                 step={numeric && parameter.type === 'float' ? 'any' : undefined}
                 value={text}
+                placeholder={parameter.source ? `notebook default: ${parameter.source}` : undefined}
                 aria-invalid={error !== null}
                 onChange={event => props.onChange(parameter.name, (event.target as HTMLInputElement).value)}
               />

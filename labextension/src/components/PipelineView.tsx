@@ -2,8 +2,9 @@ import { NotebookPanel } from '@jupyterlab/notebook';
 import React from 'react';
 
 import { depths } from '../dag';
+import { DagView } from './DagView';
 import { formatValue } from '../params';
-import { PipelineReport } from '../types';
+import { PipelineReport, Run } from '../types';
 
 /** Makes a cell the active one and scrolls the notebook to it. */
 function goToCell(panel: NotebookPanel, index: number): void {
@@ -15,11 +16,14 @@ function goToCell(panel: NotebookPanel, index: number): void {
   }
 }
 
-/** The notebook's steps with their dependencies, its parameters, and what is wrong with the declaration. */
+/** The notebook's steps with their dependencies (drawn, coloured by `run`, and listed), its parameters,
+ * and what is wrong with the declaration. */
 export function PipelineView(props: {
   panel: NotebookPanel;
   report: PipelineReport | null;
   error: string | null;
+  /** The notebook's latest run, followed live. */
+  run: Run | null;
 }): JSX.Element {
   const { report, panel } = props;
   if (props.error) {
@@ -47,13 +51,23 @@ export function PipelineView(props: {
           ))}
         </ul>
       )}
+      <DagView
+        report={report}
+        run={props.run}
+        onNode={name => {
+          const step = pipeline?.steps.find(other => other.name === name);
+          step && goToCell(panel, step.cell_indices[0]);
+        }}
+      />
       {pipeline && (
         <>
           <h3 className="jp-mlops-heading">Steps</h3>
           {pipeline.implicit ? (
             <div className="jp-mlops-hint">
-              No %%mlstep cell: the notebook runs whole, as one step. Use “Make Cell a Pipeline Step” on a cell
-              to split it.
+              {pipeline.steps[0]?.cell_indices.length === 0
+                ? 'Nothing but the parameters cell: a run executes it, with the values given, as the one step notebook.'
+                : 'No %%mlstep cell: the notebook runs whole, as one step.'}{' '}
+              Use “Make Cell a Pipeline Step” on a cell to split it.
             </div>
           ) : (
             <ol className="jp-mlops-steps" aria-label="Steps">
@@ -92,7 +106,9 @@ export function PipelineView(props: {
                   <tr key={parameter.name} data-parameter={parameter.name}>
                     <th scope="row">{parameter.name}</th>
                     <td className="jp-mlops-type">{parameter.type}</td>
-                    <td className="jp-mlops-default">{formatValue(parameter.type, parameter.default)}</td>
+                    <td className="jp-mlops-default">
+                      {parameter.source ?? formatValue(parameter.type, parameter.default)}
+                    </td>
                   </tr>
                 ))}
               </tbody>

@@ -33,6 +33,9 @@ export interface RunDraft extends EnvironmentDraft {
   backend: string;
   /** '' runs on the backend's default image. */
   image: string;
+  /** '' runs on the configured cluster (cluster backends). */
+  cluster: string;
+  sharedPath: boolean;
   cron: string;
   timezone: string;
   catchUp: CatchUp;
@@ -60,6 +63,22 @@ function batchPoints(draft: RunDraft): Record<string, unknown>[] | null {
   return Object.keys(errors).length > 0 ? null : expandGrid(axes);
 }
 
+/** Where the runs go: the backend, and its image or cluster. */
+function placement(draft: RunDraft): {
+  backend: string;
+  image: string | null;
+  cluster: string | null;
+  shared_path: boolean;
+} {
+  const onCluster = draft.backends.find(b => b.name === draft.backend)?.cluster ?? false;
+  return {
+    backend: draft.backend,
+    image: onCluster ? null : draft.image || null,
+    cluster: onCluster ? draft.cluster.trim() || null : null,
+    shared_path: onCluster && draft.sharedPath
+  };
+}
+
 function valueOf(draft: RunDraft, cronOk: boolean): RunValue | null {
   const env = parseEnv(draft.envText);
   const secrets = parseSecrets(draft.secretsText);
@@ -83,8 +102,7 @@ function valueOf(draft: RunDraft, cronOk: boolean): RunValue | null {
             notebook: draft.path,
             points,
             steps,
-            backend: draft.backend,
-            image: draft.image || null,
+            ...placement(draft),
             parallel: draft.parallel,
             fail_fast: draft.failFast,
             ...environment,
@@ -96,13 +114,7 @@ function valueOf(draft: RunDraft, cronOk: boolean): RunValue | null {
   if (Object.keys(errors).length > 0) {
     return null;
   }
-  const common = {
-    parameters: values,
-    steps,
-    backend: draft.backend,
-    image: draft.image || null,
-    ...environment
-  };
+  const common = { parameters: values, steps, ...placement(draft), ...environment };
   if (draft.mode === 'run') {
     return { mode: 'run', request: { path: draft.path, ...common, notify } };
   }
@@ -274,7 +286,30 @@ export function RunForm(props: FormProps<RunDraft, RunValue>): JSX.Element {
       </fieldset>
       {backend && !backend.available && <div className="jp-mlops-field-error">{backend.detail}</div>}
 
-      {draft.backend !== 'local' && (
+      {backend?.cluster && (
+        <>
+          <label className="jp-mlops-field">
+            <span>Cluster</span>
+            <input
+              aria-label="Cluster"
+              className="jp-mlops-text"
+              placeholder="tcp://host:8786 (default: the dask_scheduler setting)"
+              value={draft.cluster}
+              onChange={event => update({ cluster: event.target.value })}
+            />
+          </label>
+          <label className="jp-mlops-field">
+            <input
+              type="checkbox"
+              checked={draft.sharedPath}
+              onChange={event => update({ sharedPath: event.target.checked })}
+            />
+            <span>Workers see this folder (do not ship it)</span>
+          </label>
+        </>
+      )}
+
+      {draft.backend !== 'local' && !backend?.cluster && (
         <label className="jp-mlops-field">
           <span>Image</span>
           <HTMLSelect

@@ -6,6 +6,7 @@ import { CommandIDs } from '../commandIds';
 import { LiveFeed } from '../feed';
 import { formatDuration, formatRelative, isFinished, elapsed, stepProgress } from '../format';
 import { useNow, useRuns } from '../hooks';
+import { mlopsIcon } from '../icon';
 import { Run } from '../types';
 import { CommandButton } from './CommandButton';
 import { Scope, ScopeSelect } from './ScopeSelect';
@@ -88,6 +89,7 @@ function RunRow(props: {
           <CommandButton commands={commands} command={CommandIDs.cancelRun} args={args} icon={stopIcon} minimal />
         )}
         <CommandButton commands={commands} command={CommandIDs.rerun} args={args} icon={refreshIcon} minimal />
+        <CommandButton commands={commands} command={CommandIDs.openDashboard} args={{ run: run.id }} icon={mlopsIcon} minimal />
       </div>
     </li>
   );

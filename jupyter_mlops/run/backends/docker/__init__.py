@@ -10,6 +10,9 @@ like a local run's, so per-step results are the same.
 
 Every container carries its run id and its owner process in labels: it is removed when the
 run ends however it ends, and if the owner was killed outright, the next run reaps it.
+
+A batch runs its points in a few long-lived containers with the same lockdown instead, one
+per parallel slot, each point a fresh kernel forked there (see `slots`).
 """
 
 from __future__ import annotations
@@ -70,7 +73,16 @@ class DockerBackend(Backend):
         except MLOpsError:
             return []
 
+    def kernel_pool(self, execution: Execution, *, slots: int, total: int, preload: list[str]) -> Any:
+        from .slots import ContainerKernelPool  # it imports this module
+
+        return ContainerKernelPool(execution, slots=slots, total=total, preload=preload)
+
     def execute(self, execution: Execution, on_step_event: StepEventSink) -> BackendOutcome:
+        if execution.kernel_manager is not None:  # a point of a batch, on a kernel of its slot container
+            from .slots import execute_in_slot
+
+            return execute_in_slot(execution, on_step_event)
         try:
             client = connect()
             reap_orphans(client)
@@ -147,13 +159,8 @@ def _container_config(execution: Execution, options: ContainerOptions, image: Im
     workdir = _working_dir(execution, execution.writable_source, mounts)
     environment = {
         **execution.environment,  # the run's own variables and secrets; ours below win
-        "HOME": "/tmp", "PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1",
-        "MLOPS_OUTPUT_DIR": str(RUN_DIR / FILES), "JUPYTER_MLOPS_RUN_ID": execution.run_id,
+        **_base_environment(image, mounts), "JUPYTER_MLOPS_RUN_ID": execution.run_id,
     }
-    if LABEL_PACKAGE_VERSION not in (image.labels or {}):
-        package = Path(jupyter_mlops.__file__).parent
-        mounts.append(Mount(str(LIB_DIR / "jupyter_mlops"), str(package), type="bind", read_only=True))
-        environment["PYTHONPATH"] = str(LIB_DIR)
     job = {
         "input_notebook": str(RUN_DIR / execution.input_notebook.name),
         "output_notebook": str(RUN_DIR / execution.output_notebook.name),
@@ -168,8 +175,26 @@ def _container_config(execution: Execution, options: ContainerOptions, image: Im
         command=["python", "-m", "jupyter_mlops.run.in_container", json.dumps(job)],
         name=f"jupyter-mlops-{execution.run_id}",
         labels={LABEL_RUN: execution.run_id, LABEL_OWNER: owner_token()},
-        user=options.user, working_dir=str(workdir), environment=environment, mounts=mounts,
-        network_mode=options.network, read_only=True, tmpfs={"/tmp": "rw,nosuid,nodev,mode=1777"},
+        working_dir=str(workdir), environment=environment, mounts=mounts, **locked_down(options),
+    )
+
+
+def _base_environment(image: Image, mounts: list[Mount]) -> dict[str, str]:
+    """What every kernel of a run or batch container gets (and the host's package, if the image lacks it)."""
+    environment = {"HOME": "/tmp", "PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1",
+                   "MLOPS_OUTPUT_DIR": str(RUN_DIR / FILES)}
+    if LABEL_PACKAGE_VERSION not in (image.labels or {}):
+        package = Path(jupyter_mlops.__file__).parent
+        mounts.append(Mount(str(LIB_DIR / "jupyter_mlops"), str(package), type="bind", read_only=True))
+        environment["PYTHONPATH"] = str(LIB_DIR)
+    return environment
+
+
+def locked_down(options: ContainerOptions) -> dict[str, Any]:
+    """The lockdown and limits of every run and batch container."""
+    return dict(
+        user=options.user, network_mode=options.network, read_only=True,
+        tmpfs={"/tmp": "rw,nosuid,nodev,mode=1777"},
         cap_drop=["ALL"], security_opt=["no-new-privileges"], init=True,  # init reaps the kernel's zombies
         mem_limit=options.memory_bytes, memswap_limit=options.memory_bytes,  # no swap past the limit
         nano_cpus=int(options.cpus * 1e9), pids_limit=options.pids_limit,

@@ -1,5 +1,5 @@
 """The Docker engine as jupyter-mlops uses it: one client, images looked up and never pulled,
-run containers labelled with their owner process and reaped once that process is gone."""
+run and batch-slot containers labelled with their owner process and reaped once that process is gone."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from docker.models.images import Image
 from ....errors import ContainerEngineError, ImageNotFoundError
 
 LABEL_RUN = "jupyter-mlops.run-id"
+#: "<pool id>-<slot>" of a docker batch's slot container (which serves many runs).
+LABEL_SLOT = "jupyter-mlops.batch-slot"
 #: "<host>:<pid>:<process start time>" of the process that started the container.
 LABEL_OWNER = "jupyter-mlops.owner"
 #: Images made by `jupyter-mlops image build` carry jupyter_mlops; others get the host's mounted.
@@ -70,13 +72,14 @@ def _owner_alive(token: str) -> bool:
 
 
 def reap_orphans(client: docker.DockerClient) -> list[str]:
-    """Remove run containers whose owning process died (e.g. SIGKILL); returns their run ids."""
+    """Remove run and batch-slot containers whose owning process died (e.g. SIGKILL); returns
+    their run ids (a slot's: its LABEL_SLOT)."""
     reaped = []
-    for container in client.containers.list(all=True, filters={"label": LABEL_RUN}):
+    for container in client.containers.list(all=True, filters={"label": LABEL_OWNER}):
         if not _owner_alive(container.labels.get(LABEL_OWNER, "")):
             try:
                 container.remove(force=True)
             except docker.errors.NotFound:
                 continue  # another process reaped it first
-            reaped.append(container.labels[LABEL_RUN])
+            reaped.append(container.labels.get(LABEL_RUN) or container.labels.get(LABEL_SLOT, container.name))
     return reaped
