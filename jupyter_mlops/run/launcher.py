@@ -594,8 +594,19 @@ def _execute(run_id: str, request: dict[str, Any], spec: Any, kernel: WarmKernel
         info["kernel"] = "warm"
         return manager
 
+    def execute() -> Any:
+        return execute_run(run_id, take_kernel=take_kernel if kernel_name else None, backend_info=info)
+
+    from ..store import runs as run_store
+
     try:
-        run = execute_run(run_id, take_kernel=take_kernel if kernel_name else None, backend_info=info)
+        queued = run_store.get_run(run_id)
+        if queued.spec.notify is not None:  # a single run with channels: this worker tells, then exits
+            from ..notify.events import execute_notified
+
+            run = execute_notified(queued, execute)
+        else:
+            run = execute()
     finally:
         if adoption is not None:
             adoption.release()
