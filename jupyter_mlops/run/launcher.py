@@ -396,7 +396,22 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGCHLD, lambda *_: None)  # a handler, so the wakeup fd hears of exits
     signal.set_wakeup_fd(wake_write)
     replies = os.fdopen(reply_fd, "w", buffering=1)
+    # A requester that stops while this process still starts sends SIGTERM: clean up all the same.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     launcher = _Launcher(options, replies, wake_write)
+    try:
+        _serve(launcher, options, wake_read)
+    finally:
+        launcher.close()
+        # The socket's folder is the requester's, which may have died (kill -9) without removing it.
+        with contextlib.suppress(OSError):
+            os.unlink(options["socket"])
+            os.rmdir(os.path.dirname(options["socket"]))
+    return 0
+
+
+def _serve(launcher: _Launcher, options: dict[str, Any], wake_read: int) -> None:
+    """Warm the kernelspecs asked for, then serve requests until stdin closes and the last worker ends."""
     for name in options["warm"]:
         launcher.pool(name, dict(os.environ))
     selector = selectors.DefaultSelector()
@@ -408,62 +423,58 @@ def main(argv: list[str]) -> int:
     launcher.reply({"ready": os.getpid()})
     pending = b""
     asking: dict[socket.socket, bytes] = {}
-    try:
-        while not launcher.stopping or launcher.workers:
-            timeout = launcher.tick() if not launcher.stopping else None
-            for key, _ in selector.select(timeout):
-                if key.data == "exits":
-                    while True:
-                        try:
-                            if not os.read(wake_read, 512):
-                                break
-                        except BlockingIOError:
+    while not launcher.stopping or launcher.workers:
+        timeout = launcher.tick() if not launcher.stopping else None
+        for key, _ in selector.select(timeout):
+            if key.data == "exits":
+                while True:
+                    try:
+                        if not os.read(wake_read, 512):
                             break
-                elif key.data == "connections":
-                    try:
-                        connection, _ = listener.accept()
                     except BlockingIOError:
-                        continue
-                    connection.setblocking(False)
-                    launcher.sockets.add(connection.fileno())
-                    asking[connection] = b""
-                    selector.register(connection, selectors.EVENT_READ, "asking")
-                elif key.data == "asking":
-                    connection = key.fileobj
-                    try:
-                        chunk = connection.recv(65536)
-                    except BlockingIOError:
-                        continue
-                    asking[connection] += chunk
-                    if chunk and b"\n" not in asking[connection]:
-                        continue
-                    selector.unregister(connection)
-                    launcher.sockets.discard(connection.fileno())
-                    line = asking.pop(connection).split(b"\n")[0]
-                    if line:
-                        pid = launcher.launch(json.loads(line))
-                        with contextlib.suppress(OSError):  # it gave up waiting: the run starts anyway
-                            connection.setblocking(True)
-                            connection.sendall(json.dumps({"pid": pid}).encode() + b"\n")
-                    connection.close()
-                else:
-                    chunk = os.read(0, 65536)
-                    if not chunk:
-                        selector.unregister(0)
-                        selector.unregister(listener)
-                        launcher.sockets.discard(listener.fileno())
-                        listener.close()
-                        launcher.stop()
-                        continue
-                    pending += chunk
-                    *lines, pending = pending.split(b"\n")
-                    for line in lines:
-                        request = json.loads(line)
-                        launcher.reply({"pid": launcher.launch(request), "run": request["run"]})
-            launcher.reap()
-    finally:
-        launcher.close()
-    return 0
+                        break
+            elif key.data == "connections":
+                try:
+                    connection, _ = listener.accept()
+                except BlockingIOError:
+                    continue
+                connection.setblocking(False)
+                launcher.sockets.add(connection.fileno())
+                asking[connection] = b""
+                selector.register(connection, selectors.EVENT_READ, "asking")
+            elif key.data == "asking":
+                connection = key.fileobj
+                try:
+                    chunk = connection.recv(65536)
+                except BlockingIOError:
+                    continue
+                asking[connection] += chunk
+                if chunk and b"\n" not in asking[connection]:
+                    continue
+                selector.unregister(connection)
+                launcher.sockets.discard(connection.fileno())
+                line = asking.pop(connection).split(b"\n")[0]
+                if line:
+                    pid = launcher.launch(json.loads(line))
+                    with contextlib.suppress(OSError):  # it gave up waiting: the run starts anyway
+                        connection.setblocking(True)
+                        connection.sendall(json.dumps({"pid": pid}).encode() + b"\n")
+                connection.close()
+            else:
+                chunk = os.read(0, 65536)
+                if not chunk:
+                    selector.unregister(0)
+                    selector.unregister(listener)
+                    launcher.sockets.discard(listener.fileno())
+                    listener.close()
+                    launcher.stop()
+                    continue
+                pending += chunk
+                *lines, pending = pending.split(b"\n")
+                for line in lines:
+                    request = json.loads(line)
+                    launcher.reply({"pid": launcher.launch(request), "run": request["run"]})
+        launcher.reap()
 
 
 # -- in the worker ----------------------------------------------------------------------------------
@@ -583,8 +594,19 @@ def _execute(run_id: str, request: dict[str, Any], spec: Any, kernel: WarmKernel
         info["kernel"] = "warm"
         return manager
 
+    def execute() -> Any:
+        return execute_run(run_id, take_kernel=take_kernel if kernel_name else None, backend_info=info)
+
+    from ..store import runs as run_store
+
     try:
-        run = execute_run(run_id, take_kernel=take_kernel if kernel_name else None, backend_info=info)
+        queued = run_store.get_run(run_id)
+        if queued.spec.notify is not None:  # a single run with channels: this worker tells, then exits
+            from ..notify.events import execute_notified
+
+            run = execute_notified(queued, execute)
+        else:
+            run = execute()
     finally:
         if adoption is not None:
             adoption.release()

@@ -114,8 +114,9 @@ class RunSpec(BaseModel):
                                           "secret store when the run starts, never recorded, masked as *** "
                                           "in everything the run writes")
     trigger: Trigger = "manual"
-    notify: Notify | None = Field(default=None, description="Whom to tell when this run fails, succeeds, is slow or "
-                                                            "alerts (single runs; schedules and batches have their own)")
+    notify: Notify | None = Field(
+        default=None, description="Whom to tell when this run fails, succeeds, is slow or alerts (single runs; "
+                                  "schedules and batches have their own)")
 
     _variables = field_validator("env", "secrets")(lambda value: check_variable_names(value))
     _secrets = field_validator("secrets")(lambda value: check_secret_names(value))

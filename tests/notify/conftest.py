@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import socket
-import threading
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+
+# The scheduler's fixtures and helpers: an injected clock, waiting, an HTTP receiver.
+from tests.schedule.conftest import Receiver, clock, wait_finished, wait_for  # noqa: F401
 
 SMTP_USER, SMTP_PASSWORD = "mlops", "smtp-pa55word"
 
@@ -62,38 +62,11 @@ def closed_port() -> int:
         return probe.getsockname()[1]
 
 
-class Receiver:
-    """An HTTP server on 127.0.0.1 keeping every JSON POST; answers `status` (204 by default)."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[str, dict]] = []
-        self.status = 204
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.received.append((self.path, json.loads(body)))
-                self.send_response(receiver.status)
-                self.end_headers()
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def bodies(self, path: str | None = None) -> list[dict]:
-        return [body for got, body in self.received if path is None or got == path]
-
-
 @pytest.fixture
 def receiver():
     server = Receiver()
     yield server
-    server.server.shutdown()
-    server.server.server_close()
+    server.close()
 
 
 @pytest.fixture(autouse=True)
@@ -102,9 +75,6 @@ def quick_retries(monkeypatch):
     monkeypatch.setenv("JUPYTER_MLOPS_NOTIFY_BACKOFF", "1")
     monkeypatch.setenv("JUPYTER_MLOPS_NOTIFY_ATTEMPTS", "3")
 
-
-# The scheduler's fixtures: an injected clock, waiting helpers.
-from tests.schedule.conftest import clock, wait_finished, wait_for  # noqa: E402,F401
 
 PARAMETERS = ("accuracy = 0.9\nlabel = 'fine'\nfail = False\nseconds = 0.0\nword = ''", ["parameters"])
 BODY = ("import time\nimport jupyter_mlops\ntime.sleep(seconds)\njupyter_mlops.record('accuracy', accuracy)\n"

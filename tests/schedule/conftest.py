@@ -68,32 +68,53 @@ def schedule_runs(schedule_id: str) -> list[Run]:
     return runs[::-1]
 
 
-class Hooks:
-    """A webhook receiver on 127.0.0.1 that keeps every JSON body it is sent."""
+class Receiver:
+    """An HTTP server on 127.0.0.1 keeping every JSON POST with its path; answers `status` (204 by default)."""
 
     def __init__(self) -> None:
-        self.received: list[dict] = []
-        received = self.received
+        self.requests: list[tuple[str, dict]] = []
+        self.status = 204
+        receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-                received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-                self.send_response(204)
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.requests.append((self.path, json.loads(body)))
+                self.send_response(receiver.status)
                 self.end_headers()
 
             def log_message(self, *args) -> None:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        self.base = f"http://127.0.0.1:{self.server.server_port}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def bodies(self, path: str | None = None) -> list[dict]:
+        return [body for got, body in self.requests if path is None or got == path]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Hooks(Receiver):
+    """A webhook receiver: `url` to give a schedule, `received` the JSON bodies it was sent."""
+
+    @property
+    def url(self) -> str:
+        return f"{self.base}/hook"
+
+    @property
+    def received(self) -> list[dict]:
+        return self.bodies()
 
 
 @pytest.fixture
 def webhook():
     hooks = Hooks()
     yield hooks
-    hooks.server.shutdown()
+    hooks.close()
 
 
 def start_daemon(**options: float) -> subprocess.Popen:

@@ -7,7 +7,7 @@ import json
 
 from tornado.httpclient import HTTPClientError
 
-from tests.notify.conftest import Receiver
+from tests.schedule.conftest import Receiver
 
 RECORDS = [("accuracy = 0.9", ["parameters"]),
            "import jupyter_mlops\njupyter_mlops.record('accuracy', accuracy)\n"
@@ -35,8 +35,7 @@ async def test_a_run_with_a_webhook_its_sandboxed_report_and_the_metric_history(
             ("alert", "webhook", True), ("success", "webhook", True)]
         assert {body["event"] for body in receiver.bodies()} == {"run_succeeded", "metric_alert"}
     finally:
-        receiver.server.shutdown()
-        receiver.server.server_close()
+        receiver.close()
 
     response = await jp_fetch("mlops", "api", "runs", run["id"], "report.html")
     page = response.body.decode()

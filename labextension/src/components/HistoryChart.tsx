@@ -3,9 +3,9 @@ import { CommandRegistry } from '@lumino/commands';
 import React, { useEffect, useState } from 'react';
 
 import { metricHistory } from '../api';
-import { CommandIDs } from '../commandIds';
 import { historyChart } from '../history';
 import { MetricHistory } from '../types';
+import { RunPoint } from './RunPoint';
 
 const BOX = { width: 280, height: 150, left: 36, bottom: 22, pad: 12 };
 
@@ -74,31 +74,9 @@ export function HistoryChart(props: { scheduleId: string; version: string; comma
         {chart.line.length > 1 && (
           <polyline className="jp-mlops-mean" points={chart.line.map(p => `${p.x},${p.y}`).join(' ')} />
         )}
-        {chart.points.map(point =>
-          point.failed ? (
-            <path
-              key={point.runId}
-              className="jp-mlops-point-failed"
-              data-run={point.runId}
-              d={`M${point.cx - 4},${point.cy - 4}L${point.cx + 4},${point.cy + 4}M${point.cx - 4},${point.cy + 4}L${point.cx + 4},${point.cy - 4}`}
-              onClick={() => void props.commands.execute(CommandIDs.openOutput, { id: point.runId })}
-            >
-              <title>{point.title}</title>
-            </path>
-          ) : (
-            <circle
-              key={point.runId}
-              className="jp-mlops-point"
-              data-run={point.runId}
-              cx={point.cx}
-              cy={point.cy}
-              r={4}
-              onClick={() => void props.commands.execute(CommandIDs.openOutput, { id: point.runId })}
-            >
-              <title>{point.title}</title>
-            </circle>
-          )
-        )}
+        {chart.points.map(point => (
+          <RunPoint key={point.runId} {...point} commands={props.commands} />
+        ))}
       </svg>
     </figure>
   );

@@ -3,8 +3,8 @@ import { CommandRegistry } from '@lumino/commands';
 import React, { useState } from 'react';
 
 import { metricChart } from '../chart';
-import { CommandIDs } from '../commandIds';
 import { BatchResults } from '../types';
+import { RunPoint } from './RunPoint';
 
 /** The plot's size in SVG units; it scales to the sidebar's width. */
 const BOX = { width: 280, height: 170, left: 36, bottom: 22, pad: 12 };
@@ -65,17 +65,7 @@ export function MetricChart(props: { results: BatchResults; commands: CommandReg
           <polyline className="jp-mlops-mean" points={chart.meanLine.map(p => `${p.x},${p.y}`).join(' ')} />
         )}
         {chart.points.map(point => (
-          <circle
-            key={point.runId}
-            className="jp-mlops-point"
-            data-run={point.runId}
-            cx={point.cx}
-            cy={point.cy}
-            r={4}
-            onClick={() => void props.commands.execute(CommandIDs.openOutput, { id: point.runId })}
-          >
-            <title>{point.title}</title>
-          </circle>
+          <RunPoint key={point.runId} {...point} commands={props.commands} />
         ))}
       </svg>
       {chart.missing > 0 && (
