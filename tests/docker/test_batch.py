@@ -188,9 +188,11 @@ def test_a_killed_clients_slot_containers_stop_and_are_reaped(notebook, docker_c
         assert time.monotonic() < deadline, "the fork servers did not exit with their client"
         time.sleep(0.2)  # the connection dropped: each fork server killed its kernels and exited
 
+    folders = {Path(m["Source"]).parent for s in slots for m in s.attrs["Mounts"] if m["Destination"] == "/mlops/kernels"}
     batch, runs = _batch(notebook(SLEEPY, name="next.ipynb"), [{"x": 0}])  # the next batch reaps them
     assert batch.status == BatchStatus.succeeded, runs[0].error
     assert _slot_containers(docker_client, client.pid) == []
+    assert len(folders) == 2 and not any(folder.exists() for folder in folders)  # their host folders too
 
 
 @pytest.fixture(scope="module")

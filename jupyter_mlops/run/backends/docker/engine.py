@@ -4,6 +4,7 @@ run and batch-slot containers labelled with their owner process and reaped once 
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 from pathlib import Path
 
@@ -71,6 +72,18 @@ def _owner_alive(token: str) -> bool:
     return _start_time(int(pid)) == started
 
 
+#: The prefix of a batch slot's folder on this host (slots.py), mounted into its container.
+SLOT_FOLDER_PREFIX = "mlops-slot-"
+
+
+def _remove_slot_folder(container: docker.models.containers.Container) -> None:
+    """The host folder a killed client's slot container had mounted (its sockets, its files)."""
+    for mount in container.attrs.get("Mounts", []):
+        folder = Path(mount.get("Source", "")).parent
+        if folder.name.startswith(SLOT_FOLDER_PREFIX):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def reap_orphans(client: docker.DockerClient) -> list[str]:
     """Remove run and batch-slot containers whose owning process died (e.g. SIGKILL); returns
     their run ids (a slot's: its LABEL_SLOT)."""
@@ -81,5 +94,7 @@ def reap_orphans(client: docker.DockerClient) -> list[str]:
                 container.remove(force=True)
             except docker.errors.NotFound:
                 continue  # another process reaped it first
+            if LABEL_SLOT in container.labels:
+                _remove_slot_folder(container)
             reaped.append(container.labels.get(LABEL_RUN) or container.labels.get(LABEL_SLOT, container.name))
     return reaped

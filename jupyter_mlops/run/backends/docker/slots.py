@@ -52,7 +52,7 @@ from ...model import RunStatus
 from ...plan import PLAN_KEY
 from ..base import BackendOutcome, Execution, StepEventSink
 from . import FILES, KILL_GRACE, RUN_DIR, _base_environment, _outcome, _working_dir, locked_down
-from .engine import LABEL_OWNER, LABEL_SLOT, connect, find_image, owner_token, reap_orphans
+from .engine import LABEL_OWNER, LABEL_SLOT, SLOT_FOLDER_PREFIX, connect, find_image, owner_token, reap_orphans
 from .options import ContainerOptions, resolve
 
 KERNELS_DIR = PurePosixPath("/mlops/kernels")
@@ -68,7 +68,7 @@ class Slot:
         self.index = index
         self.label = f"{pool_id}-{index}"
         self.options = options
-        self.folder = Path(tempfile.mkdtemp(prefix="mlops-slot-"))
+        self.folder = Path(tempfile.mkdtemp(prefix=SLOT_FOLDER_PREFIX))
         self.kernels = self.folder / "kernels"  # connection files and the kernels' sockets
         self.files = self.folder / FILES  # the point's $MLOPS_OUTPUT_DIR
         for folder in (self.kernels, self.files):
