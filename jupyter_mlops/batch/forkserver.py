@@ -28,6 +28,12 @@ from typing import Any
 def _become_kernel(request: dict[str, Any], reply_fd: int) -> None:
     """In the forked child: a new session, the run's cwd and environment, then the kernel."""
     os.close(reply_fd)
+    become_kernel(request["cwd"], request["env"], request["argv"])
+
+
+def become_kernel(cwd: str, env: dict[str, str], argv: list[str]) -> None:
+    """Turn a freshly forked child of a fork server into a kernel (never returns). Shared with the
+    docker batch slots' server (slotserver.py)."""
     os.setsid()  # as jupyter_client does: a terminal's Ctrl-C goes to the batch, not the kernel
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the kernel's own subprocesses must be waitable
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -35,13 +41,13 @@ def _become_kernel(request: dict[str, Any], reply_fd: int) -> None:
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.close(devnull)
-    os.chdir(request["cwd"])
+    os.chdir(cwd)
     os.environ.clear()
-    os.environ.update(request["env"])
+    os.environ.update(env)
     _reseed()
     from ipykernel import kernelapp
 
-    kernelapp.launch_new_instance(argv=request["argv"])
+    kernelapp.launch_new_instance(argv=argv)
 
 
 def _reseed() -> None:

@@ -41,6 +41,22 @@ from ..errors import BatchError
 LAUNCHER = "ipykernel_launcher"
 
 
+
+def next_ready(ready: queue.Queue, closed: threading.Event) -> Any:
+    """The next kernel a pool's starter put on `ready`, or its start error raised as a BatchError;
+    a BatchError too once the pool is `closed` (the batch stopped while this run waited)."""
+    while True:
+        if closed.is_set():
+            raise BatchError("the batch stopped before this run could get a kernel")
+        try:
+            got = ready.get(timeout=0.2)
+            break
+        except queue.Empty:
+            continue
+    if isinstance(got, BaseException):
+        raise BatchError(f"a kernel could not be started: {type(got).__name__}: {got}") from got
+    return got
+
 class ForkServer:
     """The fork server process and its request/reply pipes (thread-safe)."""
 
@@ -263,17 +279,7 @@ class KernelPool:
     def take(self) -> PooledKernelManager:
         """A started kernel for one run (at most `total` calls); keeps `spare` more starting."""
         self._request(1)
-        while True:
-            if self._closed.is_set():
-                raise BatchError("the batch stopped before this run could get a kernel")
-            try:
-                got = self._ready.get(timeout=0.2)
-                break
-            except queue.Empty:
-                continue
-        if isinstance(got, BaseException):
-            raise BatchError(f"a kernel could not be started: {type(got).__name__}: {got}") from got
-        return got
+        return next_ready(self._ready, self._closed)
 
     def discard(self, manager: PooledKernelManager) -> None:
         """After the kernel's one run, in the thread that ran it: kill it, close its sockets."""

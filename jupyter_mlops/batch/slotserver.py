@@ -34,7 +34,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .forkserver import _reseed
+from .forkserver import become_kernel
 
 #: Emptied between points: the only writable places of the container besides its mounts.
 SCRATCH = ("/tmp", "/dev/shm")
@@ -44,25 +44,12 @@ _OOM_FILES = (("/sys/fs/cgroup/memory/memory.oom_control", "oom_kill"), ("/sys/f
 
 
 def _become_kernel(request: dict[str, Any], base_env: dict[str, str]) -> None:
-    """In the forked child: a new session, the point's cwd and environment, then the kernel."""
-    os.setsid()
-    signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the kernel's own subprocesses must be waitable
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull, 0)
-    os.close(devnull)
+    """In the forked child: the point's kernel, the first to die at the container's memory limit."""
     try:  # at its memory limit the container's kernel dies, never the server (raising needs no privilege)
         Path("/proc/self/oom_score_adj").write_text("1000")
     except OSError:
         pass
-    os.chdir(request["cwd"])
-    os.environ.clear()
-    os.environ.update({**base_env, **request["env"]})
-    _reseed()
-    from ipykernel import kernelapp
-
-    kernelapp.launch_new_instance(argv=request["argv"])
+    become_kernel(request["cwd"], {**base_env, **request["env"]}, request["argv"])
 
 
 def _others() -> list[int]:

@@ -45,7 +45,7 @@ from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.provisioning import LocalProvisioner
 from papermill.exceptions import PapermillExecutionError
 
-from ....batch.kernels import LAUNCHER, PooledKernelManager
+from ....batch.kernels import LAUNCHER, PooledKernelManager, next_ready
 from ....errors import BackendError, BatchError
 from ... import engine
 from ...model import RunStatus
@@ -352,17 +352,7 @@ class ContainerKernelPool:
 
     def take(self) -> SlotKernelManager:
         """A started kernel for one run, from whichever slot is free first."""
-        while True:
-            if self._closed.is_set():
-                raise BatchError("the batch stopped before this run could get a kernel")
-            try:
-                got = self._ready.get(timeout=0.2)
-                break
-            except queue.Empty:
-                continue
-        if isinstance(got, BaseException):
-            raise BatchError(f"a kernel could not be started: {type(got).__name__}: {got}") from got
-        return got
+        return next_ready(self._ready, self._closed)
 
     def release(self, manager: SlotKernelManager, run_dir: Path | None = None) -> int | None:
         """End the point of `manager` (in its run's thread, once papermill is done): kill every
