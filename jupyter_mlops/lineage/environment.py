@@ -44,10 +44,15 @@ def _distribution_entries() -> list[str]:
 def _packages() -> dict[str, str]:
     packages: dict[str, str] = {}
     for dist in importlib.metadata.distributions():
-        metadata = dist.metadata  # parsed on each access: once for name and version
-        name = metadata["Name"]
+        try:
+            metadata = dist.metadata  # parsed on each access: once for name and version
+        except FileNotFoundError:
+            # A dist-info folder without its METADATA (an install in progress, a broken one): newer
+            # importlib_metadata finders raise MetadataNotFound where the standard library gives None.
+            continue
+        name = metadata.get("Name") if metadata is not None else None
         if name:
-            packages.setdefault(name.lower(), metadata["Version"])  # the first on sys.path is the one imported
+            packages.setdefault(name.lower(), metadata.get("Version"))  # the first on sys.path is the one imported
     return dict(sorted(packages.items()))
 
 
