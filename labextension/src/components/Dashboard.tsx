@@ -71,9 +71,19 @@ function Filter(props: {
   );
 }
 
+/** A page of runs with the offset it was asked for: the pager describes the page shown, not the one being
+ * fetched, so it never reads "51–100 of 55" between a click and the answer. */
+interface ShownPage extends RunPage {
+  offset: number;
+}
+
 /** A page of runs matching `filters`, re-read when a run changes. */
-function useRunPage(feed: LiveFeed, filters: RunFilters, offset: number): { page: RunPage | null; error: string | null } {
-  const [page, setPage] = useState<RunPage | null>(null);
+function useRunPage(
+  feed: LiveFeed,
+  filters: RunFilters,
+  offset: number
+): { page: ShownPage | null; error: string | null } {
+  const [page, setPage] = useState<ShownPage | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     let latest = 0;
@@ -83,7 +93,7 @@ function useRunPage(feed: LiveFeed, filters: RunFilters, offset: number): { page
       queryRuns(filters, PAGE_SIZE, offset).then(
         next => {
           if (asked === latest) {
-            setPage(next);
+            setPage({ ...next, offset });
             setError(null);
           }
         },
@@ -132,21 +142,24 @@ function RunsTable(props: {
     const seen = (page?.runs ?? []).map(run => run.path ?? run.notebook);
     setNotebooks(current => [...new Set([...current, ...seen])].sort());
   }, [page]);
-  useEffect(() => {
-    // The search is sent once typing pauses, not at every key.
-    const timer = window.setTimeout(() => {
-      setFilters(current => (current.search === search ? current : { ...current, search }));
-      setOffset(0);
-    }, 250);
-    return () => window.clearTimeout(timer);
-  }, [search]);
   const set = (change: Partial<RunFilters>) => {
     setFilters(current => ({ ...current, ...change }));
     setOffset(0);
   };
+  useEffect(() => {
+    // The search is sent once typing pauses, not at every key; an unchanged search keeps the page (a timer
+    // on opening would otherwise send someone who pressed Next at once back to the first page).
+    if (search === filters.search) {
+      return;
+    }
+    const timer = window.setTimeout(() => set({ search }), 250);
+    return () => window.clearTimeout(timer);
+  }, [search, filters.search]);
   const fixed = props.fixed ?? {};
   const total = page?.total ?? 0;
   const runs = page?.runs ?? [];
+  const shown = page?.offset ?? 0;
+  const loading = page === null || shown !== offset;
   return (
     <div className="jp-mlops-dashboard-runs">
       <div className="jp-mlops-filters">
@@ -271,18 +284,18 @@ function RunsTable(props: {
         <button
           className="jp-mlops-button jp-mod-styled"
           data-action="previous"
-          disabled={offset === 0}
+          disabled={loading || shown === 0}
           onClick={() => setOffset(Math.max(0, offset - PAGE_SIZE))}
         >
           Previous
         </button>
         <span className="jp-mlops-pager-text">
-          {total === 0 ? '0 runs' : `${offset + 1}–${offset + runs.length} of ${total}`}
+          {total === 0 ? '0 runs' : `${shown + 1}–${shown + runs.length} of ${total}`}
         </span>
         <button
           className="jp-mlops-button jp-mod-styled"
           data-action="next"
-          disabled={offset + PAGE_SIZE >= total}
+          disabled={loading || shown + PAGE_SIZE >= total}
           onClick={() => setOffset(offset + PAGE_SIZE)}
         >
           Next
