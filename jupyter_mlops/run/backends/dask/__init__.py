@@ -18,8 +18,9 @@ running task). A worker that dies mid-run makes Dask retry the run elsewhere; on
 up (`KilledWorker`), or when the scheduler itself goes away, the run is recorded `lost` with
 the reason. In a batch, each worker holds the batch's folder and a kernel fork server
 (`remote.BatchKernels`), so a point starts in a warm, fresh kernel. A batch whose process was
-killed (kill -9) cannot remove that plugin itself: the next batch on the cluster, or reading the
-batch once it is recorded failed, removes it (only for batches this store knows and saw end).
+killed (kill -9) cannot remove that plugin itself: the next batch on the cluster, or the first
+read of the batch (which records it failed), removes it (only for batches this store knows and
+saw end).
 """
 
 from __future__ import annotations
