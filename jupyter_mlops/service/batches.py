@@ -18,7 +18,7 @@ from ..batch.grid import check_points
 from ..batch.model import Batch, BatchResults, BatchSpec, BatchStatus
 from ..batch.results import results_table, sort_rows
 from ..batch.runner import BatchProgress, default_parallel, run_batch
-from ..errors import BatchStateError
+from ..errors import BatchNotFoundError, BatchStateError
 from ..notify.channels import check_ready
 from ..run.backends import get_backend
 from ..run.model import RunSpec, RunStatus
@@ -94,8 +94,8 @@ def cancel_batch(batch_id: str) -> Batch:
                                 stop_runs=True)
     if workers.terminate(*batch_store.worker(batch_id)) or batch.status.finished:
         return get_batch(batch_id)
-    return _end_unfinished(batch_id, BatchStatus.cancelled, "cancelled by the user; its worker had already exited",
-                           stop_runs=True)
+    return _end_orphaned(batch_id, BatchStatus.cancelled, "cancelled by the user; its worker had already exited",
+                         stop_runs=True)
 
 
 def _reconciled(batch: Batch) -> Batch:
@@ -109,9 +109,27 @@ def _reconciled(batch: Batch) -> Batch:
     pid, started = batch_store.worker(batch.id)
     if pid is None or workers.alive(pid, started):
         return batch
-    return _end_unfinished(batch.id, BatchStatus.failed,
-                           f"its worker process (pid {pid}) ended without finishing the batch (killed, out of "
-                           "memory, or the machine stopped)", stop_runs=False)
+    return _end_orphaned(batch.id, BatchStatus.failed,
+                         f"its worker process (pid {pid}) ended without finishing the batch (killed, out of "
+                         "memory, or the machine stopped)", stop_runs=False)
+
+
+def _end_orphaned(batch_id: str, status: BatchStatus, reason: str, *, stop_runs: bool) -> Batch:
+    """`_end_unfinished` for a batch whose process died, then release what that process left on its
+    backend (a Dask cluster's worker plugin), which its own cleanup never got to."""
+    batch = _end_unfinished(batch_id, status, reason, stop_runs=stop_runs)
+    get_backend(batch.spec.backend).abandon_group(batch_id, run_spec(batch.spec, {}))
+    return batch
+
+
+def abandoned(batch_id: str) -> bool:
+    """Whether nothing will run for this batch of this store any more: it finished, or (reconciled
+    now) the process executing it died. False for a batch this store does not know (another
+    machine's store may send batches to the same cluster)."""
+    try:
+        return get_batch(batch_id).status.finished
+    except BatchNotFoundError:
+        return False
 
 
 def _end_unfinished(batch_id: str, status: BatchStatus, reason: str, *, stop_runs: bool) -> Batch:

@@ -140,6 +140,10 @@ class Backend(ABC):
         with `Execution.group` = `group`; None: each run executes in a worker process of its own."""
         return None
 
+    def abandon_group(self, group: str, spec: Any) -> None:
+        """Release what a group left behind when the process executing it died before `close()`
+        (kill -9): e.g. its state on a cluster's workers. Best effort: never raises."""
+
     def images(self) -> list[str]:
         """The images a run can choose on this backend (none for backends without images)."""
         return []

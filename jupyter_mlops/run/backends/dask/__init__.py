@@ -17,7 +17,10 @@ Stopping: cancel and timeout kill the kernel on the worker (`Future.cancel()` wo
 running task). A worker that dies mid-run makes Dask retry the run elsewhere; once Dask gives
 up (`KilledWorker`), or when the scheduler itself goes away, the run is recorded `lost` with
 the reason. In a batch, each worker holds the batch's folder and a kernel fork server
-(`remote.BatchKernels`), so a point starts in a warm, fresh kernel.
+(`remote.BatchKernels`), so a point starts in a warm, fresh kernel. A batch whose process was
+killed (kill -9) cannot remove that plugin itself: the next batch on the cluster, or the first
+read of the batch (which records it failed), removes it (only for batches this store knows and
+saw end).
 """
 
 from __future__ import annotations
@@ -153,6 +156,18 @@ class DaskBackend(Backend):
         _groups[group] = group_
         return group_
 
+    def abandon_group(self, group: str, spec: Any) -> None:
+        try:
+            cluster = clusters.configured_cluster(spec.cluster)
+            if cluster == clusters.STARTED:
+                return  # that cluster was started by the dead process, and went with it
+            # Short: a batch read (GET batches) may be what noticed the dead process.
+            client = clusters.client_for(cluster, min(clusters.DESCRIBE_TIMEOUT, settings().dask_connect_timeout))
+            if group in batch_plugins(client):
+                _unregister(client, group)
+        except Exception:  # no cluster configured, or it is gone: then nothing of the batch remains on it
+            pass
+
     def execute(self, execution: Execution, on_step_event: StepEventSink) -> BackendOutcome:
         try:
             cluster = clusters.configured_cluster(execution.cluster)
@@ -180,6 +195,7 @@ class _DaskGroup(RunGroup):
         source = read_notebook(notebook)
         folder = None if spec.shared_path else pack_folder(notebook.parent, settings().dask_max_folder_size)
         self.plugin = remote.plugin_name(group)
+        _remove_abandoned(self.client)
         self.client.register_plugin(remote.BatchKernels(
             group, folder, str(notebook.parent) if spec.shared_path else None,
             spec.kernel_name or source.metadata.get("kernelspec", {}).get("name"),
@@ -194,10 +210,38 @@ class _DaskGroup(RunGroup):
 
     def close(self) -> None:
         _groups.pop(self.group, None)
-        try:
-            self.client.unregister_worker_plugin(self.plugin)
-        except Exception:  # the cluster is gone, or a worker left: nothing of the batch remains there
-            pass
+        _unregister(self.client, self.group)
+
+
+def batch_plugins(client: Client) -> list[str]:
+    """The batch ids whose plugin the cluster's scheduler holds, whichever store's batches they are."""
+    # A lambda travels by value: the scheduler need not have jupyter-mlops installed.
+    names = client.run_on_scheduler(lambda dask_scheduler: list(dask_scheduler.worker_plugins))
+    return [name.removeprefix(remote.PLUGIN_PREFIX) for name in names if name.startswith(remote.PLUGIN_PREFIX)]
+
+
+def _unregister(client: Client, batch_id: str) -> None:
+    """Remove a batch's plugin: each worker's teardown stops its fork server and kernels and deletes its folder."""
+    try:
+        client.unregister_worker_plugin(remote.plugin_name(batch_id))
+    except Exception:  # already removed, the cluster is gone, or a worker left: nothing of the batch remains there
+        pass
+
+
+def _remove_abandoned(client: Client) -> None:
+    """Remove the plugins of this store's batches that ended without `close()` (their process was killed).
+
+    A batch this store does not know may be another machine's on a shared cluster, and one still
+    running is in use: both are left alone."""
+    from ....service.batches import abandoned  # the service decides, reconciling a batch whose process died
+
+    try:
+        present = batch_plugins(client)
+    except Exception:  # e.g. a scheduler that runs no client's code (distributed.scheduler.pickle: false)
+        return
+    for batch_id in present:
+        if abandoned(batch_id):
+            _unregister(client, batch_id)
 
 
 class _Task:

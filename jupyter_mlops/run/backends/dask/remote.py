@@ -134,7 +134,12 @@ class BatchKernels(WorkerPlugin):
     def working_root(self) -> Path:
         return Path(self.shared_dir) if self.shared_dir is not None else self.root
 
-    def teardown(self, worker: Any) -> None:
+    async def teardown(self, worker: Any) -> None:
+        # In a thread: teardown runs on the worker's event loop, where the pool's own asyncio.run
+        # (freeing each kernel's sockets) cannot, and where a blocking join would stall the worker.
+        await asyncio.to_thread(self._release)
+
+    def _release(self) -> None:
         if self.pool is not None:
             self.pool.close()
         if self.root is not None:
