@@ -83,7 +83,8 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("/schedules/{schedule_id}", "get"): Operation("One schedule (by id or name)", reply=models.ScheduleOut,
                                                    errors=(404,)),
     ("/schedules/{schedule_id}", "patch"): Operation(
-        "Change some fields; a new cron or timezone re-plans the next fire", body=models.ScheduleUpdate,
+        "Change some fields; a new cron or timezone re-plans the next fire; a new `notify` keeps the `command` "
+        "the CLI set (the API can neither set nor send one)", body=models.ScheduleUpdate,
         reply=models.ScheduleOut, errors=(400, 404)),
     ("/schedules/{schedule_id}", "delete"): Operation(
         "Delete a schedule (its runs stay)", reply=models.ScheduleOut, errors=(404,)),

@@ -88,6 +88,20 @@ async def test_schedule_refusals(api, notebook, tmp_path):
     assert status == 400 and "nope" in error["message"]
 
 
+async def test_a_notify_update_through_the_api_keeps_the_command_the_cli_set(api, notebook, jp_root_dir):
+    # The panel sends every channel it shows; it never shows (nor may send) a command.
+    schedule = service.add_schedule({"notebook": str(jp_root_dir / notebook()), "cron": "0 3 * * *",
+                                     "notify": {"command": "logger failed", "webhook": "http://127.0.0.1:9/a"}})
+    status, updated = await api("PATCH", f"schedules/{schedule.id}",
+                                {"notify": {"webhook": "http://127.0.0.1:9/b", "events": ["failure", "success"]}})
+    assert status == 200, updated
+    stored = service.get_schedule(schedule.id).notify
+    assert (stored.command, stored.webhook, stored.events) == ("logger failed", "http://127.0.0.1:9/b",
+                                                               ["failure", "success"])
+    status, _ = await api("PATCH", f"schedules/{schedule.id}", {"notify": None})  # no notifications at all
+    assert status == 200 and service.get_schedule(schedule.id).notify is None
+
+
 async def test_schedules_made_outside_the_root_do_not_run_through_the_api(api, tmp_path_factory):
     outside = tmp_path_factory.mktemp("elsewhere") / "job.ipynb"
     nbformat.write(build_notebook(["x = 1"]), outside)

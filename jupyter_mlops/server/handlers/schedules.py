@@ -52,6 +52,12 @@ class ScheduleHandler(_ScheduleHandler):
         changes = self.body(ScheduleUpdate).model_dump(exclude_unset=True)
         refuse_commands(changes.get("notify"))
         await self.check_confined(schedule_id)
+        if changes.get("notify") is not None:
+            # The API can neither set a command channel (refused above) nor send one back: a client that
+            # replaces the other channels (the panel's dialog) keeps the command the CLI set, not drops it unseen.
+            current = (await self.call(service.get_schedule, schedule_id)).notify
+            if current is not None and current.command:
+                changes["notify"] = {**changes["notify"], "command": current.command}
         if changes.get("notebook") is not None:
             changes["notebook"] = str(self.paths.resolve(changes["notebook"], field="notebook"))
         schedule = await self.call(service.update_schedule, schedule_id, changes)
