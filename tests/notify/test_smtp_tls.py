@@ -8,7 +8,6 @@ import logging
 import os
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from jupyter_mlops.cli import main
@@ -20,9 +19,6 @@ from jupyter_mlops.service import schedules as service
 from jupyter_mlops.service.runs import get_run, run_notebook
 
 from .conftest import SMTP_PASSWORD, wait_for
-
-# The SMTPS server requires AUTH with auth_require_tls off: it is all TLS, which aiosmtpd's check does not see.
-pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 
 # smtplib prefers PLAIN; the SMTPS server offers only LOGIN.
 MECHANISM = {"starttls": "PLAIN", "ssl": "LOGIN"}
