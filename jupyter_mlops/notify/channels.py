@@ -19,6 +19,7 @@ import urllib.error
 import urllib.request
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from pathlib import Path
 
 from ..config import settings
 from ..errors import DeliveryError, NotifyError, SecretError
@@ -155,14 +156,17 @@ def run_command(message: Message, command: str) -> None:
 
 
 def check_ready(notify: Notify | None, where: str) -> None:
-    """Refuse at creation what would make every delivery fail: email without an SMTP server, a Slack or
-    SMTP password secret that is not set."""
+    """Refuse at creation what would make every delivery fail: email without an SMTP server or with a missing
+    smtp_ca_file, a Slack or SMTP password secret that is not set."""
     if notify is None:
         return
     config = settings()
     if notify.email and not config.smtp_host:
         raise NotifyError(f"{where}: email to {', '.join(notify.email)} needs an SMTP server: set the smtp_host "
                           "setting (JUPYTER_MLOPS_SMTP_HOST), see `jupyter-mlops config`")
+    if notify.email and config.smtp_ca_file and not Path(config.smtp_ca_file).is_file():
+        raise NotifyError(f"{where}: the smtp_ca_file setting {config.smtp_ca_file!r} is not a file, so no email "
+                          "could be sent (JUPYTER_MLOPS_SMTP_CA_FILE, see `jupyter-mlops config`)")
     try:
         if notify.email and config.smtp_password_secret:
             get_secret(config.smtp_password_secret)

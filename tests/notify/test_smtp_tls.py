@@ -8,9 +8,11 @@ import logging
 import os
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from jupyter_mlops.cli import main
+from jupyter_mlops.errors import NotifyError
 from jupyter_mlops.notify.delivery import deliver_channel
 from jupyter_mlops.notify.message import for_test
 from jupyter_mlops.run.model import RunSpec, RunStatus
@@ -102,9 +104,13 @@ def test_an_untrusted_certificate_is_refused_before_the_login_and_smtp_ca_file_t
 
     missing = tmp_path / "no-such-ca.pem"
     monkeypatch.setenv("JUPYTER_MLOPS_SMTP_CA_FILE", str(missing))
-    [broken] = deliver()
+    [broken] = deliver()  # the file went after the schedule was made
     assert broken.error.startswith(f"email: the smtp_ca_file setting '{missing}' is not a readable PEM "
                                    "certificate file: ")
+
+    with pytest.raises(NotifyError, match=f"the smtp_ca_file setting '{missing}' is not a file"):
+        service.add_schedule({"notebook": str(model_notebook), "cron": "0 3 * * *",
+                              "notify": {"email": ["ana@example.org"]}})
 
     monkeypatch.setenv("JUPYTER_MLOPS_SMTP_CA_FILE", str(tls_files.ca))
     [sent] = deliver()
