@@ -89,6 +89,10 @@ class MLOps(Configurable):
                                     help="How the SMTP connection is protected: STARTTLS after connecting, TLS "
                                          "from the start (ssl), or none (a relay on the same machine).",
                                     ).tag(config=True)
+    smtp_ca_file = Unicode("", help="PEM file of the certificate authority (or the self-signed certificate) the SMTP "
+                                    "server's certificate must be signed by, trusted instead of the system's CAs; "
+                                    "empty: the system's CAs. The certificate is always verified.",
+                           ).tag(config=True)
     smtp_user = Unicode("", help="SMTP login; empty: send without logging in.").tag(config=True)
     smtp_password_secret = Unicode("", help="Name of the secret (`jupyter-mlops secret set NAME`) holding the "
                                             "SMTP password.").tag(config=True)

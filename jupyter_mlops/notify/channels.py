@@ -19,6 +19,7 @@ import urllib.error
 import urllib.request
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from pathlib import Path
 
 from ..config import settings
 from ..errors import DeliveryError, NotifyError, SecretError
@@ -34,6 +35,20 @@ def _secret(name: str, what: str) -> str:
         return get_secret(name)
     except SecretError as error:
         raise DeliveryError(f"{what}: {error}", transient=False) from None
+
+
+def _tls_context(ca_file: str) -> ssl.SSLContext:
+    """Verifying context: the system's CAs, or only the smtp_ca_file bundle (a private CA, a self-signed server)."""
+    try:
+        return ssl.create_default_context(cafile=ca_file or None)
+    except (OSError, ssl.SSLError) as error:
+        raise DeliveryError(f"email: the smtp_ca_file setting {ca_file!r} is not a readable PEM certificate "
+                            f"file: {error}", transient=False) from None
+
+
+def _reply(error: smtplib.SMTPResponseException) -> str:
+    text = error.smtp_error
+    return text.decode(errors="replace") if isinstance(text, bytes) else text
 
 
 def send_email(message: Message, to: list[str]) -> None:
@@ -55,28 +70,44 @@ def send_email(message: Message, to: list[str]) -> None:
     for name, content in message.attachments:
         mail.add_attachment(content, maintype="text", subtype="html", filename=name, params={"charset": "utf-8"})
     port = config.smtp_port or {"ssl": 465, "starttls": 587, "none": 25}[config.smtp_security]
+    server = f"{config.smtp_host}:{port}"
+    context = _tls_context(config.smtp_ca_file) if config.smtp_security != "none" else None
     try:
         if config.smtp_security == "ssl":
             client: smtplib.SMTP = smtplib.SMTP_SSL(config.smtp_host, port, timeout=config.smtp_timeout,
-                                                    context=ssl.create_default_context())
+                                                    context=context)
         else:
             client = smtplib.SMTP(config.smtp_host, port, timeout=config.smtp_timeout)
         with client:
             if config.smtp_security == "starttls":
-                client.starttls(context=ssl.create_default_context())
+                client.starttls(context=context)
             if config.smtp_user:
                 client.login(config.smtp_user, password)
             refused = client.send_message(mail, from_addr=sender, to_addrs=to)
+    except smtplib.SMTPAuthenticationError as error:
+        raise DeliveryError(masker.text(
+            f"email via {server}: login as {config.smtp_user!r} refused: SMTP {error.smtp_code} "
+            f"{_reply(error)} (the password is the secret {config.smtp_password_secret!r})"),
+            transient=400 <= error.smtp_code < 500) from None
     except smtplib.SMTPResponseException as error:
         # 4xx: the server says try later; 5xx: it will never take this message.
-        text = error.smtp_error.decode(errors="replace") if isinstance(error.smtp_error, bytes) else error.smtp_error
-        raise DeliveryError(masker.text(f"email via {config.smtp_host}:{port}: SMTP {error.smtp_code} {text}"),
+        raise DeliveryError(masker.text(f"email via {server}: SMTP {error.smtp_code} {_reply(error)}"),
                             transient=400 <= error.smtp_code < 500) from None
     except smtplib.SMTPRecipientsRefused as error:
-        raise DeliveryError(f"email via {config.smtp_host}:{port}: every recipient refused: "
+        raise DeliveryError(f"email via {server}: every recipient refused: "
                             f"{', '.join(error.recipients)}", transient=False) from None
+    except smtplib.SMTPNotSupportedError as error:  # no STARTTLS or no AUTH offered: a setting to change
+        raise DeliveryError(f"email via {server}: {error} (smtp_security={config.smtp_security}"
+                            f"{', smtp_user=' + config.smtp_user if config.smtp_user else ''})",
+                            transient=False) from None
+    except ssl.SSLCertVerificationError as error:  # retrying will not make the certificate trusted
+        trusted = f"the CA in smtp_ca_file {config.smtp_ca_file}" if config.smtp_ca_file else "the system's CAs"
+        raise DeliveryError(f"email via {server}: the server's TLS certificate is not trusted "
+                            f"({error.verify_message}; checked against {trusted}). For a private CA or a "
+                            "self-signed certificate, set smtp_ca_file (JUPYTER_MLOPS_SMTP_CA_FILE) to its PEM file",
+                            transient=False) from None
     except (smtplib.SMTPException, OSError) as error:  # refused connection, timeout, TLS failure, dropped link
-        raise DeliveryError(masker.text(f"email via {config.smtp_host}:{port}: {type(error).__name__}: {error}"),
+        raise DeliveryError(masker.text(f"email via {server}: {type(error).__name__}: {error}"),
                             transient=True) from None
     if refused:
         raise DeliveryError(f"email: refused for {', '.join(refused)}", transient=False)
@@ -125,14 +156,17 @@ def run_command(message: Message, command: str) -> None:
 
 
 def check_ready(notify: Notify | None, where: str) -> None:
-    """Refuse at creation what would make every delivery fail: email without an SMTP server, a Slack or
-    SMTP password secret that is not set."""
+    """Refuse at creation what would make every delivery fail: email without an SMTP server or with a missing
+    smtp_ca_file, a Slack or SMTP password secret that is not set."""
     if notify is None:
         return
     config = settings()
     if notify.email and not config.smtp_host:
         raise NotifyError(f"{where}: email to {', '.join(notify.email)} needs an SMTP server: set the smtp_host "
                           "setting (JUPYTER_MLOPS_SMTP_HOST), see `jupyter-mlops config`")
+    if notify.email and config.smtp_ca_file and not Path(config.smtp_ca_file).is_file():
+        raise NotifyError(f"{where}: the smtp_ca_file setting {config.smtp_ca_file!r} is not a file, so no email "
+                          "could be sent (JUPYTER_MLOPS_SMTP_CA_FILE, see `jupyter-mlops config`)")
     try:
         if notify.email and config.smtp_password_secret:
             get_secret(config.smtp_password_secret)
