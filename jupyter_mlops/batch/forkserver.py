@@ -66,11 +66,9 @@ def _kill_children(children: set[int]) -> None:
             pass
 
 
-def main(modules: list[str]) -> int:
-    # Replies go through a private copy of stdout; fd 1 then points at stderr, so whatever an
-    # import prints cannot corrupt the protocol.
-    reply_fd = os.dup(1)
-    os.dup2(2, 1)
+def preload(modules: list[str]) -> None:
+    """What a fork server does before its first fork (shared with slotserver.py): the imports its
+    kernels then start with, and the environment that ties them to this process."""
     # As ipykernel_launcher does: the kernel puts the notebook's folder ('') on sys.path itself.
     if sys.path and (sys.path[0] == "" or os.path.abspath(sys.path[0]) == os.getcwd()):
         del sys.path[0]
@@ -82,6 +80,14 @@ def main(modules: list[str]) -> int:
             importlib.import_module(module)
         except Exception as error:  # only costs speed: each kernel imports it itself if it can
             print(f"jupyter-mlops: could not preload {module} ({type(error).__name__}: {error})", file=sys.stderr)
+
+
+def main(modules: list[str]) -> int:
+    # Replies go through a private copy of stdout; fd 1 then points at stderr, so whatever an
+    # import prints cannot corrupt the protocol.
+    reply_fd = os.dup(1)
+    os.dup2(2, 1)
+    preload(modules)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the batch decides when we stop
     with os.fdopen(reply_fd, "w", buffering=1) as replies:

@@ -9,9 +9,9 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from ..run.model import check_secret_names, check_variable_names
+from ..run.model import SecretNames, Variables
 
 from ..notify.model import Delivery, Notify
 
@@ -47,16 +47,14 @@ class BatchSpec(BaseModel):
     fail_fast: bool = Field(default=False, description="Stop the batch at the first run that does not succeed")
     timeout: float | None = Field(default=None, gt=0, description="Whole-run timeout of each run, in seconds")
     kernel_name: str | None = Field(default=None, description="Kernel of every run; default: the notebook's")
-    env: dict[str, str] = Field(default_factory=dict, description="Environment variables of every run's kernel")
-    secrets: dict[str, str] = Field(default_factory=dict, description="Environment variable -> secret name, "
+    env: Variables = Field(default_factory=dict, description="Environment variables of every run's kernel")
+    secrets: SecretNames = Field(default_factory=dict, description="Environment variable -> secret name, "
                                                                       "for every run (read as each run starts)")
     preload: list[str] | None = Field(
         default=None, description="Modules imported once by the kernel fork server (local and docker backends); "
                                   "default: the modules the notebook imports")
     notify: Notify | None = Field(default=None, description="Whom to tell when the batch ends (batch_done)")
 
-    _variables = field_validator("env", "secrets")(lambda value: check_variable_names(value))
-    _secrets = field_validator("secrets")(lambda value: check_secret_names(value))
 
 
 class Batch(BaseModel):

@@ -23,7 +23,6 @@ Imports only ipykernel (and the preloaded modules): the plain base image has not
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import shutil
@@ -34,7 +33,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .forkserver import become_kernel
+from .forkserver import become_kernel, preload
 
 #: Emptied between points: the only writable places of the container besides its mounts.
 SCRATCH = ("/tmp", "/dev/shm")
@@ -135,20 +134,12 @@ def _kernels() -> dict[str, dict[str, Any]]:
 def main(argv: list[str]) -> int:
     path, modules = argv[0], argv[1:]
     os.dup2(2, 1)  # whatever an import prints goes to the container's log
-    if sys.path and (sys.path[0] == "" or os.path.abspath(sys.path[0]) == os.getcwd()):
-        del sys.path[0]  # as ipykernel_launcher does: the kernel puts its folder on sys.path itself
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     # First, so the batch connects while the imports run; under its name only once it listens.
     listener.bind(f"{path}.binding")
     listener.listen(1)
     os.rename(f"{path}.binding", path)
-    os.environ["JPY_PARENT_PID"] = str(os.getpid())  # a kernel exits if this server dies
-    importlib.import_module("ipykernel.kernelapp")
-    for module in modules:
-        try:
-            importlib.import_module(module)
-        except Exception as error:  # only costs speed: each kernel imports it itself if it can
-            print(f"jupyter-mlops: could not preload {module} ({type(error).__name__}: {error})", file=sys.stderr)
+    preload(modules)
     kernels = _kernels()
     base_env = dict(os.environ)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped at once

@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from enum import Enum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from ..lineage.model import Lineage
 from ..notify.model import Delivery, Notify
@@ -22,7 +22,7 @@ ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def check_variable_names(value: dict[str, str]) -> dict[str, str]:
-    """Validator of `env` and `secrets` (RunSpec, BatchSpec, ScheduleSpec): keys are variable names."""
+    """Validator of `env` and `secrets`: keys are variable names."""
     for name in value:
         if not ENV_NAME.match(name):
             raise ValueError(f"environment variable name {name!r} is not valid: use letters, digits and "
@@ -37,6 +37,12 @@ def check_secret_names(value: dict[str, str]) -> dict[str, str]:
             raise ValueError(f"secret name {name!r} (for ${variable}) is not valid: use letters, digits, "
                              "'_', '.', '-', starting with a letter or '_'")
     return value
+
+
+#: `env` of every model that starts kernels (RunSpec, BatchSpec, ScheduleSpec, the API's StartRun).
+Variables = Annotated[dict[str, str], AfterValidator(check_variable_names)]
+#: `secrets` of the same models: environment variable -> secret name, both checked.
+SecretNames = Annotated[dict[str, str], AfterValidator(check_variable_names), AfterValidator(check_secret_names)]
 
 
 class RunStatus(str, Enum):
@@ -107,9 +113,9 @@ class RunSpec(BaseModel):
     shared_path: bool = Field(default=False, description="The cluster's workers see the notebook's folder at the "
                                                          "same path: it is not shipped with the run")
     # The kernel's environment, on every backend.
-    env: dict[str, str] = Field(default_factory=dict, description="Environment variables of the kernel "
+    env: Variables = Field(default_factory=dict, description="Environment variables of the kernel "
                                 "(plain values, recorded with the run)")
-    secrets: dict[str, str] = Field(
+    secrets: SecretNames = Field(
         default_factory=dict, description="Environment variable -> secret name: the value is read from the "
                                           "secret store when the run starts, never recorded, masked as *** "
                                           "in everything the run writes")
@@ -118,8 +124,6 @@ class RunSpec(BaseModel):
         default=None, description="Whom to tell when this run fails, succeeds, is slow or alerts (single runs; "
                                   "schedules and batches have their own)")
 
-    _variables = field_validator("env", "secrets")(lambda value: check_variable_names(value))
-    _secrets = field_validator("secrets")(lambda value: check_secret_names(value))
 
     @model_validator(mode="after")
     def _env_or_secret(self) -> RunSpec:

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..notify.model import Notify
-from ..run.model import RunSpec, RunStatus, check_secret_names, check_variable_names
+from ..run.model import RunSpec, RunStatus, SecretNames, Variables
 from ..store.versions import NotebookVersion
 from . import cron
 from .drift import Drift
@@ -43,8 +43,8 @@ class ScheduleSpec(BaseModel):
     shared_path: bool = Field(default=False, description="The cluster's workers see the notebook's folder")
     timeout: float | None = Field(default=None, gt=0, description="Seconds a run may take before it is stopped")
     kernel_name: str | None = Field(default=None, description="Kernel of the runs; default: the notebook's")
-    env: dict[str, str] = Field(default_factory=dict, description="Environment variables of the runs' kernel")
-    secrets: dict[str, str] = Field(default_factory=dict, description="Environment variable -> secret name, read "
+    env: Variables = Field(default_factory=dict, description="Environment variables of the runs' kernel")
+    secrets: SecretNames = Field(default_factory=dict, description="Environment variable -> secret name, read "
                                                                       "as each run starts")
     follow_file: bool = Field(default=False, description="Run what the notebook file holds at each fire, instead "
                                                          "of the version pinned when the schedule was made")
@@ -63,8 +63,6 @@ class ScheduleSpec(BaseModel):
     keep_runs: int | None = Field(default=None, ge=1, description="Keep this schedule's last N finished runs")
     keep_days: float | None = Field(default=None, gt=0, description="Keep finished runs this many days")
 
-    _variables = field_validator("env", "secrets")(lambda value: check_variable_names(value))
-    _secrets = field_validator("secrets")(lambda value: check_secret_names(value))
 
     @field_validator("cron")
     @classmethod

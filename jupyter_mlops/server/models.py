@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from ..batch.model import Batch
 from ..notify.model import Notify
 from ..pipeline import Pipeline
-from ..run.model import Run, RunStatus, Trigger, check_secret_names, check_variable_names
+from ..run.model import Run, RunStatus, SecretNames, Trigger, Variables
 from ..schedule.drift import Drift
 from ..schedule.model import Schedule, ScheduleSpec
 from ..service.backends import BackendState
@@ -24,6 +24,13 @@ from ..service.secrets import SecretEntry
 
 class Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class Located(BaseModel):
+    """A record (run, batch, schedule) as the API returns it: with where its notebook is for the browser.
+    First among the bases, so `path` comes after the record's own fields."""
+
+    path: str | None = Field(description="The notebook's path relative to the server root; null outside it")
 
 
 #: Offsets beyond this are refused (400) rather than overflowing SQLite's or a file's 64-bit offsets.
@@ -70,11 +77,9 @@ class StartRun(Request):
                                                           "(dask backend); default: the dask_scheduler setting")
     shared_path: bool = Field(default=False, description="The Dask workers see the notebook's folder (dask backend)")
     kernel_name: str | None = Field(default=None, description="Kernel instead of the notebook's (see GET kernels)")
-    env: dict[str, str] = Field(default_factory=dict, description="Environment variables of the kernel")
-    secrets: dict[str, str] = Field(default_factory=dict, description="Environment variable -> secret name")
+    env: Variables = Field(default_factory=dict, description="Environment variables of the kernel")
+    secrets: SecretNames = Field(default_factory=dict, description="Environment variable -> secret name")
 
-    _variables = field_validator("env", "secrets")(lambda value: check_variable_names(value))
-    _secrets = field_validator("secrets")(lambda value: check_secret_names(value))
 
 
 class PageQuery(Request):
@@ -92,8 +97,8 @@ class RunsQuery(PageQuery):
                                description="Part of the run id, notebook path, error or parameters (any case)")
 
 
-class RunOut(Run):
-    path: str | None = Field(description="The notebook's path relative to the server root; null outside it")
+class RunOut(Located, Run):
+    pass
 
 
 class RerunOut(BaseModel):
@@ -158,8 +163,8 @@ class BatchesQuery(PageQuery):
     notebook: str | None = Field(default=None, description="Only this notebook's batches (path relative to the root)")
 
 
-class BatchOut(Batch):
-    path: str | None = Field(description="The notebook's path relative to the server root; null outside it")
+class BatchOut(Located, Batch):
+    pass
 
 
 class BatchPage(BaseModel):
@@ -177,8 +182,8 @@ class ResultsQuery(Request):
 # -- schedules --------------------------------------------------------------------------------
 
 
-class ScheduleOut(Schedule):
-    path: str | None = Field(description="The notebook's path relative to the server root; null outside it")
+class ScheduleOut(Located, Schedule):
+    pass
 
 
 class Schedules(BaseModel):

@@ -78,6 +78,14 @@ def select_cell(page, index: int) -> None:
     page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").nth(index).locator(".jp-InputPrompt").click()
 
 
+def insert_cell(page, index: int, source: str, above: bool = False) -> None:
+    """A new code cell holding `source` below (or above) cell `index`, made with the notebook's own command."""
+    select_cell(page, index)
+    run_command(page, f"notebook:insert-cell-{'above' if above else 'below'}")
+    page.evaluate("(source) => window.jupyterapp.shell.currentWidget.content.activeCell.model.sharedModel"
+                  ".setSource(source)", source)
+
+
 def cell_source(page, index: int) -> str:
     return page.evaluate(
         "i => window.jupyterapp.shell.currentWidget.content.widgets[i].model.sharedModel.getSource()", index)

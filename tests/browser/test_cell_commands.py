@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from .lab import LabServer
-from .panel import (ACCEPT, DIALOG, cell_source, cell_tags, open_notebook, run_command, select_cell,
-                    show_panel, step_names)
+from .panel import ACCEPT, DIALOG, cell_source, cell_tags, insert_cell, open_notebook, show_panel, step_names
 
 
 def context_menu(page, cell_index: int, item: str) -> None:
@@ -18,10 +17,7 @@ def test_make_a_cell_a_step_from_its_context_menu(page, lab_server: LabServer, n
     sidebar = show_panel(page)
     sidebar.locator('.jp-mlops-step[data-step="train"]').wait_for()
     # A new plain code cell at the end.
-    select_cell(page, 3)
-    run_command(page, "notebook:insert-cell-below")
-    page.evaluate("""() => window.jupyterapp.shell.currentWidget.content.activeCell.model.sharedModel
-                         .setSource('score = model / 2')""")
+    insert_cell(page, 3, "score = model / 2")
 
     context_menu(page, 4, "Make Cell a Pipeline Step…")
     page.locator(DIALOG).wait_for()
@@ -53,10 +49,7 @@ def test_mark_the_parameters_cell(page, lab_server: LabServer, notebook: str) ->
     open_notebook(page, notebook)
     sidebar = show_panel(page)
     sidebar.locator('.jp-mlops-parameters-table tr[data-parameter="alpha"]').wait_for()
-    select_cell(page, 1)
-    run_command(page, "notebook:insert-cell-above")
-    page.evaluate("""() => window.jupyterapp.shell.currentWidget.content.activeCell.model.sharedModel
-                         .setSource('beta: int = 3')""")
+    insert_cell(page, 1, "beta: int = 3", above=True)
 
     # papermill reads one parameters cell: tagging this one untags the other.
     context_menu(page, 1, "Mark as Parameters Cell")

@@ -11,7 +11,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import nbformat
@@ -25,6 +24,7 @@ from jupyter_mlops.service import runs as service
 from jupyter_mlops.store import runs as run_store
 
 from ..batch.test_runs import ISOLATION
+from ..waiting import wait_finished, wait_for
 
 
 def _alive(pid: int) -> bool:
@@ -32,20 +32,6 @@ def _alive(pid: int) -> bool:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
-
-
-def _wait(condition, timeout: float = 90.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
-def _finished(run_id: str, timeout: float = 90.0):
-    return _wait(lambda: (r := service.get_run(run_id)).status.finished and r, timeout, f"run {run_id} to finish")
 
 
 def _command(process: psutil.Process) -> str:
@@ -105,7 +91,7 @@ def test_consecutive_warm_runs_start_from_clean_kernels_in_their_own_environment
     records = []
     for i in range(3):
         run = service.start_run(RunSpec(notebook=str(notebook), parameters={"i": i}))
-        records.append(_finished(run.id))
+        records.append(wait_finished(run.id))
     assert [r.status for r in records] == [RunStatus.succeeded] * 3, [r.error for r in records]
     assert [r.backend_info.get("kernel") for r in records] == ["warm"] * 3
     metrics = [r.metrics for r in records]
@@ -120,7 +106,7 @@ def test_consecutive_warm_runs_start_from_clean_kernels_in_their_own_environment
     check = write_notebook(["import os\nimport jupyter_mlops\n"
                             "jupyter_mlops.record('variable', os.environ.get('MLOPS_REQUESTER_VARIABLE'))\n"
                             "jupyter_mlops.record('home', os.environ.get('JUPYTER_MLOPS_HOME'))"], name="env.ipynb")
-    record = _finished(service.start_run(RunSpec(notebook=str(check))).id)
+    record = wait_finished(service.start_run(RunSpec(notebook=str(check))).id)
     assert record.metrics == {"variable": "from the requester", "home": os.environ["JUPYTER_MLOPS_HOME"]}
     assert not [pid for pid in (m["pid"] for m in metrics) if _alive(pid)], "a used kernel is still running"
 
@@ -132,29 +118,29 @@ def test_cancel_timeout_and_kill_9_of_warm_runs_leave_no_kernel(write_notebook, 
                                f"open({str(pid_file)!r}, 'a').write(f'{{os.getpid()}}\\n')\ntime.sleep(seconds)"])
 
     def started(run_id: str) -> int:
-        _wait(lambda: service.get_run(run_id).status == RunStatus.running and pid_file.exists()
-              and pid_file.read_text().endswith("\n"), what="the run's first step")
+        wait_for(lambda: service.get_run(run_id).status == RunStatus.running and pid_file.exists()
+                 and pid_file.read_text().endswith("\n"), what="the run's first step")
         return int(pid_file.read_text().split()[-1])
 
     run = service.start_run(RunSpec(notebook=str(notebook)))
     kernel = started(run.id)
     service.cancel_run(run.id)
-    record = _finished(run.id)
+    record = wait_finished(run.id)
     assert record.status == RunStatus.cancelled and record.backend_info["kernel"] == "warm"
     assert [s.status.value for s in record.steps] == ["skipped"]
-    _wait(lambda: not _alive(kernel), 30, "the cancelled run's kernel to go")
+    wait_for(lambda: not _alive(kernel), 30, "the cancelled run's kernel to go")
 
     timed = service.start_run(RunSpec(notebook=str(notebook), timeout=2))
-    record = _finished(timed.id)
+    record = wait_finished(timed.id)
     assert record.status == RunStatus.timed_out and "the run exceeded its timeout of 2.0 s" in record.error
-    _wait(lambda: not _alive(int(pid_file.read_text().split()[-1])), 30, "the timed-out run's kernel to go")
+    wait_for(lambda: not _alive(int(pid_file.read_text().split()[-1])), 30, "the timed-out run's kernel to go")
 
     killed = service.start_run(RunSpec(notebook=str(notebook)))
     kernel = started(killed.id)
     os.kill(run_store.worker_pid(killed.id), signal.SIGKILL)  # what `lost` detection then finds
-    _wait(lambda: not _alive(kernel), 30, "the kernel of the killed worker to go")
+    wait_for(lambda: not _alive(kernel), 30, "the kernel of the killed worker to go")
     from jupyter_mlops.schedule.reconcile import mark_lost, worker_alive
-    _wait(lambda: not worker_alive(killed.id), 30, "the killed worker to be seen gone")
+    wait_for(lambda: not worker_alive(killed.id), 30, "the killed worker to be seen gone")
     assert mark_lost(killed.id).status == RunStatus.lost
 
 
@@ -166,34 +152,34 @@ def test_kernelspecs_that_cannot_be_forked_or_disappear_fall_back_with_the_reaso
     monkeypatch.setenv("JUPYTER_PATH", str(jupyter))
     notebook = write_notebook(["x = 1"])
     _use_kernel(notebook, "plainpy")
-    record = _finished(service.start_run(RunSpec(notebook=str(notebook))).id)
+    record = wait_finished(service.start_run(RunSpec(notebook=str(notebook))).id)
     assert record.status == RunStatus.succeeded, record.error
     assert record.backend_info["kernel"] == ("started by the run: kernelspec 'plainpy' is not this Python's "
                                              "ipykernel, so it cannot be forked")
 
     _use_kernel(notebook, "warmpy")
     before = _kernels()
-    record = _finished(service.start_run(RunSpec(notebook=str(notebook))).id)
+    record = wait_finished(service.start_run(RunSpec(notebook=str(notebook))).id)
     assert record.status == RunStatus.succeeded and record.backend_info["kernel"] == "warm", record.error
-    pooled = _wait(lambda: _kernels() - before, 30, "warmpy's pool to refill")
+    pooled = wait_for(lambda: _kernels() - before, 30, "warmpy's pool to refill")
     for path in (jupyter / "kernels" / "warmpy").iterdir():
         path.unlink()
     (jupyter / "kernels" / "warmpy").rmdir()
-    record = _finished(service.start_run(RunSpec(notebook=str(notebook))).id)
+    record = wait_finished(service.start_run(RunSpec(notebook=str(notebook))).id)
     assert record.status == RunStatus.failed and "warmpy" in record.error
     assert record.backend_info["kernel"] == "started by the run: no kernelspec named 'warmpy'"
-    _wait(lambda: not [pid for pid in pooled if _alive(pid)], 30, "the removed kernelspec's warm kernels to go")
+    wait_for(lambda: not [pid for pid in pooled if _alive(pid)], 30, "the removed kernelspec's warm kernels to go")
 
 
 def test_a_fork_server_that_dies_is_replaced(write_notebook):
     notebook = write_notebook(["x = 1"])
-    servers = _wait(_fork_servers, 60, "a fork server")
-    pooled = _wait(_kernels, 60, "warm kernels")
+    servers = wait_for(_fork_servers, 60, "a fork server")
+    pooled = wait_for(_kernels, 60, "warm kernels")
     for server in servers:
         server.kill()
-    record = _finished(service.start_run(RunSpec(notebook=str(notebook))).id)
+    record = wait_finished(service.start_run(RunSpec(notebook=str(notebook))).id)
     assert record.status == RunStatus.succeeded, record.error
-    _wait(lambda: not [pid for pid in pooled if _alive(pid)], 30, "the dead fork server's kernels to go")
+    wait_for(lambda: not [pid for pid in pooled if _alive(pid)], 30, "the dead fork server's kernels to go")
 
 
 def test_other_processes_start_warm_runs_through_the_launchers_socket(write_notebook):
@@ -203,7 +189,7 @@ def test_other_processes_start_warm_runs_through_the_launchers_socket(write_note
     code = ("from jupyter_mlops.service.runs import start_run; from jupyter_mlops.run.model import RunSpec; "
             f"print(start_run(RunSpec(notebook={str(notebook)!r})).id)")
     started = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
-    record = _finished(started.stdout.strip())
+    record = wait_finished(started.stdout.strip())
     assert record.status == RunStatus.succeeded and record.backend_info["kernel"] == "warm", record.error
 
 
@@ -213,7 +199,7 @@ def test_a_warm_kernel_gets_the_runs_variables_and_secrets_masked(write_notebook
     secret_value = set_token()
     path = write_notebook(LEAKY_CELLS)
     run = service.start_run(RunSpec(notebook=str(path), secrets={"DB_TOKEN": "DB_TOKEN"}, env={"MODE": "warm"}))
-    record = _finished(run.id)
+    record = wait_finished(run.id)
     assert record.backend_info["kernel"] == "warm"
     assert record.metrics["token_sha256"] == sha256(secret_value) and record.metrics["mode"] == "warm"
     assert record.error == "ValueError: cannot connect with ***"

@@ -25,7 +25,9 @@ from distributed import Client
 
 from jupyter_mlops.run.backends.dask import cluster as clusters
 
-_SKIPPED: list[str] = []
+from ..loud import LoudSkips
+
+SKIPS = LoudSkips("DASK TESTS SKIPPED")
 
 
 def _free_port() -> int:
@@ -133,19 +135,12 @@ def _can_hide(pytestconfig) -> None:
     elif os.getuid() != 0:
         reason = "not root: `unshare -m` + tmpfs need it"
     if reason:
-        message = f"DASK TESTS SKIPPED — workers cannot be started without a view of the test's files: {reason}"
-        _SKIPPED.append(message)
-        reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
-        if reporter is not None:
-            reporter.write_line(f"\n!!! {message}", red=True, bold=True)
-        pytest.skip(message)
+        SKIPS.skip(pytestconfig, "DASK TESTS SKIPPED — workers cannot be started without a view of the test's "
+                                 f"files: {reason}")
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
-    if _SKIPPED:
-        terminalreporter.write_sep("!", "DASK TESTS SKIPPED", red=True, bold=True)
-        terminalreporter.write_line(_SKIPPED[0], red=True, bold=True)
-        terminalreporter.write_sep("!", red=True, bold=True)
+    SKIPS.summarise(terminalreporter)
 
 
 @pytest.fixture

@@ -6,8 +6,9 @@ import os
 import subprocess
 import sys
 import threading
-import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -18,6 +19,10 @@ from jupyter_mlops.run.model import RunSpec, RunStatus
 from jupyter_mlops.service.batches import get_batch, start_batch
 from jupyter_mlops.service.runs import get_run, list_runs, run_notebook
 
+from ..waiting import wait_for
+
+T = TypeVar("T")
+
 SLOW = "%%mlstep slow\nimport time\ntime.sleep(seconds)"
 
 
@@ -26,27 +31,29 @@ def _running_on_a_worker() -> bool:
     return bool(runs) and "worker" in runs[0].backend_info and any(s.status.value == "running" for s in runs[0].steps)
 
 
-def _wait(condition, what: str, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+def _in_background(call: Callable[[], T], started: Callable[[], object], what: str) -> Callable[[float], T]:
+    """Starts `call` in a thread and waits until `started()`; returns how to wait for what `call` returns."""
+    done = {}
+    thread = threading.Thread(target=lambda: done.update(result=call()))
+    thread.start()
+    wait_for(started, 120, what)
+
+    def result(timeout: float) -> T:
+        thread.join(timeout)
+        return done["result"]
+
+    return result
 
 
 def test_a_worker_killed_mid_run_gets_the_run_retried_on_another(new_cluster, write_notebook):
     cluster = new_cluster({"w1": None, "w2": None})
     path = write_notebook([("seconds = 6", ["parameters"]), SLOW])
-    done = {}
-    thread = threading.Thread(target=lambda: done.update(run=run_notebook(
-        RunSpec(notebook=str(path), backend="dask", cluster=cluster.address))))
-    thread.start()
-    _wait(_running_on_a_worker, "the run to start on a worker")
+    finished = _in_background(lambda: run_notebook(RunSpec(notebook=str(path), backend="dask",
+                                                            cluster=cluster.address)),
+                              _running_on_a_worker, "the run to start on a worker")
     first = list_runs()[0][0].backend_info["worker"]
     cluster.kill_worker(first)
-    thread.join(180)
-    run = done["run"]
+    run = finished(180)
     assert run.status == RunStatus.succeeded, run.error
     assert run.backend_info["worker"] != first
     assert run.backend_info["attempts"] == 2
@@ -57,14 +64,11 @@ def test_the_run_is_lost_once_dask_gives_up_retrying(new_cluster, write_notebook
     # No retry allowed: the first worker death is Dask's last word (KilledWorker).
     cluster = new_cluster({"w1": None, "w2": None}, {"DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "0"})
     path = write_notebook([("seconds = 300", ["parameters"]), SLOW])
-    done = {}
-    thread = threading.Thread(target=lambda: done.update(run=run_notebook(
-        RunSpec(notebook=str(path), backend="dask", cluster=cluster.address))))
-    thread.start()
-    _wait(_running_on_a_worker, "the run to start on its worker")
+    finished = _in_background(lambda: run_notebook(RunSpec(notebook=str(path), backend="dask",
+                                                            cluster=cluster.address)),
+                              _running_on_a_worker, "the run to start on its worker")
     cluster.kill_worker(list_runs()[0][0].backend_info["worker"])
-    thread.join(120)
-    run = done["run"]
+    run = finished(120)
     assert run.status == RunStatus.lost
     assert "its Dask worker died while running it, and Dask gave up retrying it elsewhere" in run.error
     assert [s.status.value for s in run.steps] != ["running"]  # never left running
@@ -74,21 +78,18 @@ def test_the_scheduler_going_away_mid_batch(new_cluster, write_notebook):
     cluster = new_cluster({"w1": None, "w2": None})
     path = write_notebook([("seconds = 0", ["parameters"]), SLOW])
     points = [{"seconds": 0}] * 2 + [{"seconds": 60}] * 2 + [{"seconds": 0}] * 4
-    done = {}
-    thread = threading.Thread(target=lambda: done.update(batch=start_batch(
-        BatchSpec(notebook=str(path), points=points, backend="dask", cluster=cluster.address), wait=True)))
-    thread.start()
 
     def two_slow_running() -> bool:
         runs = list_runs(status="running")[0]
         return len(runs) == 2 and all(r.parameters["seconds"] == 60 and any(
             s.status.value == "running" for s in r.steps) for r in runs)
 
-    _wait(two_slow_running, "the two slow runs to be running")
+    finished = _in_background(lambda: start_batch(BatchSpec(notebook=str(path), points=points, backend="dask",
+                                                            cluster=cluster.address), wait=True),
+                              two_slow_running, "the two slow runs to be running")
     cluster.scheduler.kill()
     cluster.scheduler.wait()
-    thread.join(120)
-    batch = done["batch"]
+    batch = finished(120)
     runs = [get_run(run_id) for run_id in batch.run_ids]
     assert [r.status for r in runs[:2]] == [RunStatus.succeeded] * 2, [(r.error, open(r.log_path).read()) for r in runs[:2]]
     assert [r.status for r in runs[2:4]] == [RunStatus.lost] * 2

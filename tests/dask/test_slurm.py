@@ -16,7 +16,7 @@ from jupyter_mlops.run.backends.dask import cluster as clusters
 from jupyter_mlops.run.model import RunSpec, RunStatus
 from jupyter_mlops.service.runs import run_notebook
 
-from .conftest import _SKIPPED
+from .conftest import SKIPS
 
 
 def _slurm_node_up() -> str | None:
@@ -33,12 +33,7 @@ def _slurm_node_up() -> str | None:
 def slurm(pytestconfig, monkeypatch):
     reason = _slurm_node_up()
     if reason:
-        message = f"SLURM TEST SKIPPED — {reason}"
-        _SKIPPED.append(message)
-        reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
-        if reporter is not None:
-            reporter.write_line(f"\n!!! {message}", red=True, bold=True)
-        pytest.skip(message)
+        SKIPS.skip(pytestconfig, f"SLURM TEST SKIPPED — {reason}")
     logs = tempfile.mkdtemp(prefix="mlops-slurm-")
     monkeypatch.setenv("JUPYTER_MLOPS_DASK_CLUSTER", json.dumps({
         "class": "dask_jobqueue.SLURMCluster", "workers": 1,

@@ -14,8 +14,9 @@ from jupyter_mlops.run.backends.docker.engine import BASE_IMAGE, LABEL_RUN, conn
 from jupyter_mlops.run.model import Run, RunSpec
 from jupyter_mlops.service.runs import run_notebook
 
+from ..loud import LoudSkips
 
-_SKIPPED: list[str] = []
+SKIPS = LoudSkips("DOCKER TESTS SKIPPED")
 
 
 def usable_engine() -> tuple[docker.DockerClient | None, str]:
@@ -32,19 +33,12 @@ def usable_engine() -> tuple[docker.DockerClient | None, str]:
 def docker_client(pytestconfig) -> docker.DockerClient:
     client, message = usable_engine()
     if client is None:
-        _SKIPPED.append(message)
-        reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
-        if reporter is not None:  # past pytest's output capture, straight to the terminal
-            reporter.write_line(f"\n!!! {message}", red=True, bold=True)
-        pytest.skip(message)
+        SKIPS.skip(pytestconfig, message)
     return client
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
-    if _SKIPPED:
-        terminalreporter.write_sep("!", "DOCKER TESTS SKIPPED", red=True, bold=True)
-        terminalreporter.write_line(_SKIPPED[0], red=True, bold=True)
-        terminalreporter.write_sep("!", red=True, bold=True)
+    SKIPS.summarise(terminalreporter)
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-# The scheduler's fixtures and helpers: an injected clock, waiting, an HTTP receiver.
-from tests.schedule.conftest import Receiver, clock, wait_finished, wait_for  # noqa: F401
+# The scheduler's fixtures and helpers: an injected clock, an HTTP receiver.
+from tests.schedule.conftest import Receiver, clock  # noqa: F401
 
 SMTP_USER, SMTP_PASSWORD = "mlops", "smtp-pa55word"
 

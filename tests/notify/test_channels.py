@@ -18,7 +18,8 @@ from jupyter_mlops.service import schedules as service
 from jupyter_mlops.service.metrics import metric_history
 from jupyter_mlops.service.runs import get_run, run_notebook
 
-from .conftest import closed_port, wait_finished, wait_for
+from ..waiting import wait_finished, wait_for
+from .conftest import closed_port
 
 SECRET_WORD = "tok-8d3f-very-secret"
 

@@ -14,7 +14,8 @@ from jupyter_mlops.notify.model import Notify
 from jupyter_mlops.service import schedules as service
 from jupyter_mlops.service.batches import get_batch, start_batch
 
-from .conftest import closed_port, wait_for
+from ..waiting import wait_for
+from .conftest import closed_port
 
 
 def cli(*arguments: str):

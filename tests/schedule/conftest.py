@@ -1,6 +1,7 @@
-"""Scheduler fixtures: an injectable clock, a notebook that sleeps or fails on request, waiting helpers.
+"""Scheduler fixtures: an injectable clock, a notebook that sleeps or fails on request, a webhook receiver.
 
-The store fixture (a fresh JUPYTER_MLOPS_HOME per test) is tests/conftest.py's `mlops_home`.
+The store fixture (a fresh JUPYTER_MLOPS_HOME per test) is tests/conftest.py's `mlops_home`; waiting
+is tests/waiting.py's.
 """
 
 from __future__ import annotations
@@ -9,8 +10,6 @@ import json
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -46,20 +45,6 @@ def clock() -> FakeClock:
 def sleeper(write_notebook) -> Path:
     """A notebook with parameters `seconds` (sleeps that long) and `fail` (then raises)."""
     return write_notebook([PARAMETERS, BODY], name="sleeper.ipynb")
-
-
-def wait_for(condition: Callable[[], object], timeout: float = 90.0, what: str = "condition") -> object:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
-def wait_finished(run_id: str, timeout: float = 90.0) -> Run:
-    return wait_for(lambda: (r := run_service.get_run(run_id)).status.finished and r, timeout, f"run {run_id}")
 
 
 def schedule_runs(schedule_id: str) -> list[Run]:

@@ -11,7 +11,8 @@ from jupyter_mlops.schedule import fires, lease
 from jupyter_mlops.service import schedules as service
 from jupyter_mlops.store import runs as run_store
 
-from .conftest import schedule_runs, start_daemon, wait_finished, wait_for
+from ..waiting import wait_finished, wait_for
+from .conftest import schedule_runs, start_daemon
 
 
 def running_run(schedule_id: str):

@@ -13,7 +13,8 @@ from jupyter_mlops.run.model import RunStatus
 from jupyter_mlops.schedule import fires, lease
 from jupyter_mlops.service import schedules as service
 
-from .conftest import schedule_runs, start_daemon, wait_finished, wait_for
+from ..waiting import wait_finished, wait_for
+from .conftest import schedule_runs, start_daemon
 
 
 def test_lease_renewal_expiry_takeover_and_release():

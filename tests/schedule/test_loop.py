@@ -12,7 +12,8 @@ from jupyter_mlops.schedule.loop import SchedulerLoop
 from jupyter_mlops.service import schedules as service
 from jupyter_mlops.service.runs import get_run
 
-from .conftest import schedule_runs, wait_finished, wait_for
+from ..waiting import wait_finished, wait_for
+from .conftest import schedule_runs
 
 
 def quiet_loop(clock, **options):

@@ -19,7 +19,8 @@ from jupyter_mlops.service.runs import get_run
 from jupyter_mlops.store.versions import versions_dir
 
 from ..conftest import build_notebook
-from .conftest import schedule_runs, wait_finished
+from ..waiting import wait_finished
+from .conftest import schedule_runs
 
 V1 = [("n = 1", ["parameters"]), "import jupyter_mlops\njupyter_mlops.record('version', 1)"]
 V2 = [("n = 1\nlabel = 'x'", ["parameters"]), "import jupyter_mlops\njupyter_mlops.record('version', 2)",

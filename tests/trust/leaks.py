@@ -7,6 +7,9 @@ import hashlib
 import secrets
 from pathlib import Path
 
+import nbformat
+
+from jupyter_mlops.run.model import Run, RunStatus
 from jupyter_mlops.secrets import set_secret
 
 #: Prints the secret, displays it, returns it as a result and raises with it, after recording a
@@ -42,3 +45,16 @@ def files_holding(root: Path, value: str) -> list[Path]:
     return [path for path in root.rglob("*")
             if path.is_file() and "secrets" not in path.relative_to(root).parts[:1]
             and needle in path.read_bytes()]
+
+
+
+def check_masked_run(record: Run, secret: str, home: Path) -> None:
+    """A run of LEAKY_CELLS failed at its `fail` step, with the secret shown as *** in its error, its printed
+    output and its log, and held by no file of the store `home`."""
+    assert record.status == RunStatus.failed and record.failed_step == "fail"
+    assert record.error == "ValueError: cannot connect with ***"
+    output = nbformat.read(record.output_notebook, as_version=4)
+    streams = [o.text for c in output.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "stream"]
+    assert streams == ["the token is ***\n"]
+    assert "the token is ***" in open(record.log_path).read()
+    assert files_holding(home, secret) == []

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from ..loud import skip_loudly
+
 PARAMETERS = """\
 count = 3
 alpha = 0.5
@@ -36,11 +38,7 @@ def docker_ready(pytestconfig) -> str:
 
     docker = {state.name: state for state in list_backends()}["docker"]
     if not docker.available or BASE_IMAGE not in docker.images:
-        message = f"DOCKER WIDGET TEST SKIPPED — {docker.detail}"
-        reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
-        if reporter is not None:
-            reporter.write_line(f"\n!!! {message}", red=True, bold=True)
-        pytest.skip(message)
+        skip_loudly(pytestconfig, f"DOCKER WIDGET TEST SKIPPED — {docker.detail}")
     return BASE_IMAGE
 
 

@@ -8,7 +8,7 @@ import nbformat
 from jupyter_mlops.secrets import get_secret
 from jupyter_mlops.service.schedules import get_schedule
 from jupyter_mlops.widgets import panel
-from tests.schedule.conftest import wait_finished
+from tests.waiting import wait_finished
 from tests.trust.leaks import LEAKY_CELLS, files_holding, sha256
 
 

@@ -12,7 +12,7 @@ from jupyter_mlops.service.schedules import list_schedules, run_schedule_now
 from jupyter_mlops.widgets import panel
 from jupyter_mlops.widgets.tell import history_svg
 
-from tests.schedule.conftest import wait_finished
+from tests.waiting import wait_finished
 
 
 def test_schedule_form_tells_and_draws_the_metric_history(pipeline_notebook):
