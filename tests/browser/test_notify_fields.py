@@ -51,9 +51,17 @@ def test_tell_fields_make_the_schedules_notify(page, lab_server: LabServer, note
     expect(accept).to_be_enabled()
 
     tell.get_by_label("Slack secret").fill("team-slack")
+    # An event ticked without what it needs is refused too (a checkbox changes the form before the dialog's
+    # own check of its inputs runs, which used to re-enable the button).
     tell.get_by_label("Tell when it is slow").check()
+    expect(errors).to_have_text("How many seconds make a run slow?")
+    expect(accept).to_be_disabled()
     tell.get_by_label("Slow after", exact=True).fill("3600")
+    expect(errors).to_have_count(0)
+    expect(accept).to_be_enabled()
     tell.get_by_label("Tell when a metric alerts").check()
+    expect(errors).to_have_text("At least one alert, e.g. accuracy < 0.8")
+    expect(accept).to_be_disabled()
     # So is an alert the server would not understand.
     alerts = tell.get_by_label("Alerts", exact=True)
     alerts.fill("accuracy below 0.8")
