@@ -1,7 +1,13 @@
 /**
  * A dialog whose body is a form: the accept button is enabled only while the form is valid.
+ *
+ * JupyterLab's dialog decides that button itself, on every `input` event, from the `:invalid` and
+ * `.jp-mod-error` it finds in its body (and refuses to accept while it finds one). A form that set
+ * the button on its own raced it: a checkbox changes the form on `click`, before its `input` event,
+ * so the dialog re-enabled an invalid form; a typed value was judged by the dialog before React saw
+ * it. So the form marks its body `.jp-mod-error` while invalid and has the dialog look again.
  */
-import { Dialog, showDialog } from '@jupyterlab/apputils';
+import { Dialog } from '@jupyterlab/apputils';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import React from 'react';
 
@@ -12,8 +18,16 @@ export interface FormProps<S, T> {
   report: (state: S, value: T | null) => void;
 }
 
+/** A dialog that can be told to check its body again (the check is protected in JupyterLab). */
+class FormDialog<T> extends Dialog<T> {
+  revalidate(): void {
+    this._checkValidation();
+  }
+}
+
 class FormBody<S, T> extends ReactWidget implements Dialog.IBodyWidget<T | null> {
   value: T | null = null;
+  dialog: FormDialog<T | null> | null = null;
 
   constructor(
     private readonly Form: React.ComponentType<FormProps<S, T>>,
@@ -35,10 +49,8 @@ class FormBody<S, T> extends ReactWidget implements Dialog.IBodyWidget<T | null>
         report={(state, value) => {
           this.draft = state;
           this.value = value;
-          const accept = this.node.closest('.jp-Dialog')?.querySelector('.jp-mod-accept');
-          if (accept) {
-            (accept as HTMLButtonElement).disabled = value === null;
-          }
+          this.toggleClass('jp-mod-error', value === null);
+          this.dialog?.revalidate();
         }}
       />
     );
@@ -46,8 +58,8 @@ class FormBody<S, T> extends ReactWidget implements Dialog.IBodyWidget<T | null>
 }
 
 /**
- * Shows the form until it is accepted valid (Enter accepts even with the button disabled: the
- * form then reopens as it was) or cancelled (null).
+ * Shows the form until it is accepted valid or cancelled (null). The dialog refuses to accept an
+ * invalid form; one accepted before the form first reported has no value yet, and reopens as it was.
  */
 export async function askForm<S, T>(options: {
   title: string;
@@ -58,11 +70,13 @@ export async function askForm<S, T>(options: {
   let draft = options.draft;
   for (;;) {
     const body = new FormBody(options.form, draft);
-    const result = await showDialog({
+    const dialog = new FormDialog<T | null>({
       title: options.title,
       body,
       buttons: [Dialog.cancelButton(), Dialog.okButton({ label: options.accept })]
     });
+    body.dialog = dialog;
+    const result = await dialog.launch();
     if (!result.button.accept) {
       return null;
     }

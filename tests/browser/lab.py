@@ -119,6 +119,9 @@ def start_lab(workdir: Path, root_dir: Path, mlops_home: Path, labextension: Pat
     port = free_port()
     token = secrets.token_hex(24)
     env = {
+        # Email channels are refused while no SMTP server is configured; no browser test sends a message, so a
+        # loopback host is enough to make one (the environment may name another).
+        "JUPYTER_MLOPS_SMTP_HOST": "127.0.0.1",
         **os.environ,
         "JUPYTER_CONFIG_DIR": str(config_dir),
         "JUPYTERLAB_SETTINGS_DIR": str(settings_dir),

@@ -195,12 +195,14 @@ function TellFields(props: {
               </label>
             ))}
           </div>
+          {/* No HTML step: the dialog refuses while an input is :invalid, and fractional seconds are valid. */}
           <label className="jp-mlops-field">
             <span>Slow after (seconds)</span>
             <input
               className="jp-mlops-number"
               type="number"
-              min={1}
+              min={0}
+              step="any"
               aria-label="Slow after"
               value={tell.slowAfter}
               onChange={event => set({ slowAfter: event.target.value })}
@@ -405,7 +407,7 @@ export function RunForm(props: FormProps<RunDraft, RunValue>): JSX.Element {
                 min={0}
                 max={10}
                 value={draft.retries}
-                onChange={event => update({ retries: Math.max(0, Math.min(10, Number(event.target.value) || 0)) })}
+                onChange={event => update({ retries: Math.max(0, Math.min(10, Math.floor(Number(event.target.value)) || 0)) })}
               />
             </label>
             <label className="jp-mlops-check">
