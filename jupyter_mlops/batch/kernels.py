@@ -62,7 +62,9 @@ class ForkServer:
 
     def __init__(self, modules: list[str]) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "jupyter_mlops.batch.forkserver", *modules],
+            # Without frozen modules, as the debugger its kernels load asks (else it warns on the
+            # terminal at every start, and breakpoints in the standard library would be missed).
+            [sys.executable, "-X", "frozen_modules=off", "-m", "jupyter_mlops.batch.forkserver", *modules],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
             start_new_session=True)  # Ctrl-C reaches the batch only; the batch then closes us
         self._lock = threading.Lock()

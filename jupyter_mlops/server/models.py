@@ -96,6 +96,12 @@ class RunOut(Run):
     path: str | None = Field(description="The notebook's path relative to the server root; null outside it")
 
 
+class RerunOut(BaseModel):
+    run: RunOut = Field(description="The new run, queued: the original's input notebook snapshot, parameters and image")
+    warnings: list[str] = Field(description="Declared inputs that changed since the original run (a rerun executes "
+                                            "the same code and parameters; data is read as it is now)")
+
+
 class RunPage(BaseModel):
     runs: list[RunOut]
     total: int = Field(description="Runs matching the filters, over all pages")

@@ -53,6 +53,10 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("/runs/{run_id}", "get"): Operation("One run with its per-step status", reply=models.RunOut, errors=(404,)),
     ("/runs/{run_id}/cancel", "post"): Operation(
         "Cancel a queued or running run", reply=models.RunOut, status=202, errors=(404, 409)),
+    ("/runs/{run_id}/rerun", "post"): Operation(
+        "Start a new run of exactly what this run executed: its input notebook snapshot (not the notebook file "
+        "as it is now), parameters, image and secrets' names; the reply lists declared inputs that changed since",
+        reply=models.RerunOut, status=201, errors=(400, 404)),
     ("/runs/{run_id}/log", "get"): Operation(
         "The run's log from a byte offset (live tail)", query=models.LogQuery, reply=models.LogChunk,
         errors=(400, 404)),

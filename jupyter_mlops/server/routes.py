@@ -18,8 +18,8 @@ from .handlers.events import EventsHandler
 from .handlers.kernels import KernelsHandler
 from .handlers.openapi import OpenAPIHandler
 from .handlers.pipeline import PipelineHandler
-from .handlers.runs import (CancelRunHandler, CompareRunsHandler, MetricsHandler, RunHandler, RunLogHandler,
-                            RunNotebookHandler, RunReportHandler, RunsHandler)
+from .handlers.runs import (CancelRunHandler, CompareRunsHandler, MetricsHandler, RerunHandler, RunHandler,
+                            RunLogHandler, RunNotebookHandler, RunReportHandler, RunsHandler)
 from .handlers.schedules import (CronPreviewHandler, PauseScheduleHandler, PinScheduleHandler, ResumeScheduleHandler,
                                  RunScheduleNowHandler, ScheduleDiffHandler, ScheduleHandler, SchedulesHandler)
 from .handlers.secrets import SecretHandler, SecretsHandler
@@ -30,6 +30,7 @@ ROUTES: list[tuple[str, type[MLOpsHandler]]] = [
     ("/runs", RunsHandler),
     ("/runs/{run_id}", RunHandler),
     ("/runs/{run_id}/cancel", CancelRunHandler),
+    ("/runs/{run_id}/rerun", RerunHandler),
     ("/runs/{run_id}/log", RunLogHandler),
     ("/runs/{run_id}/notebook", RunNotebookHandler),
     ("/runs/{run_id}/report.html", RunReportHandler),

@@ -19,6 +19,7 @@ import {
   Notify,
   PipelineReport,
   Placement,
+  Rerun,
   Run,
   RunComparison,
   RunEnvironment,
@@ -77,6 +78,11 @@ export function getRun(id: string): Promise<Run> {
 
 export function cancelRun(id: string): Promise<Run> {
   return requestAPI(`runs/${encodeURIComponent(id)}/cancel`, json('POST'));
+}
+
+/** A new run of exactly what the run executed: its snapshot, parameters and image, not the file as it is now. */
+export function rerunRun(id: string): Promise<Rerun> {
+  return requestAPI(`runs/${encodeURIComponent(id)}/rerun`, json('POST'));
 }
 
 export function readLog(id: string, offset: number): Promise<LogChunk> {

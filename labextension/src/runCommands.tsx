@@ -4,7 +4,7 @@
  * batch or download its results as CSV (argument `id`; `sort`, `descending`).
  */
 import { JupyterFrontEnd } from '@jupyterlab/application';
-import { Dialog, MainAreaWidget, showDialog, showErrorMessage } from '@jupyterlab/apputils';
+import { Dialog, MainAreaWidget, Notification, showDialog, showErrorMessage } from '@jupyterlab/apputils';
 import { IEditorServices } from '@jupyterlab/codeeditor';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
@@ -12,7 +12,7 @@ import { downloadIcon, historyIcon, ReactWidget, runIcon, tableRowsIcon } from '
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import React from 'react';
 
-import { batchResultsCsv, cancelBatch, cancelRun, getRun, reportUrl, startRun } from './api';
+import { batchResultsCsv, cancelBatch, cancelRun, getRun, reportUrl, rerunRun } from './api';
 import { CommandIDs } from './commandIds';
 import { CompareView } from './components/CompareView';
 import { logWidget } from './components/LogView';
@@ -174,22 +174,16 @@ export function addRunCommands(app: JupyterFrontEnd, context: RunCommandsContext
   });
 
   commands.addCommand(CommandIDs.rerun, {
-    label: 'Re-run with the Same Parameters',
+    label: 'Re-run the Same Version and Parameters',
+    caption: 'A new run of exactly what this run executed, even if the notebook has changed since',
     execute: args =>
       reporting('Re-run failed to start', async () => {
-        const run = await getRun(idOf(args));
-        return startRun({
-          path: run.path ?? run.notebook,
-          parameters: run.parameters,
-          steps: run.steps_selected,
-          backend: run.backend,
-          image: run.spec.image,
-          cluster: run.spec.cluster ?? null,
-          shared_path: run.spec.shared_path ?? false,
-          kernel_name: run.spec.kernel_name ?? null,
-          env: run.spec.env ?? {},
-          secrets: run.spec.secrets ?? {}
-        });
+        // The server reruns the run's own snapshot: an edit to the notebook since changes nothing.
+        const rerun = await rerunRun(idOf(args));
+        for (const warning of rerun.warnings) {
+          Notification.warning(warning, { autoClose: false });
+        }
+        return rerun.run;
       })
   });
 

@@ -208,6 +208,12 @@ export interface RunComparison {
   cells_problem: string | null;
 }
 
+export interface Rerun {
+  run: Run;
+  /** Declared inputs that changed since the original run. */
+  warnings: string[];
+}
+
 export interface RunPage {
   runs: Run[];
   total: number;

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -83,3 +84,17 @@ def test_batch_cancel_from_another_shell_stops_a_foreground_batch(write_notebook
 
     again = CliRunner().invoke(main, ["batch", "cancel", batch.id])
     assert again.exit_code != 0 and "has already finished (cancelled)" in again.output
+
+
+def test_a_batch_prints_its_progress_and_results_only(write_notebook):
+    # The kernels' fork server imports the debugger (debugpy), which warns on the terminal about
+    # frozen modules unless its interpreter runs without them.
+    notebook = write_notebook([("depth = 1", ["parameters"]), "print(depth)"])
+    result = subprocess.run([sys.executable, "-m", "jupyter_mlops.cli", "batch", str(notebook), "-p", "depth", "1,2"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    progress = re.compile(r"\s*\d+%\|[^|]*\| \d+/\d+ \[[^]]*\]")
+    noise = [line for line in result.stderr.splitlines()
+             if line.strip() and not progress.fullmatch(line) and not line.startswith("batch ")]
+    assert not noise, result.stderr
+    assert [line.split()[:2] for line in result.stdout.splitlines()[1:]] == [["1", "succeeded"], ["2", "succeeded"]]

@@ -81,13 +81,18 @@ def test_run_now_and_watch_it_succeed(page, lab_server: LabServer, notebook: str
     page.wait_for_function("() => document.querySelector('.jp-mlops-log-status')?.textContent.includes('succeeded')",
                            timeout=RUN_TIMEOUT_MS)
 
-    # Re-run with the same parameters, then compare the two runs.
+    # Re-run the same version with the same parameters (an edit on disk since changes nothing), then
+    # compare the two runs.
+    edited = nbformat.read(lab_root / notebook, as_version=4)
+    edited.cells[-1].source = "%%mlstep train\nraise RuntimeError('edited since the run')"
+    nbformat.write(edited, lab_root / notebook)
     run.locator('[data-command="jupyter-mlops:rerun"]').click()
     sidebar.locator(".jp-mlops-run").nth(1).wait_for()
     sidebar.locator('.jp-mlops-run[data-status="succeeded"]').nth(1).wait_for(timeout=RUN_TIMEOUT_MS)
     rerun_id = sidebar.locator(".jp-mlops-run").first.get_attribute("data-run")
     assert rerun_id != run_id
-    assert api(lab_server, f"runs/{rerun_id}")["parameters"] == {"alpha": 2}
+    rerun = api(lab_server, f"runs/{rerun_id}")
+    assert (rerun["parameters"], rerun["trigger"], rerun["status"]) == ({"alpha": 2}, "rerun", "succeeded")
     for row in sidebar.locator(".jp-mlops-run").all()[:2]:
         row.locator('input[type="checkbox"]').check()
     sidebar.locator('[data-command="jupyter-mlops:compare-runs"]').click()

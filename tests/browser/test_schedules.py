@@ -17,6 +17,15 @@ def schedules_of(lab_server: LabServer, notebook: str) -> list[dict]:
     return [s for s in api(lab_server, "schedules")["schedules"] if s["path"] == notebook]
 
 
+def created_schedules(lab_server: LabServer, notebook: str, timeout: float = 30) -> list[dict]:
+    """The notebook's schedules once there is one: a dialog closes as its request leaves, before the
+    server has answered it."""
+    deadline = time.monotonic() + timeout
+    while not schedules_of(lab_server, notebook) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return schedules_of(lab_server, notebook)
+
+
 def test_create_a_schedule_see_its_next_fire_and_pause_it(page, lab_server: LabServer, notebook: str) -> None:
     open_notebook(page, notebook)
     sidebar = show_panel(page)
@@ -88,10 +97,7 @@ def test_time_to_production_in_five_clicks(page, lab_server: LabServer, notebook
 
     assert len(user.clicks) <= 5, user.clicks
     page.wait_for_function("() => !document.querySelector('.jp-Dialog')")
-    deadline = time.monotonic() + 30  # the dialog closes as the request leaves
-    while not schedules_of(lab_server, notebook) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    [schedule] = schedules_of(lab_server, notebook)
+    [schedule] = created_schedules(lab_server, notebook)
     assert schedule["backend"] == "docker"
     assert schedule["cron"] == "0 6 * * 1"
     assert schedule["parameters"] == {"alpha": 0.5}  # from the parameters cell

@@ -12,7 +12,7 @@ from nbformat.v4 import new_code_cell
 from .lab import LabServer
 from .panel import ACCEPT, DIALOG, api, open_notebook, show_panel, show_tab
 from .test_runs import save_when_asked
-from .test_schedules import schedules_of
+from .test_schedules import created_schedules, schedules_of
 
 VALUE = "tok-browser-4e5f6a7b"
 
@@ -35,7 +35,7 @@ def test_schedule_with_a_secret_then_update_to_the_current_notebook(page, lab_se
     page.click(ACCEPT)
     page.locator(DIALOG).wait_for(state="detached")
 
-    [stored] = schedules_of(lab_server, notebook)
+    [stored] = created_schedules(lab_server, notebook)
     assert (stored["kernel_name"], stored["env"], stored["secrets"]) == (
         "python3", {"MODE": "browser"}, {"PGPASSWORD": "DB_TOKEN"})
     assert VALUE not in json.dumps([api(lab_server, "schedules"), api(lab_server, "secrets")])

@@ -123,6 +123,29 @@ async def test_compare_two_runs_cell_by_cell(api, notebook, wait_for_run, jp_roo
     assert status == 404 and "nope" in error["message"]
 
 
+async def test_rerun_executes_the_runs_own_snapshot_not_the_edited_file(api, notebook, wait_for_run, jp_root_dir):
+    path = notebook()
+    _, first = await api("POST", "runs", {"path": path, "parameters": {"alpha": 3}})
+    first = await wait_for_run(first["id"])
+    assert first["status"] == "succeeded", first["error"]
+    edited = nbformat.read(jp_root_dir / path, as_version=4)
+    edited.cells[-1].source = "%%mlstep train\nraise RuntimeError('edited since the run')"
+    nbformat.write(edited, jp_root_dir / path)
+
+    status, rerun = await api("POST", f"runs/{first['id']}/rerun")
+    assert status == 201 and rerun["warnings"] == []
+    assert rerun["run"]["trigger"] == "rerun" and rerun["run"]["path"] == path
+    assert rerun["run"]["parameters"] == {"alpha": 3}
+    finished = await wait_for_run(rerun["run"]["id"])
+    assert finished["status"] == "succeeded", finished["error"]  # the edit is not what ran
+    _, output = await api("GET", f"runs/{finished['id']}/notebook")
+    assert not any("edited since the run" in "".join(cell["source"]) for cell in output["cells"])
+    assert any("score 18.0" in "".join(o.get("text", "")) for c in output["cells"] for o in c.get("outputs", []))
+
+    status, error = await api("POST", "runs/nope/rerun")
+    assert status == 404 and error["error"] == "RunNotFoundError"
+
+
 async def test_refusals_name_what_is_wrong(api, notebook):
     path = notebook()
     cases = [

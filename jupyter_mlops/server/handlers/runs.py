@@ -12,7 +12,8 @@ from ...service import lineage as lineage_service
 from ...service import runs as service
 from ..base import MLOpsHandler, protected
 from ..errors import ApiError, refuse_commands
-from ..models import LogChunk, LogQuery, MetricsQuery, ReportQuery, RunOut, RunPage, RunsQuery, StartRun
+from ..models import (LogChunk, LogQuery, MetricsQuery, ReportQuery, RerunOut, RunOut, RunPage, RunsQuery,
+                      StartRun)
 from ..paths import PathResolver
 
 
@@ -56,6 +57,15 @@ class CancelRunHandler(MLOpsHandler):
     @protected
     async def post(self, run_id: str) -> None:
         self.reply(run_out(await self.call(service.cancel_run, run_id), self.paths), status=202)
+
+
+class RerunHandler(MLOpsHandler):
+    """A new run of exactly what the run executed (its snapshot, not the notebook file as it is now)."""
+
+    @protected
+    async def post(self, run_id: str) -> None:
+        rerun = await self.call(lineage_service.start_rerun, run_id)
+        self.reply(RerunOut(run=run_out(rerun.run, self.paths), warnings=rerun.warnings), status=201)
 
 
 class RunLogHandler(MLOpsHandler):
