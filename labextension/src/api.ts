@@ -18,9 +18,11 @@ import {
   MetricHistory,
   Notify,
   PipelineReport,
+  Placement,
   Rerun,
   Run,
   RunComparison,
+  RunEnvironment,
   RunFilters,
   RunPage,
   Schedule,
@@ -43,17 +45,11 @@ export function pipelineAt(path: string): Promise<PipelineReport> {
   return requestAPI('pipeline', {}, { path });
 }
 
-export interface StartRun {
+/** What a run asks for: the body of `POST runs`. */
+export interface StartRun extends Placement, RunEnvironment {
   path: string;
   parameters: Record<string, unknown>;
   steps: string[] | null;
-  backend: string;
-  image: string | null;
-  cluster: string | null;
-  shared_path: boolean;
-  kernel_name: string | null;
-  env: Record<string, string>;
-  secrets: Record<string, string>;
   notify?: Notify | null;
 }
 

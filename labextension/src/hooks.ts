@@ -3,7 +3,7 @@
  * and the live lists of runs, batches and schedules.
  */
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
-import { useCallback, useEffect, useState } from 'react';
+import { DependencyList, useCallback, useEffect, useState } from 'react';
 
 import { batchResults, listBatches, listRuns, listSchedules, pipelineOf } from './api';
 import { Change, LiveFeed } from './feed';
@@ -152,24 +152,30 @@ export function useBatches(feed: LiveFeed, path: string | null): { batches: Batc
   return { batches: items, error };
 }
 
-/** A batch's results table, sorted as asked, re-read shortly after any of its runs changes. */
-export function useBatchResults(
+/**
+ * What `query` answers, re-read when a change `concerns` it (or the feed reconnects). Changes come in
+ * bursts (a batch finishes many runs): one read `debounceMs` after the last, not one per change. Only the
+ * latest answer is shown: one still on its way when another was asked for, or when `deps` change, is dropped.
+ * `query` and `concerns` are read afresh whenever `feed` or one of `deps` (all they depend on) changes.
+ */
+export function useLiveQuery<T>(
   feed: LiveFeed,
-  batchId: string,
-  sort: string | null,
-  descending: boolean
-): { results: BatchResults | null; error: string | null } {
-  const [results, setResults] = useState<BatchResults | null>(null);
+  query: () => Promise<T>,
+  concerns: (change: Change) => boolean,
+  debounceMs: number,
+  deps: DependencyList
+): { value: T | null; error: string | null } {
+  const [value, setValue] = useState<T | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     let latest = 0;
     let timer: number | undefined;
     const reload = () => {
       const asked = ++latest;
-      batchResults(batchId, sort, descending).then(
-        table => {
+      query().then(
+        next => {
           if (asked === latest) {
-            setResults(table);
+            setValue(next);
             setError(null);
           }
         },
@@ -178,14 +184,9 @@ export function useBatchResults(
     };
     reload();
     const onChange = (_: unknown, change: Change) => {
-      const concerned =
-        change.kind === 'ready' ||
-        (change.kind === 'run' && change.run.batch_id === batchId) ||
-        (change.kind === 'batch' && change.batch.id === batchId);
-      if (concerned) {
-        // A batch finishes many runs in a burst: one read after the burst, not one per run.
+      if (change.kind === 'ready' || concerns(change)) {
         window.clearTimeout(timer);
-        timer = window.setTimeout(reload, RESULTS_DEBOUNCE_MS);
+        timer = window.setTimeout(reload, debounceMs);
       }
     };
     feed.changed.connect(onChange);
@@ -194,8 +195,27 @@ export function useBatchResults(
       window.clearTimeout(timer);
       feed.changed.disconnect(onChange);
     };
-  }, [feed, batchId, sort, descending]);
-  return { results, error };
+  }, [feed, debounceMs, ...deps]);
+  return { value, error };
+}
+
+/** A batch's results table, sorted as asked, re-read shortly after any of its runs changes. */
+export function useBatchResults(
+  feed: LiveFeed,
+  batchId: string,
+  sort: string | null,
+  descending: boolean
+): { results: BatchResults | null; error: string | null } {
+  const { value, error } = useLiveQuery(
+    feed,
+    () => batchResults(batchId, sort, descending),
+    change =>
+      (change.kind === 'run' && change.run.batch_id === batchId) ||
+      (change.kind === 'batch' && change.batch.id === batchId),
+    RESULTS_DEBOUNCE_MS,
+    [batchId, sort, descending]
+  );
+  return { results: value, error };
 }
 
 /** Every schedule, kept current by the live feed. */

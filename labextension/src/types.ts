@@ -236,26 +236,35 @@ export interface BackendState {
 export type CatchUp = 'once' | 'all' | 'skip';
 export type Overlap = 'skip' | 'queue' | 'allow';
 
-/** What a schedule asks for: the body of `POST schedules`. */
-export interface ScheduleSpec {
-  notebook: string;
-  cron: string;
-  timezone: string;
-  parameters: Record<string, unknown>;
-  steps: string[] | null;
+/** Where runs go, the same in every body that starts runs (a run's, a schedule's, a batch's). */
+export interface Placement {
   backend: string;
+  /** null runs on the steps' --image, else the backend's default image. */
   image: string | null;
   /** Dask cluster (scheduler address or file); null: the dask_scheduler setting. */
   cluster: string | null;
   shared_path: boolean;
-  catch_up: CatchUp;
-  overlap: Overlap;
-  retries: number;
+}
+
+/** The kernel and environment runs get, the same in every body that starts runs. */
+export interface RunEnvironment {
   /** A kernelspec name; null: the notebook's kernel. */
   kernel_name: string | null;
   env: Record<string, string>;
   /** Environment variable -> secret name (never a value). */
   secrets: Record<string, string>;
+}
+
+/** What a schedule asks for: the body of `POST schedules`. */
+export interface ScheduleSpec extends Placement, RunEnvironment {
+  notebook: string;
+  cron: string;
+  timezone: string;
+  parameters: Record<string, unknown>;
+  steps: string[] | null;
+  catch_up: CatchUp;
+  overlap: Overlap;
+  retries: number;
   /** Run the file as it is at each fire instead of the pinned version. */
   follow_file: boolean;
   notify?: Notify | null;
@@ -332,22 +341,14 @@ export interface CronPreview {
 export type BatchStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
 /** What a batch runs: the body of `POST batches` (batch/model.py BatchSpec). */
-export interface BatchSpec {
+export interface BatchSpec extends Placement, RunEnvironment {
   notebook: string;
   /** One parameter set per run, in order. */
   points: Record<string, unknown>[];
   steps: string[] | null;
-  backend: string;
-  /** null runs on the steps' --image, else the backend's default image. */
-  image: string | null;
-  cluster: string | null;
-  shared_path: boolean;
   /** Runs at once; null lets the server use its number of cores (dask: the cluster's threads). */
   parallel: number | null;
   fail_fast: boolean;
-  kernel_name: string | null;
-  env: Record<string, string>;
-  secrets: Record<string, string>;
   notify?: Notify | null;
 }
 

@@ -6,7 +6,7 @@ import { getRun, getSchedule, listBatches, listSchedules, previewCron, queryRuns
 import { CommandIDs } from '../commandIds';
 import { Change, LiveFeed } from '../feed';
 import { elapsed, formatDuration, formatInstant, formatRelative, isFinished } from '../format';
-import { useNow, useSchedules } from '../hooks';
+import { useLiveQuery, useNow, useSchedules } from '../hooks';
 import { timeline } from '../timeline';
 import { Batch, Run, RunFilters, RunPage, RunStatus, RunTrigger, Schedule } from '../types';
 import { BatchesView } from './BatchesView';
@@ -83,38 +83,14 @@ function useRunPage(
   filters: RunFilters,
   offset: number
 ): { page: ShownPage | null; error: string | null } {
-  const [page, setPage] = useState<ShownPage | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    let latest = 0;
-    let timer: number | undefined;
-    const reload = () => {
-      const asked = ++latest;
-      queryRuns(filters, PAGE_SIZE, offset).then(
-        next => {
-          if (asked === latest) {
-            setPage({ ...next, offset });
-            setError(null);
-          }
-        },
-        reason => asked === latest && setError((reason as Error).message)
-      );
-    };
-    reload();
-    const onChange = (_: unknown, change: Change) => {
-      if (change.kind === 'ready' || change.kind === 'run') {
-        window.clearTimeout(timer);
-        timer = window.setTimeout(reload, RELOAD_DEBOUNCE_MS);
-      }
-    };
-    feed.changed.connect(onChange);
-    return () => {
-      latest++;
-      window.clearTimeout(timer);
-      feed.changed.disconnect(onChange);
-    };
-  }, [feed, filters, offset]);
-  return { page, error };
+  const { value, error } = useLiveQuery(
+    feed,
+    () => queryRuns(filters, PAGE_SIZE, offset).then((next): ShownPage => ({ ...next, offset })),
+    change => change.kind === 'run',
+    RELOAD_DEBOUNCE_MS,
+    [filters, offset]
+  );
+  return { page: value, error };
 }
 
 /** Every run, filtered, searched and paged, newest first; two can be compared. */

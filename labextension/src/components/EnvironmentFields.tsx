@@ -86,6 +86,22 @@ export function EnvironmentFields(props: {
   onChange: (changes: Partial<EnvironmentDraft>) => void;
 }): JSX.Element {
   const { draft, onChange } = props;
+  /** A text of a few lines, one entry a line, and below it what is wrong with it. */
+  const lines = (label: string, key: 'envText' | 'secretsText', placeholder: string, error: string | null) => (
+    <>
+      <label className="jp-mlops-field">
+        <span>{label}</span>
+        <textarea
+          aria-label={label}
+          rows={2}
+          placeholder={placeholder}
+          value={draft[key]}
+          onChange={e => onChange({ [key]: e.target.value })}
+        />
+      </label>
+      {error && <div className="jp-mlops-field-error">{error}</div>}
+    </>
+  );
   return (
     <fieldset className="jp-mlops-fieldset" aria-label="Environment">
       <legend>Kernel and environment</legend>
@@ -100,28 +116,8 @@ export function EnvironmentFields(props: {
           ))}
         </HTMLSelect>
       </label>
-      <label className="jp-mlops-field">
-        <span>Variables</span>
-        <textarea
-          aria-label="Variables"
-          rows={2}
-          placeholder="NAME=VALUE, one a line"
-          value={draft.envText}
-          onChange={e => onChange({ envText: e.target.value })}
-        />
-      </label>
-      {props.envError && <div className="jp-mlops-field-error">{props.envError}</div>}
-      <label className="jp-mlops-field">
-        <span>Secrets</span>
-        <textarea
-          aria-label="Secrets"
-          rows={2}
-          placeholder="NAME, or VAR=NAME, one a line"
-          value={draft.secretsText}
-          onChange={e => onChange({ secretsText: e.target.value })}
-        />
-      </label>
-      {props.secretsError && <div className="jp-mlops-field-error">{props.secretsError}</div>}
+      {lines('Variables', 'envText', 'NAME=VALUE, one a line', props.envError)}
+      {lines('Secrets', 'secretsText', 'NAME, or VAR=NAME, one a line', props.secretsError)}
       <SecretsManager names={draft.secretNames} onChange={secretNames => onChange({ secretNames })} />
     </fieldset>
   );

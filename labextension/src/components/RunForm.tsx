@@ -14,7 +14,7 @@ import { parseEnv, parseSecrets } from '../environment';
 import { FormProps } from '../form';
 import { NotifyDraft, notifyOf } from '../notify';
 import { collectAxes, collectParameters, expandGrid } from '../params';
-import { BackendState, BatchSpec, CatchUp, NotifyEvent, Overlap, Parameter, ScheduleSpec } from '../types';
+import { BackendState, BatchSpec, CatchUp, NotifyEvent, Overlap, Parameter, Placement, ScheduleSpec } from '../types';
 import { CheckList } from './CheckList';
 import { ParameterInputs } from './ParameterInputs';
 import { CronPicker, useCronPreview } from './CronPicker';
@@ -64,12 +64,7 @@ function batchPoints(draft: RunDraft): Record<string, unknown>[] | null {
 }
 
 /** Where the runs go: the backend, and its image or cluster. */
-function placement(draft: RunDraft): {
-  backend: string;
-  image: string | null;
-  cluster: string | null;
-  shared_path: boolean;
-} {
+function placement(draft: RunDraft): Placement {
   const onCluster = draft.backends.find(b => b.name === draft.backend)?.cluster ?? false;
   return {
     backend: draft.backend,
@@ -246,6 +241,17 @@ export function RunForm(props: FormProps<RunDraft, RunValue>): JSX.Element {
     props.report(draft, valueOf(draft, preview.error === null && preview.description !== null));
   }, [draft, preview]);
   const update = (changes: Partial<RunDraft>) => setDraft(current => ({ ...current, ...changes }));
+  /** A tick box for one yes/no field of the draft. */
+  const tick = (
+    key: 'sharedPath' | 'failFast' | 'followFile' | 'keepReport',
+    label: React.ReactNode,
+    className = 'jp-mlops-check'
+  ) => (
+    <label className={className}>
+      <input type="checkbox" checked={draft[key]} onChange={event => update({ [key]: event.target.checked })} />
+      {label}
+    </label>
+  );
   const backend = draft.backends.find(b => b.name === draft.backend);
   const images = backend?.images ?? [];
 
@@ -300,14 +306,7 @@ export function RunForm(props: FormProps<RunDraft, RunValue>): JSX.Element {
               onChange={event => update({ cluster: event.target.value })}
             />
           </label>
-          <label className="jp-mlops-field">
-            <input
-              type="checkbox"
-              checked={draft.sharedPath}
-              onChange={event => update({ sharedPath: event.target.checked })}
-            />
-            <span>Workers see this folder (do not ship it)</span>
-          </label>
+          {tick('sharedPath', <span>Workers see this folder (do not ship it)</span>, 'jp-mlops-field')}
         </>
       )}
 
@@ -354,14 +353,7 @@ export function RunForm(props: FormProps<RunDraft, RunValue>): JSX.Element {
               }}
             />
           </label>
-          <label className="jp-mlops-check">
-            <input
-              type="checkbox"
-              checked={draft.failFast}
-              onChange={event => update({ failFast: event.target.checked })}
-            />
-            Stop at the first run that does not succeed
-          </label>
+          {tick('failFast', 'Stop at the first run that does not succeed')}
         </fieldset>
       )}
 
@@ -373,14 +365,7 @@ export function RunForm(props: FormProps<RunDraft, RunValue>): JSX.Element {
             preview={preview}
             onChange={changes => update(changes)}
           />
-          <label className="jp-mlops-check">
-            <input
-              type="checkbox"
-              checked={draft.followFile}
-              onChange={event => update({ followFile: event.target.checked })}
-            />
-            Run the file as it is at each fire (do not pin this version)
-          </label>
+          {tick('followFile', 'Run the file as it is at each fire (do not pin this version)')}
           <fieldset className="jp-mlops-fieldset jp-mlops-policies">
             <legend>Policies</legend>
             <label className="jp-mlops-field">
@@ -410,14 +395,7 @@ export function RunForm(props: FormProps<RunDraft, RunValue>): JSX.Element {
                 onChange={event => update({ retries: Math.max(0, Math.min(10, Math.floor(Number(event.target.value)) || 0)) })}
               />
             </label>
-            <label className="jp-mlops-check">
-              <input
-                type="checkbox"
-                checked={draft.keepReport}
-                onChange={event => update({ keepReport: event.target.checked })}
-              />
-              Keep each run&apos;s HTML report
-            </label>
+            {tick('keepReport', "Keep each run's HTML report")}
           </fieldset>
         </>
       )}
