@@ -19,8 +19,9 @@ from jupyter_mlops.run.model import RunSpec, RunStatus
 from jupyter_mlops.secrets import secrets_dir, set_secret
 from jupyter_mlops.service import schedules as service
 from jupyter_mlops.service.runs import get_run, run_notebook
+from tests.waiting import wait_for
 
-from .conftest import SMTP_PASSWORD, wait_for
+from .conftest import SMTP_PASSWORD
 
 # smtplib prefers PLAIN; the SMTPS server offers only LOGIN.
 MECHANISM = {"starttls": "PLAIN", "ssl": "LOGIN"}
