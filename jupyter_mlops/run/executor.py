@@ -79,14 +79,6 @@ def execute_run(run_id: str, on_progress: ProgressCallback | None = None, *,
         planned = prepared.metadata.get(PLAN_KEY, {}).get("steps", [])
         record.steps = [StepResult(name=step["name"]) for step in planned]
 
-    try:
-        run = run_store.update_run(run_id, started)
-    except _NoLongerQueued:
-        return run_store.get_run(run_id)
-    run_store.set_worker_pid(run_id, os.getpid())
-    if on_progress:
-        on_progress(run)
-
     def on_step_event(step: str, event: str, details: dict) -> None:
         def change(record: Run) -> None:
             for result in record.steps:
@@ -107,6 +99,15 @@ def execute_run(run_id: str, on_progress: ProgressCallback | None = None, *,
 
     execution.on_info = on_info
     try:
+        try:
+            run = run_store.update_run(run_id, started)
+        except _NoLongerQueued:
+            return run_store.get_run(run_id)
+        # From here a cancel (SIGTERM: KeyboardInterrupt) must end the run `cancelled`, however soon it
+        # comes: one that arrived before the kernel was taken used to leave the record `running`.
+        run_store.set_worker_pid(run_id, os.getpid())
+        if on_progress:
+            on_progress(run)
         if take_kernel is not None:
             try:
                 execution.kernel_manager = take_kernel()

@@ -218,3 +218,21 @@ def test_output_path_goes_through_papermills_io_handlers(write_notebook):
         papermill_io._handlers = registered  # papermill has no unregister
     assert record.status == RunStatus.succeeded
     assert "to the bucket" in _MemoryHandler.written["memtest://bucket/out.ipynb"]
+
+
+def test_a_cancel_that_comes_as_soon_as_the_run_is_recorded_running_ends_it_cancelled(write_notebook):
+    # cancel_run's SIGTERM becomes KeyboardInterrupt in the worker; here it lands at the first thing the
+    # worker does once the record says running (telling its progress), before any kernel is taken.
+    from jupyter_mlops.run.executor import execute_run
+    from jupyter_mlops.store import runs as run_store
+
+    queued = service.queue_run(RunSpec(notebook=str(write_notebook(["%%mlstep a\nx = 1"]))))
+
+    def interrupted(record) -> None:
+        assert record.status == RunStatus.running
+        raise KeyboardInterrupt
+
+    ended = execute_run(queued.id, on_progress=interrupted)
+    assert (ended.status, ended.error) == (RunStatus.cancelled, "cancelled by the user")
+    assert service.get_run(queued.id).status == RunStatus.cancelled
+    assert run_store.worker_pid(queued.id) is None  # no process is recorded as executing it any more

@@ -12,15 +12,18 @@ async def test_a_run_is_pushed_from_queued_to_succeeded(jp_serverapp, http_serve
                                                         api, notebook):
     stream, writer = await open_stream(jp_http_port, jp_base_url, jp_serverapp.identity_provider.token)
     assert await asyncio.wait_for(next_event(stream), 10) == ("ready", {})
-    _, started = await api("POST", "runs", {"path": notebook()})
+    # A step that lasts a second: its progress must show while it runs, however soon a warm run ends.
+    path = notebook([("seconds = 1", ["parameters"]), "%%mlstep wait\nimport time\ntime.sleep(seconds)"],
+                    name="train.ipynb")
+    _, started = await api("POST", "runs", {"path": path})
 
     seen = []
-    while not seen or seen[-1] not in ("succeeded", "failed"):
+    while not seen or seen[-1][0] not in ("succeeded", "failed"):
         name, run = await asyncio.wait_for(next_event(stream), 60)
         assert name == "run" and run["id"] == started["id"]
-        seen.append(run["status"])
-    assert seen[-1] == "succeeded"
-    assert "running" in seen  # per-step progress arrived while it ran
+        seen.append((run["status"], [s["status"] for s in run["steps"]]))
+    assert seen[-1][0] == "succeeded"
+    assert ("running", ["running"]) in seen  # per-step progress arrived while it ran
     assert run["path"] == "train.ipynb" and all(s["status"] == "succeeded" for s in run["steps"])
     writer.close()
 
