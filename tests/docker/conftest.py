@@ -53,4 +53,4 @@ def run_in_docker(path: Path, **spec) -> Run:
 
 
 def containers_of(client: docker.DockerClient, run_id: str) -> list:
-    return client.containers.list(all=True, filters={"label": f"{LABEL_RUN}={run_id}"})
+    return client.containers.list(all=True, filters={"label": f"{LABEL_RUN}={run_id}"}, ignore_removed=True)

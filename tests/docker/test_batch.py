@@ -72,7 +72,7 @@ record("lockdown", {"uid": os.getuid(), "caps": status["CapEff"].strip(), "nnp":
 
 
 def _slot_containers(client, owner_pid: int | None = None) -> list:
-    found = client.containers.list(all=True, filters={"label": LABEL_SLOT})
+    found = client.containers.list(all=True, filters={"label": LABEL_SLOT}, ignore_removed=True)
     return [c for c in found if owner_pid is None or c.labels[LABEL_OWNER].split(":")[1] == str(owner_pid)]
 
 

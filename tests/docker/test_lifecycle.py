@@ -57,7 +57,7 @@ def _start_cli_run(path: Path, *options: str) -> subprocess.Popen:
 def _wait_for_container(client, pid: int):
     deadline = time.monotonic() + 180  # the CLI's start-up alone takes long on a loaded machine
     while time.monotonic() < deadline:
-        for container in client.containers.list(filters={"label": LABEL_RUN}):
+        for container in client.containers.list(filters={"label": LABEL_RUN}, ignore_removed=True):
             if container.labels[LABEL_OWNER].split(":")[1] == str(pid):
                 return container
         time.sleep(0.2)

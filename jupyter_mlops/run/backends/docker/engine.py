@@ -88,7 +88,8 @@ def reap_orphans(client: docker.DockerClient) -> list[str]:
     """Remove run and batch-slot containers whose owning process died (e.g. SIGKILL); returns
     their run ids (a slot's: its LABEL_SLOT)."""
     reaped = []
-    for container in client.containers.list(all=True, filters={"label": LABEL_OWNER}):
+    # A container another process removes between the listing and its inspection is skipped, not an error.
+    for container in client.containers.list(all=True, filters={"label": LABEL_OWNER}, ignore_removed=True):
         if not _owner_alive(container.labels.get(LABEL_OWNER, "")):
             try:
                 container.remove(force=True)
