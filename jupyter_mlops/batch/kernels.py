@@ -33,6 +33,7 @@ import zmq.asyncio
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.kernelspec import KernelSpec, KernelSpecManager, NoSuchKernel
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.paths import jupyter_path
 from jupyter_client.provisioning import LocalProvisioner
 from traitlets import Type
 
@@ -68,7 +69,18 @@ class ForkServer:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
             start_new_session=True)  # Ctrl-C reaches the batch only; the batch then closes us
         self._lock = threading.Lock()
-        self._read()  # the server is ready once it has imported everything
+        # Not waited for here: the server imports (most of a second) while its client prepares.
+        self._ready = False
+
+    def wait_ready(self) -> None:
+        """Until the server has imported everything; BatchError if it exited instead."""
+        with self._lock:
+            self._wait_ready()
+
+    def _wait_ready(self) -> None:
+        if not self._ready:
+            self._read()  # its first line says it is ready
+            self._ready = True
 
     def _read(self) -> dict[str, Any]:
         line = self.process.stdout.readline()
@@ -78,6 +90,7 @@ class ForkServer:
 
     def fork(self, argv: list[str], cwd: str, env: dict[str, str]) -> int:
         with self._lock:
+            self._wait_ready()
             self.process.stdin.write(json.dumps({"argv": argv, "cwd": cwd, "env": env}) + "\n")
             return self._read()["pid"]
 
@@ -201,10 +214,21 @@ class PooledKernelManager(AsyncKernelManager):
         return client
 
 
+def kernel_dirs() -> list[str]:
+    """The folders jupyter_client looks for kernelspecs in, found without importing IPython.
+
+    jupyter_client's default imports IPython only to find its legacy folder (~/.ipython/kernels,
+    or $IPYTHONDIR/kernels): a third of a second of every batch's start, in the process that
+    then drives the batch's kernels.
+    """
+    ipython_dir = os.environ.get("IPYTHONDIR") or os.path.join(os.path.expanduser("~"), ".ipython")
+    return [*jupyter_path("kernels"), os.path.join(ipython_dir, "kernels")]
+
+
 def forkable_spec(kernel_name: str) -> KernelSpec | None:
     """The kernel spec if it is this Python's ipykernel (only those can be forked from here)."""
     try:
-        spec = KernelSpecManager().get_kernel_spec(kernel_name)
+        spec = KernelSpecManager(kernel_dirs=kernel_dirs()).get_kernel_spec(kernel_name)
     except NoSuchKernel:
         return None
     argv = spec.argv
@@ -217,16 +241,19 @@ def forkable_spec(kernel_name: str) -> KernelSpec | None:
 
 
 class KernelPool:
-    """Up to `total` kernels, `spare` of them started ahead of the runs that will take them."""
+    """Up to `total` kernels, `spare` of them started ahead of the runs that will take them.
+
+    The pool owns its fork server (`server`, or one it starts) and closes it with itself."""
 
     def __init__(self, kernel_name: str, spec: KernelSpec, cwd: Path, *, preload: list[str], spare: int,
-                 total: int, environment: dict[str, str] | None = None) -> None:
+                 total: int, environment: dict[str, str] | None = None, server: ForkServer | None = None) -> None:
         self.kernel_name = kernel_name
         self.spec = spec
         self.cwd = cwd
         # Added to every kernel's environment (the batch's variables and secrets), in memory only.
         self.environment = {**os.environ, **(environment or {})}
-        self.server = ForkServer(preload)
+        # A server started ahead (see runner.start_fork_server) has imported `preload` already.
+        self.server = server or ForkServer(preload)
         self._context = zmq.asyncio.Context()
         # Kernels talk over unix sockets in a folder of the pool's own: no TCP port of a dead
         # kernel can be reused by a new one while a stale client still reconnects to it.

@@ -26,6 +26,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from jupyter_client.kernelspec import KernelSpec
+
 from ..errors import BackendError, BatchError, SecretError
 from ..notify import events as tell
 from ..pipeline import read_notebook
@@ -36,8 +38,8 @@ from ..secrets.environment import secret_environment
 from ..service.runs import launch_worker
 from ..store import runs as run_store
 from . import store
-from .kernels import KernelPool, PooledKernelManager, forkable_spec
-from .model import Batch, BatchStatus
+from .kernels import ForkServer, KernelPool, PooledKernelManager, forkable_spec
+from .model import Batch, BatchSpec, BatchStatus
 from .preload import modules_to_preload
 
 log = logging.getLogger(__name__)
@@ -46,15 +48,39 @@ log = logging.getLogger(__name__)
 BatchProgress = Callable[[Run], None]
 
 
-def _kernel_pool(batch: Batch, pending: list[str]) -> Any:
+def _local_kernels(spec: BatchSpec) -> tuple[str, KernelSpec, list[str]] | None:
+    """The kernel name, kernelspec and preloaded modules of a batch whose kernels are forked here
+    (local runs, the notebook's kernel this Python's ipykernel); None otherwise."""
+    if spec.backend != "local":
+        return None
+    notebook = Path(spec.notebook)
+    source = read_notebook(notebook)
+    kernel_name = spec.kernel_name or source.metadata.get("kernelspec", {}).get("name")
+    kernelspec = forkable_spec(kernel_name) if kernel_name else None
+    if kernelspec is None:
+        return None  # each run starts its own kernel, as papermill does
+    return kernel_name, kernelspec, modules_to_preload(source, notebook.parent, spec.preload)
+
+
+def start_fork_server(spec: BatchSpec) -> ForkServer | None:
+    """The fork server of a batch whose kernels are forked here, started now so that it imports
+    while the batch is checked and recorded (`run_batch` then takes it); None otherwise."""
+    local = _local_kernels(spec)
+    return ForkServer(local[2]) if local else None
+
+
+def _kernel_pool(batch: Batch, pending: list[str], server: ForkServer | None) -> Any:
     """A pool when runs are local and the notebook's kernel is this Python's ipykernel, or the
-    backend's own pool (docker: one container per slot); None: each run starts its kernel."""
+    backend's own pool (docker: one container per slot); None: each run starts its kernel.
+    The pool takes `server` (see `start_fork_server`) when it forks kernels; else it is closed."""
     runs = len(pending)
+    local = _local_kernels(batch.spec) if runs else None
+    if local is None:
+        _close(server)  # no kernel of this batch is forked here after all
     if runs == 0:
         return None
-    notebook = Path(batch.notebook)
-    source = read_notebook(notebook)
     if batch.spec.backend != "local":
+        notebook = Path(batch.notebook)
         try:  # the kernels start ahead of their runs, so with the environment every run of the batch has
             execution = execution_of(run_store.get_run(pending[0]), save_each_cell=False)
         except SecretError:
@@ -62,24 +88,28 @@ def _kernel_pool(batch: Batch, pending: list[str]) -> Any:
         # Bad input (image, limits) raises BackendError: the batch fails before any run starts.
         return get_backend(batch.spec.backend).kernel_pool(
             execution, slots=batch.parallel, total=runs,
-            preload=modules_to_preload(source, notebook.parent, batch.spec.preload))
-    kernel_name = batch.spec.kernel_name or source.metadata.get("kernelspec", {}).get("name")
-    spec = forkable_spec(kernel_name) if kernel_name else None
-    if spec is None:
-        return None  # each run starts its own kernel, as papermill does
+            preload=modules_to_preload(read_notebook(notebook), notebook.parent, batch.spec.preload))
+    if local is None:
+        return None
+    kernel_name, kernelspec, preload = local
     try:  # the kernels start ahead of their runs, so with the environment every run of the batch has
         environment = {**batch.spec.env, **secret_environment(batch.spec.secrets)}
     except SecretError:
         return None  # removed since the batch was recorded: each run stops saying which
-    preload = modules_to_preload(source, notebook.parent, batch.spec.preload)
-    return KernelPool(kernel_name, spec, notebook.parent, preload=preload, spare=batch.parallel, total=runs,
-                      environment=environment)
+    return KernelPool(kernel_name, kernelspec, Path(batch.notebook).parent, preload=preload, spare=batch.parallel,
+                      total=runs, environment=environment, server=server)
+
+
+def _close(server: ForkServer | None) -> None:
+    if server is not None:
+        server.close()
 
 
 class _Execution:
     """The shared state of one batch execution: the queue of runs, the stop reason, the pool."""
 
-    def __init__(self, batch: Batch, pending: list[str], on_progress: BatchProgress | None) -> None:
+    def __init__(self, batch: Batch, pending: list[str], on_progress: BatchProgress | None,
+                 fork_server: ForkServer | None) -> None:
         self.batch = batch
         self.todo: queue.SimpleQueue[str] = queue.SimpleQueue()
         for run_id in pending:
@@ -89,7 +119,7 @@ class _Execution:
         self.cancelled = threading.Event()
         self.lock = threading.Lock()
         try:
-            self.pool = _kernel_pool(batch, pending)
+            self.pool = _kernel_pool(batch, pending, fork_server)
         except BatchError as error:  # slower, but every run still gets a fresh kernel
             log.warning("%s; each run starts its own kernel in a worker process instead", error)
             self.pool = None
@@ -176,11 +206,20 @@ class _Execution:
                 self.pool.discard(kernel)
 
 
-def run_batch(batch_id: str, on_progress: BatchProgress | None = None) -> Batch:
+def run_batch(batch_id: str, on_progress: BatchProgress | None = None, *,
+              fork_server: ForkServer | None = None) -> Batch:
     """Execute the batch's queued runs and return its finished record.
 
     KeyboardInterrupt (Ctrl-C; the worker turns SIGTERM into it) cancels the batch cleanly.
+    `fork_server`, from `start_fork_server(spec)`, is the batch's own from then on, used or closed.
     """
+    try:
+        return _run_batch(batch_id, on_progress, fork_server)
+    finally:
+        _close(fork_server)  # unless a pool took it and closed it already: it is closed with the batch
+
+
+def _run_batch(batch_id: str, on_progress: BatchProgress | None, fork_server: ForkServer | None) -> Batch:
     batch = store.get_batch(batch_id)
     if batch.status != BatchStatus.queued:
         raise BatchError(f"batch {batch_id} is {batch.status.value}; only a queued batch can be run")
@@ -194,7 +233,7 @@ def run_batch(batch_id: str, on_progress: BatchProgress | None = None) -> Batch:
     execution, workers = None, []
     try:
         try:
-            execution = _Execution(batch, pending, on_progress)
+            execution = _Execution(batch, pending, on_progress, fork_server)
         except BackendError as error:  # e.g. an image without the notebook's kernel
             return _fail_before_start(batch_id, str(error))
         workers = [threading.Thread(target=execution.work, name=f"mlops-batch-{i}", daemon=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import signal
 import sys
 
-from ..startup import skip_iri_format_parsers
+from ..startup import skip_exit_collections, skip_unused_format_checkers
 
 
 def _interrupt(_signum, _frame) -> None:
@@ -19,7 +19,7 @@ def _interrupt(_signum, _frame) -> None:
 def main(argv: list[str] | None = None) -> int:
     # The handler goes in before the heavy imports: a cancel may come while the worker starts.
     signal.signal(signal.SIGTERM, _interrupt)
-    skip_iri_format_parsers()
+    skip_unused_format_checkers()
     from .model import BatchStatus
     from .runner import run_batch
     from .store import get_batch
@@ -28,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     if get_batch(batch_id).status == BatchStatus.cancelled:
         return 1  # cancelled before this worker got to it: nothing to run
     batch = run_batch(batch_id)
+    skip_exit_collections()
     return 0 if batch.status == BatchStatus.succeeded else 1
 
 

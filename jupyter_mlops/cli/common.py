@@ -10,7 +10,7 @@ import click
 from pydantic import BaseModel
 
 from ..errors import MLOpsError
-from ..startup import skip_iri_format_parsers
+from ..startup import skip_exit_collections, skip_unused_format_checkers
 
 
 class MLOpsGroup(click.Group):
@@ -34,11 +34,13 @@ class MLOpsGroup(click.Group):
         return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context) -> Any:
-        skip_iri_format_parsers()  # before a subcommand's imports reach nbformat
+        skip_unused_format_checkers()  # before a subcommand's imports reach nbformat
         try:
             return super().invoke(ctx)
         except MLOpsError as error:
             raise click.ClickException(f"{type(error).__name__}: {error}") from None
+        finally:
+            skip_exit_collections()
 
 
 def example(text: str) -> str:

@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..startup import skip_iri_format_parsers
+from ..startup import skip_unused_format_checkers
 
 log = logging.getLogger(__name__)
 
@@ -212,6 +212,7 @@ class _Launcher:
             return pool, None
         try:
             server = ForkServer(self.preload)
+            server.wait_ready()
         except BatchError as error:
             return None, f"the kernel fork server could not start: {error}"
         pool = self.pools[found.resource_dir] = _Pool(kernel_name, spec, server, self.folder, self.size)
@@ -381,7 +382,7 @@ def main(argv: list[str]) -> int:
     options = json.loads(argv[0])
     reply_fd = os.dup(1)  # as the fork server: what an import prints cannot corrupt the replies
     os.dup2(2, 1)
-    skip_iri_format_parsers()
+    skip_unused_format_checkers()
     # Its own messages only (workers forked from here log as cold workers do: not at all).
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("jupyter-mlops launcher: %(message)s"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import signal
 import sys
 
-from ..startup import skip_iri_format_parsers
+from ..startup import skip_exit_collections, skip_unused_format_checkers
 
 
 def _interrupt(_signum, _frame) -> None:
@@ -19,7 +19,7 @@ def _interrupt(_signum, _frame) -> None:
 def main(argv: list[str] | None = None) -> int:
     # The handler goes in before the heavy imports: a cancel may come while the worker starts.
     signal.signal(signal.SIGTERM, _interrupt)
-    skip_iri_format_parsers()
+    skip_unused_format_checkers()
     from ..store import runs as run_store
     from .executor import execute_run
 
@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
         run = execute_notified(queued, lambda: execute_run(run_id))
     else:
         run = execute_run(run_id)
+    skip_exit_collections()
     return 0 if run.status.value == "succeeded" else 1
 
 
