@@ -18,10 +18,8 @@ if TYPE_CHECKING:
 
 def previous_successful_run(run: Run) -> Run | None:
     if run.schedule_id is not None:
-        found, _ = run_store.list_runs(schedule_id=run.schedule_id, status=RunStatus.succeeded.value, limit=1)
-    else:
-        found, _ = run_store.list_runs(notebook=run.notebook, status=RunStatus.succeeded.value, limit=1)
-    return found[0] if found else None
+        return run_store.latest_run(schedule_id=run.schedule_id, status=RunStatus.succeeded.value)
+    return run_store.latest_run(notebook=run.notebook, status=RunStatus.succeeded.value)
 
 
 def run_context(run: Run) -> dict[str, Any]:

@@ -25,7 +25,7 @@ Record = TypeVar("Record", bound=BaseModel)
 
 #: component name → its migrations in order; version N means the first N have run.
 _MIGRATIONS: dict[str, list[Migration]] = {}
-_engines: dict[str, Engine] = {}
+_engines: dict[str, Engine] = {}  # by the `home` setting (or the data dir it defaults to)
 _lock = threading.RLock()
 
 
@@ -68,16 +68,19 @@ def _on_begin(connection: Connection) -> None:
 
 
 def engine() -> Engine:
-    """The engine for the current home, migrated to the latest schema."""
-    db_path = str(home() / "mlops.db")
+    """The engine for the current home, migrated to the latest schema.
+
+    Cached by the `home` setting's value, so that a transaction (a run takes about ten) does
+    not look for its folder again."""
+    configured = settings().home or jupyter_data_dir()  # what `home` depends on
     with _lock:
-        if db_path not in _engines:
-            created = create_engine(f"sqlite:///{db_path}", future=True)
+        if configured not in _engines:
+            created = create_engine(f"sqlite:///{home() / 'mlops.db'}", future=True)
             event.listen(created, "connect", _on_connect)
             event.listen(created, "begin", _on_begin)
             _migrate(created)
-            _engines[db_path] = created
-        return _engines[db_path]
+            _engines[configured] = created
+        return _engines[configured]
 
 
 def _migrate(target: Engine) -> None:

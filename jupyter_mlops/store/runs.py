@@ -182,6 +182,17 @@ def list_runs(*, notebook: str | None = None, status: str | None = None, schedul
     return [Run.model_validate_json(r[0]) for r in rows], total
 
 
+def latest_run(*, notebook: str | None = None, status: str | None = None,
+               schedule_id: str | None = None) -> Run | None:
+    """The newest run matching the filters, found without counting them all (as `list_runs` does):
+    every run asks for its notebook's previous one as it starts."""
+    where, values = db.where_equal({"notebook": notebook, "status": status, "schedule_id": schedule_id})
+    with db.reading() as connection:
+        row = connection.execute(text(f"SELECT record FROM runs {where} ORDER BY created_at DESC, id DESC LIMIT 1"),
+                                 values).first()
+    return None if row is None else Run.model_validate_json(row[0])
+
+
 def delete_run(run_id: str) -> None:
     """Forget a finished run and delete its folder."""
     run = get_run(run_id)

@@ -179,10 +179,12 @@ def _running(client, container_id: str) -> bool:
 
 def test_a_killed_clients_slot_containers_stop_and_are_reaped(notebook, docker_client):
     client = _start_cli_batch(notebook(SLEEPY), "-p", "x", "1,1", "--parallel", "2")
-    slots = _wait_for_slots(docker_client, client.pid, 2)
-    _wait_for_runs(running=2)
-    os.kill(client.pid, signal.SIGKILL)
-    client.wait(timeout=10)
+    try:
+        slots = _wait_for_slots(docker_client, client.pid, 2)
+        _wait_for_runs(running=2)
+    finally:  # killed however the waits end: a failed wait must not leave the batch running
+        os.kill(client.pid, signal.SIGKILL)
+        client.wait(timeout=10)
     deadline = time.monotonic() + 60
     while any(_running(docker_client, s.id) for s in slots):
         assert time.monotonic() < deadline, "the fork servers did not exit with their client"
