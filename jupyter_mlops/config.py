@@ -169,9 +169,9 @@ def use_server_config(config: Config | None) -> None:
 _files_for: dict[tuple, list[Path]] = {}
 
 
-def _config_files() -> list[Path]:
+def _config_files(environ: dict[str, str]) -> list[Path]:
     """Candidate files, lowest precedence first (jupyter_config_path lists the highest first)."""
-    key = tuple(sorted((name, value) for name, value in os.environ.items()
+    key = tuple(sorted((name, value) for name, value in environ.items()
                        if (name.startswith(("JUPYTER", "XDG_")) and not name.startswith(ENV_PREFIX))
                        or name in ("HOME", "PROGRAMDATA")))
     files = _files_for.get(key)
@@ -181,7 +181,7 @@ def _config_files() -> list[Path]:
     return files
 
 
-def _key(files: list[Path]) -> tuple:
+def _key(files: list[Path], environ: dict[str, str]) -> tuple:
     stats = []
     for path in files:
         try:
@@ -189,7 +189,7 @@ def _key(files: list[Path]) -> tuple:
             stats.append((str(path), stat.st_mtime_ns, stat.st_size))
         except OSError:
             continue
-    environment = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(ENV_PREFIX)))
+    environment = tuple(sorted((k, v) for k, v in environ.items() if k.startswith(ENV_PREFIX)))
     return tuple(stats), environment, id(_server_config)
 
 
@@ -244,8 +244,11 @@ def _load(files: list[Path]) -> tuple[MLOps, dict[str, str]]:
 
 def _current() -> tuple[MLOps, dict[str, str]]:
     global _cached
-    files = _config_files()
-    key = _key(files)
+    # One copy of the environment for both: reading os.environ decodes every variable, and every
+    # store transaction reads a setting.
+    environ = dict(os.environ)
+    files = _config_files(environ)
+    key = _key(files, environ)
     with _lock:
         if _cached is None or _cached[0] != key:
             instance, sources = _load(files)

@@ -58,6 +58,7 @@ def _start_batch(spec: BatchSpec, notebook: str, *, wait: bool, on_progress: Bat
     spec = spec.model_copy(update={"notebook": notebook, "points": points})
     backend = get_backend(spec.backend)
     check_run_spec(run_spec(spec, points[0]))  # kernel, secrets, the cluster answers: before anything is recorded
+    backend.release_abandoned(run_spec(spec, points[0]), abandoned)  # what killed batches left on a cluster
     parallel = spec.parallel or backend.default_parallel(run_spec(spec, points[0])) or default_parallel()
     batch = batch_store.create_batch(spec, parallel=parallel)
     if wait:  # this process executes it: `cancel_batch` from another shell signals it

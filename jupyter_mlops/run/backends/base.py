@@ -144,6 +144,11 @@ class Backend(ABC):
         """Release what a group left behind when the process executing it died before `close()`
         (kill -9): e.g. its state on a cluster's workers. Best effort: never raises."""
 
+    def release_abandoned(self, spec: Any, abandoned: Callable[[str], bool]) -> None:
+        """`abandon_group` for every group found left on the backend `spec` (a RunSpec) runs on that
+        `abandoned(group)` says is over (one it does not know may be another store's, or running).
+        Called before a new group opens there. Best effort: never raises."""
+
     def images(self) -> list[str]:
         """The images a run can choose on this backend (none for backends without images)."""
         return []

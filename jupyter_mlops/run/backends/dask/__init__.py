@@ -33,6 +33,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import CancelledError
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -168,6 +169,19 @@ class DaskBackend(Backend):
         except Exception:  # no cluster configured, or it is gone: then nothing of the batch remains on it
             pass
 
+    def release_abandoned(self, spec: Any, abandoned: Callable[[str], bool]) -> None:
+        try:
+            cluster = clusters.configured_cluster(spec.cluster)
+            if cluster == clusters.STARTED:
+                return  # a cluster this process starts holds no other process's batches
+            client = clusters.client_for(cluster)
+            present = batch_plugins(client)
+        except Exception:  # no cluster, or a scheduler that runs no client's code (distributed.scheduler.pickle: false)
+            return
+        for batch_id in present:
+            if abandoned(batch_id):
+                _unregister(client, batch_id)
+
     def execute(self, execution: Execution, on_step_event: StepEventSink) -> BackendOutcome:
         try:
             cluster = clusters.configured_cluster(execution.cluster)
@@ -195,7 +209,6 @@ class _DaskGroup(RunGroup):
         source = read_notebook(notebook)
         folder = None if spec.shared_path else pack_folder(notebook.parent, settings().dask_max_folder_size)
         self.plugin = remote.plugin_name(group)
-        _remove_abandoned(self.client)
         self.client.register_plugin(remote.BatchKernels(
             group, folder, str(notebook.parent) if spec.shared_path else None,
             spec.kernel_name or source.metadata.get("kernelspec", {}).get("name"),
@@ -226,22 +239,6 @@ def _unregister(client: Client, batch_id: str) -> None:
         client.unregister_worker_plugin(remote.plugin_name(batch_id))
     except Exception:  # already removed, the cluster is gone, or a worker left: nothing of the batch remains there
         pass
-
-
-def _remove_abandoned(client: Client) -> None:
-    """Remove the plugins of this store's batches that ended without `close()` (their process was killed).
-
-    A batch this store does not know may be another machine's on a shared cluster, and one still
-    running is in use: both are left alone."""
-    from ....service.batches import abandoned  # the service decides, reconciling a batch whose process died
-
-    try:
-        present = batch_plugins(client)
-    except Exception:  # e.g. a scheduler that runs no client's code (distributed.scheduler.pickle: false)
-        return
-    for batch_id in present:
-        if abandoned(batch_id):
-            _unregister(client, batch_id)
 
 
 class _Task:
