@@ -68,7 +68,8 @@ class RunsTable(widgets.VBox):
         # Runs started elsewhere (CLI, a schedule) show up on demand; the table then follows them too.
         self.refresh_button = widgets.Button(description="Refresh", icon="refresh", layout={"width": "auto"})
         self.refresh_button.on_click(lambda _button: self.follow())
-        self.rerun_choice = widgets.Dropdown(description="Finished run", options=[], style={"description_width": "auto"})
+        self.rerun_choice = widgets.Dropdown(description="Finished run", options=[],
+                                             style={"description_width": "auto"})
         self.rerun_button = widgets.Button(description="Re-run exactly", icon="repeat", disabled=True,
                                            tooltip="A new run of this run's own notebook snapshot and parameters")
         self.rerun_button.on_click(lambda _button: self.rerun())

@@ -6,6 +6,7 @@ Selectors live here, so the tests read as steps and a markup change is fixed in 
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
 
 from .lab import LabServer
@@ -22,11 +23,20 @@ def open_lab(page, server: LabServer) -> None:
     page.wait_for_selector(SIDEBAR_TAB)
 
 
-def reset_lab(page) -> None:
-    """Closes dialogs, documents (discarding edits) and kernels, and shows the Pipeline tab."""
+def dismiss_dialogs(page) -> None:
+    """Cancels every open dialog with Escape, and returns once they are gone. A dialog hears Escape
+    only once it has taken the focus, a moment after it shows: a key pressed sooner is lost, so
+    press again until none is left."""
+    deadline = time.monotonic() + 30
     while page.locator(DIALOG).count() > 0:
+        assert time.monotonic() < deadline, "a dialog did not close on Escape"
         page.keyboard.press("Escape")
         page.wait_for_timeout(100)
+
+
+def reset_lab(page) -> None:
+    """Closes dialogs, documents (discarding edits) and kernels, and shows the Pipeline tab."""
+    dismiss_dialogs(page)
     page.evaluate("""async () => {
         const app = window.jupyterapp;
         for (const widget of Array.from(app.shell.widgets('main'))) {

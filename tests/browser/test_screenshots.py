@@ -11,7 +11,7 @@ import time
 import pytest
 
 from .lab import THEMES, LabServer, screenshot, set_theme
-from .panel import ACCEPT, DIALOG, api, open_notebook, run_command, select_cell, show_panel, show_tab
+from .panel import ACCEPT, DIALOG, api, dismiss_dialogs, open_notebook, run_command, select_cell, show_panel, show_tab
 from .test_runs import save_when_asked
 
 
@@ -41,19 +41,19 @@ def test_every_view_in_both_themes(page, lab_server: LabServer, notebook: str, t
     run_command(page, "jupyter-mlops:make-step")
     page.locator(f"{DIALOG} .jp-mlops-step-form").wait_for()
     screenshot(page, "step-dialog", theme)
-    page.keyboard.press("Escape")
+    dismiss_dialogs(page)
 
     sidebar.locator('[data-command="jupyter-mlops:run"]').click()
     save_when_asked(page)
     screenshot(page, "run-dialog", theme)
-    page.keyboard.press("Escape")
+    dismiss_dialogs(page)
 
     sidebar.locator('[data-command="jupyter-mlops:schedule"]').click()
     save_when_asked(page)
     page.locator(f'{DIALOG} label:has(input[name="jp-mlops-backend"][value="docker"])').click()
     page.wait_for_function("() => document.querySelectorAll('.jp-Dialog .jp-mlops-next-fires li').length === 3")
     screenshot(page, "schedule-dialog", theme)
-    page.keyboard.press("Escape")
+    dismiss_dialogs(page)
 
     show_tab(page, "runs")
     sidebar.locator(f'.jp-mlops-run[data-run="{second["id"]}"]').wait_for()
