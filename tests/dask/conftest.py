@@ -75,7 +75,7 @@ class DaskCluster:
         process = subprocess.Popen(["unshare", "-m", "sh", "-c", shell], stdout=log, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, cwd="/", start_new_session=True)
         self.workers[name] = process
-        self._wait(lambda client: any(w["name"] == name for w in client.scheduler_info(n_workers=-1)["workers"]
+        self._wait(lambda client: any(w["name"] == name for w in clusters.workers(client)
                                       .values()), process)
         return process
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import dask
 import nbformat
 import pytest
+from distributed import Client
 
 from jupyter_mlops.batch.model import BatchSpec
 from jupyter_mlops.errors import DaskClusterError, DaskFolderTooLargeError, DaskWorkerError
+from jupyter_mlops.run.backends.dask import cluster as clusters
 from jupyter_mlops.run.model import RunSpec, RunStatus
 from jupyter_mlops.service.backends import backend_states
 from jupyter_mlops.service.batches import start_batch
@@ -171,6 +174,18 @@ def test_get_backends_says_what_the_cluster_offers(shared_cluster, monkeypatch):
     state = next(s for s in backend_states() if s.name == "dask")
     assert state.available
     assert state.detail.startswith(f"Dask scheduler {shared_cluster.address}: 2 worker(s), 2 thread(s), ")
+
+
+def test_the_workers_are_seen_while_the_client_refreshes_its_summary(shared_cluster):
+    # A client refreshes a worker-less summary of the scheduler in the background (here every 5 ms);
+    # the backend's view of the workers must not be that summary, or a run is refused for "no workers".
+    with dask.config.set({"distributed.client.scheduler-info-interval": "5ms"}), \
+            Client(shared_cluster.address, timeout=10, set_as_default=False) as client:
+        seen = []
+        for _ in range(200):
+            seen.append(len(clusters.workers(client)))
+            time.sleep(0.002)
+    assert set(seen) == {2}
 
 
 def test_get_backends_when_no_scheduler_answers(monkeypatch):

@@ -430,7 +430,7 @@ class _Cancelled(Exception):
 
 def _answers(client: Client) -> bool:
     try:
-        client.scheduler_info()
+        clusters.identity(client)
         return True
     except Exception:
         return False

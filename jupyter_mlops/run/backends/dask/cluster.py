@@ -114,7 +114,7 @@ def describe(cluster: str) -> str:
         if cluster not in _clients:
             cls, _, workers = _cluster_class()
             return f"a {cls.__name__} started with each run, scaled to {workers} worker(s)"
-    info = client_for(cluster, min(DESCRIBE_TIMEOUT, settings().dask_connect_timeout)).scheduler_info(n_workers=-1)
+    info = identity(client_for(cluster, min(DESCRIBE_TIMEOUT, settings().dask_connect_timeout)))
     workers = info["workers"].values()
     threads = sum(w["nthreads"] for w in workers)
     memory = sum(w.get("memory_limit") or 0 for w in workers)
@@ -122,8 +122,16 @@ def describe(cluster: str) -> str:
             f"{memory / 2**30:.1f} GiB")
 
 
+def identity(client: Client) -> dict[str, Any]:
+    """The scheduler's answer now, with every worker; raises when the scheduler does not answer.
+
+    Not `client.scheduler_info()`: it returns the client's cache, which the client's own periodic refresh
+    overwrites with a summary without workers, so a read from another thread can find none at all."""
+    return client.sync(client.scheduler.identity, n_workers=-1)
+
+
 def workers(client: Client) -> dict[str, dict[str, Any]]:
-    return client.scheduler_info(n_workers=-1)["workers"]
+    return identity(client)["workers"]
 
 
 @dataclass(frozen=True)
