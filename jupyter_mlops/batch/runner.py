@@ -23,6 +23,7 @@ import queue
 import subprocess
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -48,9 +49,25 @@ log = logging.getLogger(__name__)
 BatchProgress = Callable[[Run], None]
 
 
-def _local_kernels(spec: BatchSpec) -> tuple[str, KernelSpec, list[str]] | None:
-    """The kernel name, kernelspec and preloaded modules of a batch whose kernels are forked here
-    (local runs, the notebook's kernel this Python's ipykernel); None otherwise."""
+@dataclass
+class LocalKernels:
+    """How a batch's kernels are forked here (local runs, the notebook's kernel this Python's
+    ipykernel): the kernel's name and spec, the modules its fork server imports, and that server
+    when it was started ahead (`start_fork_server`)."""
+
+    kernel_name: str
+    kernelspec: KernelSpec
+    preload: list[str]
+    server: ForkServer | None = None
+
+    def close(self) -> None:
+        """The fork server, and whatever it forked that is still alive (again: a no-op)."""
+        if self.server is not None:
+            self.server.close()
+
+
+def local_kernels(spec: BatchSpec) -> LocalKernels | None:
+    """How the batch's kernels are forked here; None when each run starts its own kernel."""
     if spec.backend != "local":
         return None
     notebook = Path(spec.notebook)
@@ -59,24 +76,22 @@ def _local_kernels(spec: BatchSpec) -> tuple[str, KernelSpec, list[str]] | None:
     kernelspec = forkable_spec(kernel_name) if kernel_name else None
     if kernelspec is None:
         return None  # each run starts its own kernel, as papermill does
-    return kernel_name, kernelspec, modules_to_preload(source, notebook.parent, spec.preload)
+    return LocalKernels(kernel_name, kernelspec, modules_to_preload(source, notebook.parent, spec.preload))
 
 
-def start_fork_server(spec: BatchSpec) -> ForkServer | None:
-    """The fork server of a batch whose kernels are forked here, started now so that it imports
-    while the batch is checked and recorded (`run_batch` then takes it); None otherwise."""
-    local = _local_kernels(spec)
-    return ForkServer(local[2]) if local else None
+def start_fork_server(spec: BatchSpec) -> LocalKernels | None:
+    """`local_kernels(spec)` with its fork server started now, so that it imports while the batch
+    is checked and recorded (`run_batch` then takes it); None when no kernel is forked here."""
+    local = local_kernels(spec)
+    if local is not None:
+        local.server = ForkServer(local.preload)
+    return local
 
 
-def _kernel_pool(batch: Batch, pending: list[str], server: ForkServer | None) -> Any:
-    """A pool when runs are local and the notebook's kernel is this Python's ipykernel, or the
-    backend's own pool (docker: one container per slot); None: each run starts its kernel.
-    The pool takes `server` (see `start_fork_server`) when it forks kernels; else it is closed."""
+def _kernel_pool(batch: Batch, pending: list[str], local: LocalKernels | None) -> Any:
+    """A pool when runs are local and the notebook's kernel is this Python's ipykernel (`local`),
+    or the backend's own pool (docker: one container per slot); None: each run starts its kernel."""
     runs = len(pending)
-    local = _local_kernels(batch.spec) if runs else None
-    if local is None:
-        _close(server)  # no kernel of this batch is forked here after all
     if runs == 0:
         return None
     if batch.spec.backend != "local":
@@ -91,25 +106,20 @@ def _kernel_pool(batch: Batch, pending: list[str], server: ForkServer | None) ->
             preload=modules_to_preload(read_notebook(notebook), notebook.parent, batch.spec.preload))
     if local is None:
         return None
-    kernel_name, kernelspec, preload = local
     try:  # the kernels start ahead of their runs, so with the environment every run of the batch has
         environment = {**batch.spec.env, **secret_environment(batch.spec.secrets)}
     except SecretError:
         return None  # removed since the batch was recorded: each run stops saying which
-    return KernelPool(kernel_name, kernelspec, Path(batch.notebook).parent, preload=preload, spare=batch.parallel,
-                      total=runs, environment=environment, server=server)
-
-
-def _close(server: ForkServer | None) -> None:
-    if server is not None:
-        server.close()
+    # The pool starts the fork server itself unless it was started ahead.
+    return KernelPool(local.kernel_name, local.kernelspec, Path(batch.notebook).parent, preload=local.preload,
+                      spare=batch.parallel, total=runs, environment=environment, server=local.server)
 
 
 class _Execution:
     """The shared state of one batch execution: the queue of runs, the stop reason, the pool."""
 
     def __init__(self, batch: Batch, pending: list[str], on_progress: BatchProgress | None,
-                 fork_server: ForkServer | None) -> None:
+                 local: LocalKernels | None) -> None:
         self.batch = batch
         self.todo: queue.SimpleQueue[str] = queue.SimpleQueue()
         for run_id in pending:
@@ -119,7 +129,7 @@ class _Execution:
         self.cancelled = threading.Event()
         self.lock = threading.Lock()
         try:
-            self.pool = _kernel_pool(batch, pending, fork_server)
+            self.pool = _kernel_pool(batch, pending, local)
         except BatchError as error:  # slower, but every run still gets a fresh kernel
             log.warning("%s; each run starts its own kernel in a worker process instead", error)
             self.pool = None
@@ -207,19 +217,22 @@ class _Execution:
 
 
 def run_batch(batch_id: str, on_progress: BatchProgress | None = None, *,
-              fork_server: ForkServer | None = None) -> Batch:
+              local: LocalKernels | None = None) -> Batch:
     """Execute the batch's queued runs and return its finished record.
 
     KeyboardInterrupt (Ctrl-C; the worker turns SIGTERM into it) cancels the batch cleanly.
-    `fork_server`, from `start_fork_server(spec)`, is the batch's own from then on, used or closed.
+    `local`, from `start_fork_server(spec)` before the batch was recorded, is the batch's own from
+    then on and closed with it (its pool, if it made one, may have closed it already); without
+    it the batch finds out here whether its kernels are forked.
     """
     try:
-        return _run_batch(batch_id, on_progress, fork_server)
+        return _run_batch(batch_id, on_progress, local)
     finally:
-        _close(fork_server)  # unless a pool took it and closed it already: it is closed with the batch
+        if local is not None:
+            local.close()
 
 
-def _run_batch(batch_id: str, on_progress: BatchProgress | None, fork_server: ForkServer | None) -> Batch:
+def _run_batch(batch_id: str, on_progress: BatchProgress | None, local: LocalKernels | None) -> Batch:
     batch = store.get_batch(batch_id)
     if batch.status != BatchStatus.queued:
         raise BatchError(f"batch {batch_id} is {batch.status.value}; only a queued batch can be run")
@@ -233,7 +246,9 @@ def _run_batch(batch_id: str, on_progress: BatchProgress | None, fork_server: Fo
     execution, workers = None, []
     try:
         try:
-            execution = _Execution(batch, pending, on_progress, fork_server)
+            if local is None and pending:
+                local = local_kernels(batch.spec)
+            execution = _Execution(batch, pending, on_progress, local)
         except BackendError as error:  # e.g. an image without the notebook's kernel
             return _fail_before_start(batch_id, str(error))
         workers = [threading.Thread(target=execution.work, name=f"mlops-batch-{i}", daemon=True)

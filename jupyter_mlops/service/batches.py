@@ -17,8 +17,7 @@ from ..batch import store as batch_store
 from ..batch.grid import check_points
 from ..batch.model import Batch, BatchResults, BatchSpec, BatchStatus
 from ..batch.results import results_table, sort_rows
-from ..batch.kernels import ForkServer
-from ..batch.runner import BatchProgress, default_parallel, run_batch, start_fork_server
+from ..batch.runner import BatchProgress, LocalKernels, default_parallel, run_batch, start_fork_server
 from ..errors import BatchNotFoundError, BatchStateError
 from ..notify.channels import check_ready
 from ..run.backends import get_backend
@@ -39,17 +38,17 @@ def start_batch(spec: BatchSpec, *, wait: bool = False, on_progress: BatchProgre
     notebook = str(Path(spec.notebook).resolve())
     # Run here, a batch whose kernels are forked starts their fork server first: it imports while
     # the batch is checked and recorded (most of a second of a small batch).
-    fork_server = start_fork_server(spec.model_copy(update={"notebook": notebook})) if wait else None
+    local = start_fork_server(spec.model_copy(update={"notebook": notebook})) if wait else None
     try:
-        return _start_batch(spec, notebook, wait=wait, on_progress=on_progress, fork_server=fork_server)
+        return _start_batch(spec, notebook, wait=wait, on_progress=on_progress, local=local)
     except BaseException:
-        if fork_server is not None:
-            fork_server.close()
+        if local is not None:
+            local.close()
         raise
 
 
 def _start_batch(spec: BatchSpec, notebook: str, *, wait: bool, on_progress: BatchProgress | None,
-                 fork_server: ForkServer | None) -> Batch:
+                 local: LocalKernels | None) -> Batch:
     pipeline = get_pipeline(notebook)
     if spec.steps:
         pipeline.closure(spec.steps)  # an unknown step is refused before anything is recorded
@@ -70,7 +69,7 @@ def _start_batch(spec: BatchSpec, notebook: str, *, wait: bool, on_progress: Bat
 
     batch = batch_store.update_batch(batch.id, with_runs)
     if wait:
-        return run_batch(batch.id, on_progress=on_progress, fork_server=fork_server)
+        return run_batch(batch.id, on_progress=on_progress, local=local)
     _launch_worker(batch)
     return batch
 
