@@ -100,12 +100,13 @@ def execute_run(run_id: str, on_progress: ProgressCallback | None = None, *,
     execution.on_info = on_info
     try:
         try:
-            run = run_store.update_run(run_id, started)
+            # Running, and by this process, in one transaction: `lost` detection never sees the one
+            # without the other.
+            run = run_store.update_run(run_id, started, worker_pid=os.getpid())
         except _NoLongerQueued:
             return run_store.get_run(run_id)
         # From here a cancel (SIGTERM: KeyboardInterrupt) must end the run `cancelled`, however soon it
         # comes: one that arrived before the kernel was taken used to leave the record `running`.
-        run_store.set_worker_pid(run_id, os.getpid())
         if on_progress:
             on_progress(run)
         if take_kernel is not None:
@@ -179,8 +180,7 @@ def _finish(run_id: str, execution: Execution, prepared: NotebookNode, *, status
         record.backend_info.update(info or {})
         record.lineage = lineage
 
-    run = run_store.update_run(run_id, change)
-    run_store.set_worker_pid(run_id, None)
+    run = run_store.update_run(run_id, change, worker_pid=None)
     if run.spec.output_path and notebook is not None:
         write_ipynb(notebook, run.spec.output_path)
     return run

@@ -114,10 +114,17 @@ def get_run(run_id: str) -> Run:
     return Run.model_validate_json(row[0])
 
 
-def update_run(run_id: str, change: Callable[[Run], None]) -> Run:
-    """Apply `change` to the current record inside one write transaction."""
+#: `update_run`'s `worker_pid` when the recorded worker stays as it is.
+KEEP_WORKER = -1
+
+
+def update_run(run_id: str, change: Callable[[Run], None], *, worker_pid: int | None = KEEP_WORKER) -> Run:
+    """Apply `change` to the current record inside one write transaction; in the same one, record
+    `worker_pid` as the process executing the run (None: none now), as `set_worker_pid` does."""
     missing = RunNotFoundError(f"no run with id {run_id!r}")
-    with db.updating("runs", run_id, Run, _status_and_record, missing) as (_, run):
+    columns = _status_and_record if worker_pid == KEEP_WORKER else (
+        lambda record: {**_status_and_record(record), **workers.columns(worker_pid)})
+    with db.updating("runs", run_id, Run, columns, missing) as (_, run):
         change(run)
     if run.status.finished:
         # A copy next to the output notebook, so a run folder explains itself without the db.

@@ -70,11 +70,16 @@ def terminate(pid: int | None, started: int | None) -> bool:
     return True
 
 
+def columns(pid: int | None) -> dict[str, int | None]:
+    """The columns that record the process executing a row's run or batch (None: none now)."""
+    return {"worker_pid": pid, "worker_started": start_time(pid) if pid is not None else None}
+
+
 def record(table: str, record_id: str, pid: int | None) -> None:
     """Record the process executing a row's run or batch (None: none now), with its start time."""
     with db.transaction() as connection:
-        connection.execute(text(f"UPDATE {table} SET worker_pid = :pid, worker_started = :started WHERE id = :id"),
-                           {"id": record_id, "pid": pid, "started": start_time(pid) if pid is not None else None})
+        connection.execute(text(f"UPDATE {table} SET worker_pid = :worker_pid, worker_started = :worker_started "
+                                "WHERE id = :id"), {"id": record_id, **columns(pid)})
 
 
 def recorded(table: str, record_id: str, missing: Exception) -> tuple[int | None, int | None]:
