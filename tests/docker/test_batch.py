@@ -128,9 +128,23 @@ def test_oom_timeouts_and_kills_end_a_point_and_the_next_runs_in_the_same_slot(n
 
 
 def _start_cli_batch(path: Path, *options: str) -> subprocess.Popen:
+    # Its output goes to a file next to the notebook (a pipe nobody reads could fill and stall it);
+    # with faulthandler on, SIGABRT makes it print every thread's stack there (see _wait_for_exit).
     return subprocess.Popen(
         [sys.executable, "-c", "from jupyter_mlops.cli import main; main()", "batch", str(path), "--backend", "docker",
-         *options], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+         *options], stdout=subprocess.DEVNULL, stderr=open(path.parent / "cli.err", "w"),
+        env={**os.environ, "PYTHONFAULTHANDLER": "1"})
+
+
+def _wait_for_exit(client: subprocess.Popen, path: Path, timeout: float) -> int:
+    """The CLI's exit status; if it does not exit in time, the test fails with where its threads are."""
+    try:
+        return client.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        client.send_signal(signal.SIGABRT)
+        client.wait(timeout=30)
+        pytest.fail(f"the CLI did not exit within {timeout:g} s; its output and threads:\n"
+                    + (path.parent / "cli.err").read_text()[-20000:])
 
 
 def _wait_for_slots(client, pid: int, count: int) -> list:
@@ -147,11 +161,12 @@ SLEEPY = [("x = 0", ["parameters"]), "%%mlstep nap\nimport time\ntime.sleep(300 
 
 
 def test_cancelling_a_docker_batch_leaves_no_container(notebook, docker_client):
-    client = _start_cli_batch(notebook(SLEEPY), "-p", "x", "0,1,1,1", "--parallel", "2")
+    path = notebook(SLEEPY)
+    client = _start_cli_batch(path, "-p", "x", "0,1,1,1", "--parallel", "2")
     _wait_for_slots(docker_client, client.pid, 2)
     _wait_for_runs(running=2, succeeded=1)  # the first point is done and two are sleeping
     client.send_signal(signal.SIGTERM)  # what `batch cancel` sends (Ctrl-C takes the same path)
-    assert client.wait(timeout=60) != 0
+    assert _wait_for_exit(client, path, 60) != 0
     assert _slot_containers(docker_client, client.pid) == []
     batch = list_batches(limit=1)[0][0]
     assert batch.status == BatchStatus.cancelled
