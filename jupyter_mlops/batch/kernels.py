@@ -252,7 +252,7 @@ class KernelPool:
         self.cwd = cwd
         # Added to every kernel's environment (the batch's variables and secrets), in memory only.
         self.environment = {**os.environ, **(environment or {})}
-        # A server started ahead (see runner.start_fork_server) has imported `preload` already.
+        # A server started ahead (see runner.start_local_kernels) has imported `preload` already.
         self.server = server or ForkServer(preload)
         self._context = zmq.asyncio.Context()
         # Kernels talk over unix sockets in a folder of the pool's own: no TCP port of a dead

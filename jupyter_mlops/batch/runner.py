@@ -53,7 +53,7 @@ BatchProgress = Callable[[Run], None]
 class LocalKernels:
     """How a batch's kernels are forked here (local runs, the notebook's kernel this Python's
     ipykernel): the kernel's name and spec, the modules its fork server imports, and that server
-    when it was started ahead (`start_fork_server`)."""
+    when it was started ahead (`start_local_kernels`)."""
 
     kernel_name: str
     kernelspec: KernelSpec
@@ -79,7 +79,7 @@ def local_kernels(spec: BatchSpec) -> LocalKernels | None:
     return LocalKernels(kernel_name, kernelspec, modules_to_preload(source, notebook.parent, spec.preload))
 
 
-def start_fork_server(spec: BatchSpec) -> LocalKernels | None:
+def start_local_kernels(spec: BatchSpec) -> LocalKernels | None:
     """`local_kernels(spec)` with its fork server started now, so that it imports while the batch
     is checked and recorded (`run_batch` then takes it); None when no kernel is forked here."""
     local = local_kernels(spec)
@@ -221,7 +221,7 @@ def run_batch(batch_id: str, on_progress: BatchProgress | None = None, *,
     """Execute the batch's queued runs and return its finished record.
 
     KeyboardInterrupt (Ctrl-C; the worker turns SIGTERM into it) cancels the batch cleanly.
-    `local`, from `start_fork_server(spec)` before the batch was recorded, is the batch's own from
+    `local`, from `start_local_kernels(spec)` before the batch was recorded, is the batch's own from
     then on and closed with it (its pool, if it made one, may have closed it already); without
     it the batch finds out here whether its kernels are forked.
     """

@@ -17,7 +17,7 @@ from ..batch import store as batch_store
 from ..batch.grid import check_points
 from ..batch.model import Batch, BatchResults, BatchSpec, BatchStatus
 from ..batch.results import results_table, sort_rows
-from ..batch.runner import BatchProgress, LocalKernels, default_parallel, run_batch, start_fork_server
+from ..batch.runner import BatchProgress, LocalKernels, default_parallel, run_batch, start_local_kernels
 from ..errors import BatchNotFoundError, BatchStateError
 from ..notify.channels import check_ready
 from ..run.backends import get_backend
@@ -38,7 +38,7 @@ def start_batch(spec: BatchSpec, *, wait: bool = False, on_progress: BatchProgre
     notebook = str(Path(spec.notebook).resolve())
     # Run here, a batch whose kernels are forked starts their fork server first: it imports while
     # the batch is checked and recorded (most of a second of a small batch).
-    local = start_fork_server(spec.model_copy(update={"notebook": notebook})) if wait else None
+    local = start_local_kernels(spec.model_copy(update={"notebook": notebook})) if wait else None
     try:
         return _start_batch(spec, notebook, wait=wait, on_progress=on_progress, local=local)
     except BaseException:

@@ -130,10 +130,10 @@ def test_oom_timeouts_and_kills_end_a_point_and_the_next_runs_in_the_same_slot(n
 def _start_cli_batch(path: Path, *options: str) -> subprocess.Popen:
     # Its output goes to a file next to the notebook (a pipe nobody reads could fill and stall it);
     # with faulthandler on, SIGABRT makes it print every thread's stack there (see _wait_for_exit).
-    return subprocess.Popen(
-        [sys.executable, "-c", "from jupyter_mlops.cli import main; main()", "batch", str(path), "--backend", "docker",
-         *options], stdout=subprocess.DEVNULL, stderr=open(path.parent / "cli.err", "w"),
-        env={**os.environ, "PYTHONFAULTHANDLER": "1"})
+    with open(path.parent / "cli.err", "w") as err:  # the child keeps its own copy
+        return subprocess.Popen(
+            [sys.executable, "-c", "from jupyter_mlops.cli import main; main()", "batch", str(path), "--backend",
+             "docker", *options], stdout=subprocess.DEVNULL, stderr=err, env={**os.environ, "PYTHONFAULTHANDLER": "1"})
 
 
 def _wait_for_exit(client: subprocess.Popen, path: Path, timeout: float) -> int:
