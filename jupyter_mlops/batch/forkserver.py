@@ -6,6 +6,9 @@ listed modules, then waits. Each request (one JSON line on stdin: the kernel's a
 `-m ipykernel_launcher`, its cwd and environment) forks a child that becomes a brand-new
 kernel; the reply is one JSON line with the child's pid.
 
+Each child inherits its configuration and IPython shell made once, before the first fork
+(see `prepared`).
+
 Isolation: this process never executes notebook code, so every child starts from the same
 pristine state — nothing a run does can reach another run. It stays single-threaded and
 creates no zmq context before forking, which is what makes forking safe.
@@ -47,9 +50,9 @@ def become_kernel(cwd: str, env: dict[str, str], argv: list[str]) -> None:
     os.environ.clear()
     os.environ.update(env)
     _reseed()
-    from ipykernel import kernelapp
+    from . import prepared  # imported by the server after `preload`, which its imports depend on
 
-    kernelapp.launch_new_instance(argv=argv)
+    prepared.launch(argv)
 
 
 def _reseed() -> None:
@@ -93,6 +96,8 @@ def main(modules: list[str]) -> int:
     reply_fd = os.dup(1)
     os.dup2(2, 1)
     preload(modules)
+    from . import prepared  # imports ipykernel, whose import reads what `preload` set
+
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the batch decides when we stop
     with os.fdopen(reply_fd, "w", buffering=1) as replies:
@@ -100,6 +105,7 @@ def main(modules: list[str]) -> int:
         children: set[int] = set()
         for line in sys.stdin:
             request = json.loads(line)
+            prepared.prepare(request["argv"])  # for the first kernel, then shared by all the others
             pid = os.fork()
             if pid == 0:
                 try:

@@ -140,6 +140,8 @@ def main(argv: list[str]) -> int:
     listener.listen(1)
     os.rename(f"{path}.binding", path)
     preload(modules)
+    from . import prepared  # imports ipykernel, whose import reads what `preload` set
+
     kernels = _kernels()
     base_env = dict(os.environ)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped at once
@@ -162,6 +164,7 @@ def main(argv: list[str]) -> int:
             request = json.loads(line)
             reply: dict[str, Any] = {}
             if "fork" in request:
+                prepared.prepare(request["fork"]["argv"])  # once, shared by the slot's later kernels
                 pid = os.fork()
                 if pid == 0:
                     try:

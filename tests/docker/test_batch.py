@@ -53,6 +53,7 @@ except OSError as error:
 record("seen", seen)
 record("pid", os.getpid())
 record("run_id", os.environ["JUPYTER_MLOPS_RUN_ID"])
+record("kernel_app", type(get_ipython().kernel.parent).__name__)
 """
 
 LOCKDOWN = """%%mlstep lockdown
@@ -93,6 +94,7 @@ def test_points_of_a_docker_batch_see_nothing_of_each_other(notebook, docker_cli
         assert seen == {"global": None, "env": None, "tmp": [], "shm": [], "files": [], "processes": [],
                         "cwd": "Read-only file system"}, (x, seen)
         assert run.metrics["run_id"] == run.id
+        assert run.metrics["kernel_app"] == "PreparedKernelApp"  # the image's IPython, prepared by its slot server
         assert [(s.name, s.status) for s in run.steps] == [("snoop", StepStatus.succeeded),
                                                             ("lockdown", StepStatus.succeeded)]
         assert (Path(run.run_dir) / "files" / f"out-{x}.txt").read_text() == str(x * x)
