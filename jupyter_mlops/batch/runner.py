@@ -23,11 +23,8 @@ import queue
 import subprocess
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-from jupyter_client.kernelspec import KernelSpec
 
 from ..errors import BackendError, BatchError, SecretError
 from ..notify import events as tell
@@ -39,7 +36,8 @@ from ..secrets.environment import secret_environment
 from ..service.runs import launch_worker
 from ..store import runs as run_store
 from . import store
-from .kernels import ForkServer, KernelPool, PooledKernelManager, forkable_spec
+from .kernels import KernelPool, PooledKernelManager
+from .local import LocalKernels, local_kernels
 from .model import Batch, BatchSpec, BatchStatus
 from .preload import modules_to_preload
 
@@ -47,45 +45,6 @@ log = logging.getLogger(__name__)
 
 #: Called with each run's record as it finishes.
 BatchProgress = Callable[[Run], None]
-
-
-@dataclass
-class LocalKernels:
-    """How a batch's kernels are forked here (local runs, the notebook's kernel this Python's
-    ipykernel): the kernel's name and spec, the modules its fork server imports, and that server
-    when it was started ahead (`start_local_kernels`)."""
-
-    kernel_name: str
-    kernelspec: KernelSpec
-    preload: list[str]
-    server: ForkServer | None = None
-
-    def close(self) -> None:
-        """The fork server, and whatever it forked that is still alive (again: a no-op)."""
-        if self.server is not None:
-            self.server.close()
-
-
-def local_kernels(spec: BatchSpec) -> LocalKernels | None:
-    """How the batch's kernels are forked here; None when each run starts its own kernel."""
-    if spec.backend != "local":
-        return None
-    notebook = Path(spec.notebook)
-    source = read_notebook(notebook)
-    kernel_name = spec.kernel_name or source.metadata.get("kernelspec", {}).get("name")
-    kernelspec = forkable_spec(kernel_name) if kernel_name else None
-    if kernelspec is None:
-        return None  # each run starts its own kernel, as papermill does
-    return LocalKernels(kernel_name, kernelspec, modules_to_preload(source, notebook.parent, spec.preload))
-
-
-def start_local_kernels(spec: BatchSpec) -> LocalKernels | None:
-    """`local_kernels(spec)` with its fork server started now, so that it imports while the batch
-    is checked and recorded (`run_batch` then takes it); None when no kernel is forked here."""
-    local = local_kernels(spec)
-    if local is not None:
-        local.server = ForkServer(local.preload)
-    return local
 
 
 def _kernel_pool(batch: Batch, pending: list[str], local: LocalKernels | None) -> Any:
@@ -221,7 +180,7 @@ def run_batch(batch_id: str, on_progress: BatchProgress | None = None, *,
     """Execute the batch's queued runs and return its finished record.
 
     KeyboardInterrupt (Ctrl-C; the worker turns SIGTERM into it) cancels the batch cleanly.
-    `local`, from `start_local_kernels(spec)` before the batch was recorded, is the batch's own from
+    `local`, from `start_local_kernels` before the batch was recorded, is the batch's own from
     then on and closed with it (its pool, if it made one, may have closed it already); without
     it the batch finds out here whether its kernels are forked.
     """
@@ -247,7 +206,8 @@ def _run_batch(batch_id: str, on_progress: BatchProgress | None, local: LocalKer
     try:
         try:
             if local is None and pending:
-                local = local_kernels(batch.spec)
+                spec = batch.spec
+                local = local_kernels(spec.backend, spec.notebook, spec.kernel_name, spec.preload)
             execution = _Execution(batch, pending, on_progress, local)
         except BackendError as error:  # e.g. an image without the notebook's kernel
             return _fail_before_start(batch_id, str(error))

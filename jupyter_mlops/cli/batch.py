@@ -1,26 +1,29 @@
 """`jupyter-mlops batch NB ...` runs a notebook over a parameter grid; `batch show ID` its results,
-`batch list` the recent ones, `batch cancel ID` stops one."""
+`batch list` the recent ones, `batch cancel ID` stops one.
+
+The service layer is imported by each command, not here: `batch NB` first starts the fork
+server of the batch's kernels (batch/local.py), which then imports for most of a second while
+this process imports the service layer and records the batch.
+"""
 
 from __future__ import annotations
 
 import signal
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from tqdm import tqdm
 
-from ..batch.grid import grid_points
-from ..batch.model import Batch, BatchResults, BatchSpec
-from ..batch.results import cell, columns, to_csv, to_json
-from ..run.model import Run, RunStatus
-from ..service.batches import batch_results, cancel_batch, get_batch, list_batches, start_batch
-from ..service.runs import get_pipeline
 from .common import echo_json, example, format_duration
 from .cluster_options import cluster_fields, cluster_options
 from .container_options import container_fields
 from .environment_options import environment_fields, environment_options
 from .notify_options import notify_from, notify_options
+
+if TYPE_CHECKING:
+    from ..batch.model import Batch, BatchResults
+    from ..run.model import Run
 
 
 class _NotebookByDefault(click.Group):
@@ -54,7 +57,7 @@ class _ProgressBar:
         self.failed = 0
 
     def __call__(self, run: Run) -> None:
-        if run.status != RunStatus.succeeded:
+        if run.status.value != "succeeded":
             self.failed += 1
             self.bar.set_postfix(not_succeeded=self.failed, refresh=False)
         self.bar.update(1)
@@ -95,17 +98,42 @@ def run_batch_command(notebook: str, grid_file: str | None, axes: tuple[tuple[st
     the batch is told once (batch_done: runs by status, the best run by --best-by).
     """
     container_fields(backend, {"image": image})  # refused with the local backend, as for `run`
+    modules = None if preload is None else [m.strip() for m in preload.split(",") if m.strip()]
+    # Before anything else is imported (the batch's own, from here; see the module's docstring).
+    from ..batch.local import start_local_kernels
+
+    local = start_local_kernels(backend, notebook, kernel_name, modules)
+    try:
+        _run_batch(notebook, local, grid_file=grid_file, axes=axes, params_list=params_list, parallel=parallel,
+                   backend=backend, image=image, steps=steps, fail_fast=fail_fast, timeout=timeout,
+                   preload=modules, kernel_name=kernel_name, env_items=env_items, secret_items=secret_items,
+                   as_json=as_json, cluster=cluster, shared_path=shared_path, channels=channels)
+    except BaseException:
+        if local is not None:
+            local.close()
+        raise
+
+
+def _run_batch(notebook: str, local: Any, *, grid_file: str | None, axes: tuple[tuple[str, str], ...],
+               params_list: str | None, parallel: int | None, backend: str, image: str | None, steps: str | None,
+               fail_fast: bool, timeout: float | None, preload: list[str] | None, kernel_name: str | None,
+               env_items: tuple[str, ...], secret_items: tuple[str, ...], as_json: bool, cluster: str | None,
+               shared_path: bool | None, channels: dict[str, Any]) -> None:
+    from ..batch.grid import grid_points
+    from ..batch.model import BatchSpec
+    from ..service.batches import batch_results, start_batch
+    from ..service.runs import get_pipeline
+
     points = grid_points(get_pipeline(notebook), grid_file=grid_file, axes=list(axes), params_list=params_list)
     spec = BatchSpec(
         notebook=notebook, points=points, backend=backend, image=image, parallel=parallel, fail_fast=fail_fast,
         timeout=timeout, kernel_name=kernel_name, **environment_fields(env_items, secret_items),
         notify=notify_from(channels), **cluster_fields(backend, cluster, shared_path),
-        steps=[s.strip() for s in steps.split(",") if s.strip()] if steps else None,
-        preload=None if preload is None else [m.strip() for m in preload.split(",") if m.strip()])
+        steps=[s.strip() for s in steps.split(",") if s.strip()] if steps else None, preload=preload)
     signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
     progress = _ProgressBar(len(points))
     try:
-        batch = start_batch(spec, wait=True, on_progress=progress)
+        batch = start_batch(spec, wait=True, on_progress=progress, local=local)
     finally:
         progress.bar.close()
     table = batch_results(batch.id)
@@ -134,6 +162,8 @@ def _format(value: Any, column: str) -> str:
 
 
 def render_table(table: BatchResults) -> str:
+    from ..batch.results import cell, columns
+
     names = columns(table)
     rows = [[_format(cell(row, name), name) for name in names] for row in table.rows]
     widths = [max(len(n), *(len(r[i]) for r in rows)) for i, n in enumerate(names)]
@@ -151,6 +181,9 @@ def render_table(table: BatchResults) -> str:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to this file.")
 def show_command(batch_id: str, sort: str | None, desc: bool, output_format: str, output: str | None) -> None:
     """The results of a batch: parameters × metrics × status × duration, one row per run."""
+    from ..batch.results import to_csv, to_json
+    from ..service.batches import batch_results, get_batch
+
     batch = get_batch(batch_id)
     table = batch_results(batch_id, sort=sort, descending=desc)
     text = {"table": render_table, "csv": to_csv, "json": to_json}[output_format](table)
@@ -169,6 +202,8 @@ def show_command(batch_id: str, sort: str | None, desc: bool, output_format: str
 @click.option("--json", "as_json", is_flag=True)
 def list_command(limit: int, as_json: bool) -> None:
     """Recent batches, newest first."""
+    from ..service.batches import list_batches
+
     batches, total = list_batches(limit=limit)
     if as_json:
         echo_json(batches)
@@ -185,6 +220,8 @@ def cancel_command(batch_id: str) -> None:
 
     Finished runs are kept, running ones stopped (no kernel or container left), the rest cancelled.
     """
+    from ..service.batches import cancel_batch
+
     batch = cancel_batch(batch_id)
     if batch.status.finished:
         click.echo(_summary(batch))

@@ -17,7 +17,8 @@ from ..batch import store as batch_store
 from ..batch.grid import check_points
 from ..batch.model import Batch, BatchResults, BatchSpec, BatchStatus
 from ..batch.results import results_table, sort_rows
-from ..batch.runner import BatchProgress, LocalKernels, default_parallel, run_batch, start_local_kernels
+from ..batch.local import LocalKernels, start_local_kernels
+from ..batch.runner import BatchProgress, default_parallel, run_batch
 from ..errors import BatchNotFoundError, BatchStateError
 from ..notify.channels import check_ready
 from ..run.backends import get_backend
@@ -28,17 +29,21 @@ from ..store import workers
 from .runs import cancel_run, check_run_spec, get_pipeline, queue_run
 
 
-def start_batch(spec: BatchSpec, *, wait: bool = False, on_progress: BatchProgress | None = None) -> Batch:
+def start_batch(spec: BatchSpec, *, wait: bool = False, on_progress: BatchProgress | None = None,
+                local: LocalKernels | None = None) -> Batch:
     """Check every parameter set, record the batch and one queued run per set, then execute it.
 
     Nothing is recorded unless every set fits the notebook's parameters. With `wait` the batch
     runs in this process (the CLI: progress, Ctrl-C cancels) and its finished record is
     returned; otherwise a worker process of its own runs it and this returns at once.
+    `local`: the batch's kernels as `start_local_kernels` found and started them for `spec`
+    (the CLI does before it imports this module), the batch's own from then on.
     """
     notebook = str(Path(spec.notebook).resolve())
     # Run here, a batch whose kernels are forked starts their fork server first: it imports while
     # the batch is checked and recorded (most of a second of a small batch).
-    local = start_local_kernels(spec.model_copy(update={"notebook": notebook})) if wait else None
+    if wait and local is None:
+        local = start_local_kernels(spec.backend, notebook, spec.kernel_name, spec.preload)
     try:
         return _start_batch(spec, notebook, wait=wait, on_progress=on_progress, local=local)
     except BaseException:
