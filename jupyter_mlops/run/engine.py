@@ -17,9 +17,12 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any
 
+from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellExecutionError, DeadKernelError
 from nbformat import NotebookNode
 from nbformat.v4 import new_output
@@ -84,6 +87,20 @@ class StepAwareClient(PapermillNotebookClient):
                     self.nb.metadata["language_info"] = info["content"]["language_info"]
                 self.set_widgets_metadata()
         return self.nb
+
+    @contextmanager
+    def setup_kernel(self, **kwargs: Any) -> Iterator[None]:
+        """nbclient's, which leaves the kernel it started running when the start itself is
+        interrupted (a cancel's SIGTERM before the kernel answered): this one kills it then."""
+        owns_kernel = kwargs.get("cleanup_kc", self.owns_km)
+        try:
+            with super().setup_kernel(**kwargs):
+                yield
+        except BaseException:
+            # Once the kernel was ready nbclient has shut it down and let go of its manager.
+            if owns_kernel and self.km is not None and self.km.has_kernel:
+                run_sync(self.km.shutdown_kernel)(now=True)
+            raise
 
     def create_kernel_manager(self) -> Any:
         """The kernel we start talks over unix sockets, as the batch pool's do: no TCP ports to

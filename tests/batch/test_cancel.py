@@ -72,14 +72,15 @@ def test_ctrl_c_cancels_cleanly(write_notebook, mlops_home, tmp_path, monkeypatc
     assert time.monotonic() - started < 45, "cancelling took too long"
     assert cli.returncode == 1, stderr
 
-    assert [pid for pid in descendants if _alive(pid)] == []
+    left = [pid for pid in descendants if _alive(pid)]
+    assert left == [], [(pid, psutil.Process(pid).cmdline(), psutil.Process(pid).ppid()) for pid in left]
     (batch,), _ = list_batches()
     assert batch.status == BatchStatus.cancelled and batch.error == "cancelled by the user"
     runs, _ = list_runs(batch_id=batch.id)
     by_status = {}
     for run in runs:
         by_status.setdefault(run.status, []).append(run)
-    assert len(by_status[RunStatus.succeeded]) == 1 and len(by_status[RunStatus.cancelled]) == 4
+    assert len(by_status[RunStatus.succeeded]) == 1 and len(by_status[RunStatus.cancelled]) == 4, [(r.status, r.error) for r in runs]
     kept = by_status[RunStatus.succeeded][0]
     assert kept.parameters == {"seconds": 0.0} and Path(kept.output_notebook).exists()
     assert sum("while running" in r.error for r in by_status[RunStatus.cancelled]) == 2

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import sys
 import time
 
 import nbformat
@@ -183,6 +185,28 @@ def test_detached_run_can_be_cancelled_and_leaves_no_kernel(write_notebook):
     final = service.get_run(record.id)
     assert final.status == RunStatus.cancelled
     assert not [p for p in psutil.process_iter(["cmdline"]) if record.id in " ".join(p.info["cmdline"] or [])]
+
+
+def test_a_cancel_while_the_kernel_starts_leaves_no_kernel(write_notebook, tmp_path, monkeypatch):
+    # A "kernel" that never answers: the run's worker waits for it to be ready when the cancel comes.
+    spec = tmp_path / "jupyter" / "kernels" / "silent"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-c", "import time; time.sleep(300)", "{connection_file}", str(spec)],
+        "display_name": "never ready", "language": "python"}))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))  # the worker inherits it
+    record = service.start_run(RunSpec(notebook=str(write_notebook(["%%mlstep a\nx = 1"])), kernel_name="silent"))
+    deadline = time.monotonic() + 60
+    while not (kernels := [p for p in psutil.process_iter(["cmdline"])
+                           if str(spec) in (p.info["cmdline"] or [])]):
+        assert time.monotonic() < deadline and not service.get_run(record.id).status.finished, "no kernel started"
+        time.sleep(0.1)
+    worker = psutil.Process(service.run_store.worker_pid(record.id))
+    service.cancel_run(record.id)
+    worker.wait(timeout=30)
+    assert service.get_run(record.id).status == RunStatus.cancelled
+    gone, alive = psutil.wait_procs(kernels, timeout=10)
+    assert alive == [], "the kernel that was starting outlived its cancelled run"
 
 
 class _MemoryHandler:
