@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import BackendError, BatchError, SecretError
+from ..lineage.environment import local_environment
 from ..notify import events as tell
 from ..pipeline import read_notebook
 from ..run.backends import RunGroup, get_backend
@@ -92,6 +93,10 @@ class _Execution:
         except BatchError as error:  # slower, but every run still gets a fresh kernel
             log.warning("%s; each run starts its own kernel in a worker process instead", error)
             self.pool = None
+        if local is not None:
+            # Recorded once here while the first kernels start, rather than by the first runs in
+            # parallel, each listing every installed package to find it unrecorded.
+            local_environment()
         # A backend that sends runs elsewhere (dask) prepares its workers once for the whole batch,
         # and its runs execute in this process's threads, like pooled ones.
         self.group: RunGroup | None = None
