@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 import click
 from tqdm import tqdm
 
-from .common import echo_json, example, format_duration
+from ..run.model import Run, RunStatus
+from .common import comma_list, echo_json, example, format_duration
 from .cluster_options import cluster_fields, cluster_options
 from .container_options import container_fields
 from .environment_options import environment_fields, environment_options
@@ -23,7 +24,6 @@ from .notify_options import notify_from, notify_options
 
 if TYPE_CHECKING:
     from ..batch.model import Batch, BatchResults
-    from ..run.model import Run
 
 
 class _NotebookByDefault(click.Group):
@@ -57,7 +57,7 @@ class _ProgressBar:
         self.failed = 0
 
     def __call__(self, run: Run) -> None:
-        if run.status.value != "succeeded":
+        if run.status != RunStatus.succeeded:
             self.failed += 1
             self.bar.set_postfix(not_succeeded=self.failed, refresh=False)
         self.bar.update(1)
@@ -98,40 +98,29 @@ def run_batch_command(notebook: str, grid_file: str | None, axes: tuple[tuple[st
     the batch is told once (batch_done: runs by status, the best run by --best-by).
     """
     container_fields(backend, {"image": image})  # refused with the local backend, as for `run`
-    modules = None if preload is None else [m.strip() for m in preload.split(",") if m.strip()]
+    modules = None if preload is None else comma_list(preload)
     # Before anything else is imported (the batch's own, from here; see the module's docstring).
     from ..batch.local import start_local_kernels
 
     local = start_local_kernels(backend, notebook, kernel_name, modules)
     try:
-        _run_batch(notebook, local, grid_file=grid_file, axes=axes, params_list=params_list, parallel=parallel,
-                   backend=backend, image=image, steps=steps, fail_fast=fail_fast, timeout=timeout,
-                   preload=modules, kernel_name=kernel_name, env_items=env_items, secret_items=secret_items,
-                   as_json=as_json, cluster=cluster, shared_path=shared_path, channels=channels)
-    except BaseException:
+        from ..batch.grid import grid_points
+        from ..batch.model import BatchSpec
+        from ..service.batches import batch_results, start_batch
+        from ..service.runs import get_pipeline
+
+        points = grid_points(get_pipeline(notebook), grid_file=grid_file, axes=list(axes), params_list=params_list)
+        spec = BatchSpec(
+            notebook=notebook, points=points, backend=backend, image=image, parallel=parallel, fail_fast=fail_fast,
+            timeout=timeout, kernel_name=kernel_name, **environment_fields(env_items, secret_items),
+            notify=notify_from(channels), **cluster_fields(backend, cluster, shared_path),
+            steps=comma_list(steps) if steps else None, preload=modules)
+        signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
+        progress = _ProgressBar(len(points))
+    except BaseException:  # refused before start_batch took the fork server over
         if local is not None:
             local.close()
         raise
-
-
-def _run_batch(notebook: str, local: Any, *, grid_file: str | None, axes: tuple[tuple[str, str], ...],
-               params_list: str | None, parallel: int | None, backend: str, image: str | None, steps: str | None,
-               fail_fast: bool, timeout: float | None, preload: list[str] | None, kernel_name: str | None,
-               env_items: tuple[str, ...], secret_items: tuple[str, ...], as_json: bool, cluster: str | None,
-               shared_path: bool | None, channels: dict[str, Any]) -> None:
-    from ..batch.grid import grid_points
-    from ..batch.model import BatchSpec
-    from ..service.batches import batch_results, start_batch
-    from ..service.runs import get_pipeline
-
-    points = grid_points(get_pipeline(notebook), grid_file=grid_file, axes=list(axes), params_list=params_list)
-    spec = BatchSpec(
-        notebook=notebook, points=points, backend=backend, image=image, parallel=parallel, fail_fast=fail_fast,
-        timeout=timeout, kernel_name=kernel_name, **environment_fields(env_items, secret_items),
-        notify=notify_from(channels), **cluster_fields(backend, cluster, shared_path),
-        steps=[s.strip() for s in steps.split(",") if s.strip()] if steps else None, preload=preload)
-    signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
-    progress = _ProgressBar(len(points))
     try:
         batch = start_batch(spec, wait=True, on_progress=progress, local=local)
     finally:

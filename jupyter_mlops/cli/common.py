@@ -76,6 +76,11 @@ def echo_json(value: Any) -> None:
     click.echo(json.dumps(value, indent=2, default=str))
 
 
+def comma_list(text: str) -> list[str]:
+    """The non-empty, stripped parts of a comma-separated option ("a, b," → ["a", "b"])."""
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
 def format_duration(seconds: float | None) -> str:
     if seconds is None:
         return "-"

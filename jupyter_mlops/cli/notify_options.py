@@ -9,12 +9,13 @@ from typing import Any
 import click
 
 from ..notify.model import EVENTS, Notify, parse_notify
+from .common import comma_list
 
 
 def _events(_ctx: click.Context, _param: click.Parameter, value: str | None) -> list[str] | None:
     if value is None:
         return None
-    events = [part.strip() for part in value.split(",") if part.strip()]
+    events = comma_list(value)
     unknown = [event for event in events if event not in EVENTS]
     if unknown or not events:
         raise click.BadParameter(f"{', '.join(unknown) or value!r}: the events are {', '.join(EVENTS)}")

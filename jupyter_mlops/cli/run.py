@@ -15,7 +15,7 @@ from ..errors import ParameterError
 from ..pipeline.parameters import parse_cli_value
 from ..run.model import Run, RunSpec, RunStatus, StepStatus
 from ..service.runs import get_pipeline, prepare_only as write_prepared_notebook, run_notebook
-from .common import echo_json, example, format_duration
+from .common import comma_list, echo_json, example, format_duration
 from .cluster_options import cluster_fields, cluster_options
 from .container_options import container_fields, container_options
 from .environment_options import environment_fields, environment_options
@@ -134,8 +134,8 @@ def run_command(notebook: str, output_path: str | None, typed, raw, files, yamls
     notify = notify_from(container)
     spec = RunSpec(
         notebook=notebook, parameters=collect_parameters(notebook, files, yamls, base64s, typed, raw),
-        steps=[s.strip() for s in steps.split(",") if s.strip()] if steps else None,
-        only=[s.strip() for s in only.split(",") if s.strip()] if only else None, backend=backend,
+        steps=comma_list(steps) if steps else None,
+        only=comma_list(only) if only else None, backend=backend,
         timeout=timeout, execution_timeout=execution_timeout, kernel_name=kernel_name, cwd=cwd,
         output_path=output, log_output=log_output, notify=notify, **container_fields(backend, container),
         **environment_fields(env_items, secret_items), **cluster_fields(backend, cluster, shared_path))

@@ -18,7 +18,7 @@ from ..schedule.loop import SchedulerLoop
 from ..schedule.model import Schedule
 from ..service import runs as run_service
 from ..service import schedules as service
-from .common import delivery_line, echo_json, example
+from .common import comma_list, delivery_line, echo_json, example
 from .environment_options import environment_fields
 from .notify_options import given_notify, notify_options
 from .run import collect_parameters
@@ -82,7 +82,7 @@ def _changes(notebook: str, options: dict[str, Any], current_notify: dict[str, A
     if typed:
         changes["parameters"] = collect_parameters(notebook, (), (), (), typed, ())
     if steps is not None:
-        changes["steps"] = [s.strip() for s in steps.split(",") if s.strip()] or None
+        changes["steps"] = comma_list(steps) or None
     environment = environment_fields(env_items, secret_items)
     changes.update({key: environment[key] for key, given in (("env", env_items), ("secrets", secret_items))
                     if given})
