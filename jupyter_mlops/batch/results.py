@@ -16,7 +16,7 @@ FIXED_COLUMNS = ["run_id", "status", "duration"]
 
 
 def results_table(batch: Batch) -> BatchResults:
-    runs = [run_store.get_run(run_id) for run_id in batch.run_ids]
+    runs = run_store.get_runs(batch.run_ids)
     rows = [ResultRow(run_id=run.id, status=run.status.value, duration=run.duration, parameters=run.parameters,
                       metrics=run.metrics, error=run.error) for run in runs]
     parameters = list(dict.fromkeys(name for point in batch.spec.points for name in point))

@@ -206,7 +206,7 @@ def _run_batch(batch_id: str, on_progress: BatchProgress | None, local: LocalKer
         record.started_at = run_store.now()
 
     batch = store.update_batch(batch_id, running)
-    pending = [r for r in batch.run_ids if run_store.get_run(r).status == RunStatus.queued]
+    pending = [run.id for run in run_store.get_runs(batch.run_ids) if run.status == RunStatus.queued]
     execution, workers = None, []
     try:
         try:
@@ -269,13 +269,14 @@ def _fail_before_start(batch_id: str, reason: str) -> Batch:
 
 def _finish(batch_id: str, stop_reason: str | None) -> Batch:
     batch = store.get_batch(batch_id)
-    for run_id in batch.run_ids:
-        status = run_store.get_run(run_id).status
-        if status == RunStatus.queued:
-            run_store.record_cancelled(run_id, f"not started: {stop_reason or 'the batch stopped'}")
-        elif status == RunStatus.running:  # its thread is gone: nothing will finish it now
-            run_store.record_cancelled(run_id, f"stopped while running: {stop_reason or 'the batch stopped'}")
-    all_succeeded = all(run_store.get_run(r).status == RunStatus.succeeded for r in batch.run_ids)
+    statuses = []
+    for run in run_store.get_runs(batch.run_ids):
+        if run.status == RunStatus.queued:
+            run = run_store.record_cancelled(run.id, f"not started: {stop_reason or 'the batch stopped'}")
+        elif run.status == RunStatus.running:  # its thread is gone: nothing will finish it now
+            run = run_store.record_cancelled(run.id, f"stopped while running: {stop_reason or 'the batch stopped'}")
+        statuses.append(run.status)
+    all_succeeded = all(status == RunStatus.succeeded for status in statuses)
 
     def finished(record: Batch) -> None:
         record.ended_at = run_store.now()

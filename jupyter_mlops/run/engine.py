@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime, timezone
 from typing import Any
 
@@ -78,8 +78,9 @@ class StepAwareClient(PapermillNotebookClient):
         self._kernel_given = self.km is not None  # already started: its environment is set through it
         if self.mlops_environment and not self._kernel_given:
             kwargs["env"] = {**os.environ, **self.mlops_environment}
-        with tempfile.TemporaryDirectory(prefix="mlops-kernel-") as sockets:
-            self._sockets = sockets
+        # Sockets for a kernel this client starts (a given one has its own already).
+        sockets = nullcontext() if self._kernel_given else tempfile.TemporaryDirectory(prefix="mlops-kernel-")
+        with sockets as self._sockets:
             with self.setup_kernel(**kwargs):
                 self.papermill_execute_cells()
                 if not self._abandoned_kernel:  # a timed-out kernel may never answer again

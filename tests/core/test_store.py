@@ -6,8 +6,10 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
 from sqlalchemy import text
 
+from jupyter_mlops.errors import RunNotFoundError
 from jupyter_mlops.run.model import Run, RunSpec, RunStatus
 from jupyter_mlops.store import db
 from jupyter_mlops.store import runs as run_store
@@ -82,3 +84,13 @@ def test_search_text_is_kept_as_runs_change_and_filled_in_for_runs_recorded_befo
 
     run_store.update_run(new.id, fail)
     assert [r.id for r in run_store.list_runs(search="went wrong")[0]] == [new.id]
+
+
+def test_several_runs_are_read_together_in_the_order_asked_and_a_missing_one_is_named(monkeypatch):
+    monkeypatch.setattr(run_store, "_IDS_PER_QUERY", 2)  # several queries in the one transaction
+    created = [run_store.create_run(RunSpec(notebook=f"/nb/{i}.ipynb")) for i in range(5)]
+    asked = [created[3].id, created[0].id, created[4].id, created[1].id, created[2].id]
+    assert [run.id for run in run_store.get_runs(asked)] == asked
+    assert [run.notebook for run in run_store.get_runs(asked[:2])] == ["/nb/3.ipynb", "/nb/0.ipynb"]
+    with pytest.raises(RunNotFoundError, match="no run with id 'nope'"):
+        run_store.get_runs([created[0].id, "nope"])
