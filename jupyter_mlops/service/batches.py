@@ -46,10 +46,9 @@ def start_batch(spec: BatchSpec, *, wait: bool = False, on_progress: BatchProgre
         local = start_local_kernels(spec.backend, notebook, spec.kernel_name, spec.preload)
     try:
         return _start_batch(spec, notebook, wait=wait, on_progress=on_progress, local=local)
-    except BaseException:
+    finally:  # refused, or run by a worker process of its own: no use for it; run here: closed already
         if local is not None:
             local.close()
-        raise
 
 
 def _start_batch(spec: BatchSpec, notebook: str, *, wait: bool, on_progress: BatchProgress | None,

@@ -86,8 +86,7 @@ def test_search_text_is_kept_as_runs_change_and_filled_in_for_runs_recorded_befo
     assert [r.id for r in run_store.list_runs(search="went wrong")[0]] == [new.id]
 
 
-def test_several_runs_are_read_together_in_the_order_asked_and_a_missing_one_is_named(monkeypatch):
-    monkeypatch.setattr(run_store, "_IDS_PER_QUERY", 2)  # several queries in the one transaction
+def test_several_runs_are_read_together_in_the_order_asked_and_a_missing_one_is_named():
     created = [run_store.create_run(RunSpec(notebook=f"/nb/{i}.ipynb")) for i in range(5)]
     asked = [created[3].id, created[0].id, created[4].id, created[1].id, created[2].id]
     assert [run.id for run in run_store.get_runs(asked)] == asked
