@@ -12,7 +12,6 @@ the kernel is ready without waiting for IOPub to fall quiet.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import math
 import os
@@ -35,6 +34,7 @@ from jupyter_client.kernelspec import KernelSpec, KernelSpecManager, NoSuchKerne
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.paths import jupyter_path
 from jupyter_client.provisioning import LocalProvisioner
+from jupyter_core.utils import run_sync
 from traitlets import Type
 
 from ..errors import BatchError
@@ -162,8 +162,17 @@ class PooledKernelClient(AsyncKernelClient):
     jupyter_client's `wait_for_ready` ends by reading IOPub until it has been quiet for 0.2 s:
     for a pooled kernel, started long before, that was two thirds of a small run's time. The
     IOPub `idle` status of the same kernel_info request proves as much: IOPub is connected
-    and everything published before it has been read.
+    and everything published before it has been read. That request's reply is kept
+    (`ready_reply`): the engine records the kernel's language from it instead of asking again.
     """
+
+    ready_reply: dict[str, Any] | None = None
+
+    def start_channels(self, *args: Any, **kwargs: Any) -> None:
+        # No heartbeat: its manager, whose process it polls, says whether the kernel is alive
+        # (jupyter_client asks the manager first), so the heartbeat's thread and socket would
+        # only cost every run.
+        super().start_channels(*args, **{**kwargs, "hb": False})
 
     async def wait_for_ready(self, timeout: float | None = None) -> None:
         deadline = time.monotonic() + (math.inf if timeout is None else timeout)
@@ -182,6 +191,7 @@ class PooledKernelClient(AsyncKernelClient):
                 reply = await self.shell_channel.get_msg(timeout=1)
                 if reply["parent_header"].get("msg_id") == request:
                     self._handle_kernel_info_reply(reply)
+                    self.ready_reply = reply
                     return True
         except Empty:
             return False
@@ -283,9 +293,10 @@ class KernelPool:
         manager.provisioner = ForkProvisioner(self.server, kernel_id=manager.kernel_id, kernel_spec=self.spec,
                                               parent=manager)
         # An in-memory history, as nbclient gives the kernels it starts: parallel kernels would
-        # otherwise contend for one history database.
-        asyncio.run(manager.start_kernel(cwd=str(self.cwd), env=self.environment,
-                                         extra_arguments=["--HistoryManager.hist_file=:memory:"]))
+        # otherwise contend for one history database. In this thread's event loop, kept from one
+        # kernel to the next (as nbclient's is, for the run's client) rather than a new one each time.
+        run_sync(manager.start_kernel)(cwd=str(self.cwd), env=self.environment,
+                                       extra_arguments=["--HistoryManager.hist_file=:memory:"])
         return manager
 
     def _fill(self) -> None:
@@ -328,7 +339,7 @@ class KernelPool:
         cls._kill(manager)
         for client in manager.handed_out:
             client.stop_channels()
-        asyncio.run(manager.cleanup_resources())  # connection file, sockets' files, control socket
+        run_sync(manager.cleanup_resources)()  # connection file, sockets' files, control socket
 
     def stop(self) -> None:
         """Kill every kernel now, from any thread: a run executing sees its kernel die.

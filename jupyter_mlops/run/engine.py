@@ -84,7 +84,8 @@ class StepAwareClient(PapermillNotebookClient):
             with self.setup_kernel(**kwargs):
                 self.papermill_execute_cells()
                 if not self._abandoned_kernel:  # a timed-out kernel may never answer again
-                    info = self.wait_for_reply(self.kc.kernel_info())
+                    # A pooled kernel's client kept the reply it got when the kernel was ready.
+                    info = getattr(self.kc, "ready_reply", None) or self.wait_for_reply(self.kc.kernel_info())
                     self.nb.metadata["language_info"] = info["content"]["language_info"]
                 self.set_widgets_metadata()
         return self.nb

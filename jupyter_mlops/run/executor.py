@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -79,14 +79,19 @@ def execute_run(run_id: str, on_progress: ProgressCallback | None = None, *,
         planned = prepared.metadata.get(PLAN_KEY, {}).get("steps", [])
         record.steps = [StepResult(name=step["name"]) for step in planned]
 
+    # When no one in this process follows the run's progress (a batch point, a worker's run), a
+    # step's end is written with what follows it at once in the same kernel: the next step's
+    # start, or the run's end. One write per step instead of two.
+    held: list[Callable[[Run], None]] = []
+
     def on_step_event(step: str, event: str, details: dict) -> None:
-        def change(record: Run) -> None:
-            for result in record.steps:
-                if result.name == step:
-                    result.status = StepStatus.running if event == "started" else StepStatus(details["status"])
-                    result.attempts = details.get("attempts", result.attempts)
-                    result.error = details.get("error")
-        updated = run_store.update_run(run_id, change)
+        change = _step_change(step, event, details)
+        if event == "finished" and on_progress is None:
+            held.append(change)
+            return
+        changes = [*held, change]
+        held.clear()
+        updated = run_store.update_run(run_id, lambda record: _apply(changes, record))
         if on_progress:
             on_progress(updated)
 
@@ -114,13 +119,29 @@ def execute_run(run_id: str, on_progress: ProgressCallback | None = None, *,
                 execution.kernel_manager = take_kernel()
             except Exception as error:  # the kernel could not start: this run fails, with the reason
                 return _finish(run_id, execution, prepared, status=RunStatus.failed,
-                               error=f"{type(error).__name__}: {error}", info=backend_info)
+                               error=f"{type(error).__name__}: {error}", info=backend_info, held=held)
         result = backend.execute(execution, on_step_event)
     except KeyboardInterrupt:
         return _finish(run_id, execution, prepared, status=RunStatus.cancelled, error="cancelled by the user",
-                       info=backend_info)
+                       info=backend_info, held=held)
     return _finish(run_id, execution, prepared, status=result.status, error=result.error,
-                   info={**(backend_info or {}), **result.info})
+                   info={**(backend_info or {}), **result.info}, held=held)
+
+
+def _step_change(step: str, event: str, details: dict) -> Callable[[Run], None]:
+    """What a step's `event` ("started", "finished" with its `details`) changes in the record."""
+    def change(record: Run) -> None:
+        for result in record.steps:
+            if result.name == step:
+                result.status = StepStatus.running if event == "started" else StepStatus(details["status"])
+                result.attempts = details.get("attempts", result.attempts)
+                result.error = details.get("error")
+    return change
+
+
+def _apply(changes: Sequence[Callable[[Run], None]], record: Run) -> None:
+    for change in changes:
+        change(record)
 
 
 def _not_started(run_id: str, error: str) -> Run:
@@ -150,8 +171,9 @@ def _mask_files(execution: Execution) -> None:
 
 
 def _finish(run_id: str, execution: Execution, prepared: NotebookNode, *, status: RunStatus | None,
-            error: str | None, info: dict | None = None) -> Run:
-    """Record the run's end; `prepared` is its input notebook as written (not read again)."""
+            error: str | None, info: dict | None = None, held: Sequence[Callable[[Run], None]] = ()) -> Run:
+    """Record the run's end; `prepared` is its input notebook as written (not read again); `held`:
+    the step events not written yet, applied first."""
     masker = execution.masker
     if masker:
         _mask_files(execution)
@@ -166,6 +188,7 @@ def _finish(run_id: str, execution: Execution, prepared: NotebookNode, *, status
     lineage = finish_lineage(run_store.get_run(run_id), info or {}, prepared)
 
     def change(record: Run) -> None:
+        _apply(held, record)  # the output notebook's step results, when there is one, then replace them
         record.ended_at = run_store.now()
         record.status = status or recorded_status
         record.error = (error or recorded_error) if record.status != RunStatus.succeeded else None

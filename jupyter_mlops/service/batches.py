@@ -26,7 +26,7 @@ from ..run.model import RunSpec, RunStatus
 from ..schedule.reconcile import mark_lost
 from ..store import runs as run_store
 from ..store import workers
-from .runs import cancel_run, check_run_spec, get_pipeline, queue_run
+from .runs import cancel_run, check_run_spec, get_pipeline, queue_batch_runs
 
 
 def start_batch(spec: BatchSpec, *, wait: bool = False, on_progress: BatchProgress | None = None,
@@ -66,7 +66,7 @@ def _start_batch(spec: BatchSpec, notebook: str, *, wait: bool, on_progress: Bat
     batch = batch_store.create_batch(spec, parallel=parallel)
     if wait:  # this process executes it: `cancel_batch` from another shell signals it
         batch_store.set_worker(batch.id, os.getpid())
-    run_ids = [queue_run(run_spec(spec, point), batch_id=batch.id).id for point in points]
+    run_ids = [run.id for run in queue_batch_runs(run_spec(spec, {}), points, batch_id=batch.id)]
 
     def with_runs(record: Batch) -> None:
         record.run_ids = run_ids

@@ -84,20 +84,29 @@ def new_run_id() -> str:
 
 def create_run(spec: RunSpec, *, schedule_id: str | None = None, batch_id: str | None = None) -> Run:
     """Record a queued run and make its folder. Called only once the spec has been validated."""
-    run_id = new_run_id()
-    run_dir = runs_root() / run_id
-    run_dir.mkdir(parents=True)
-    run = Run(id=run_id, notebook=spec.notebook, status=RunStatus.queued, trigger=spec.trigger,
-              backend=spec.backend, parameters=spec.parameters, steps_selected=spec.steps,
-              created_at=now(), run_dir=str(run_dir), output_notebook=str(run_dir / "output.ipynb"),
-              log_path=str(run_dir / "run.log"), spec=spec, schedule_id=schedule_id, batch_id=batch_id)
+    return create_runs([spec], schedule_id=schedule_id, batch_id=batch_id)[0]
+
+
+def create_runs(specs: list[RunSpec], *, schedule_id: str | None = None, batch_id: str | None = None) -> list[Run]:
+    """Record queued runs, in one transaction (a batch's: all of them or none), and make their folders."""
+    runs = [_new_run(spec, schedule_id, batch_id) for spec in specs]
     with db.transaction() as connection:
         connection.execute(text(
             "INSERT INTO runs (id, notebook, status, trigger, backend, schedule_id, batch_id, created_at, record,"
             " search_text) VALUES (:id, :notebook, :status, :trigger, :backend, :schedule_id, :batch_id, :created_at,"
             " :record, :search_text)"),
-            _columns(run))
-    return run
+            [_columns(run) for run in runs])
+    return runs
+
+
+def _new_run(spec: RunSpec, schedule_id: str | None, batch_id: str | None) -> Run:
+    run_id = new_run_id()
+    run_dir = runs_root() / run_id
+    run_dir.mkdir(parents=True)
+    return Run(id=run_id, notebook=spec.notebook, status=RunStatus.queued, trigger=spec.trigger,
+               backend=spec.backend, parameters=spec.parameters, steps_selected=spec.steps,
+               created_at=now(), run_dir=str(run_dir), output_notebook=str(run_dir / "output.ipynb"),
+               log_path=str(run_dir / "run.log"), spec=spec, schedule_id=schedule_id, batch_id=batch_id)
 
 
 def _columns(run: Run) -> dict:

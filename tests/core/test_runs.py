@@ -187,6 +187,22 @@ def test_detached_run_can_be_cancelled_and_leaves_no_kernel(write_notebook):
     assert not [p for p in psutil.process_iter(["cmdline"]) if record.id in " ".join(p.info["cmdline"] or [])]
 
 
+def test_a_detached_runs_step_shows_finished_while_the_next_one_runs(write_notebook):
+    # Unwatched in its worker, a run writes a step's end with the next step's start: never later.
+    path = write_notebook(["%%mlstep first\nx = 1", "%%mlstep second\nimport time\ntime.sleep(60)"])
+    record = service.start_run(RunSpec(notebook=str(path)))
+    deadline = time.monotonic() + 60
+    while statuses(current := service.get_run(record.id)).get("second") != "running":
+        assert time.monotonic() < deadline and not current.status.finished, "the second step never started"
+        time.sleep(0.1)
+    assert statuses(current) == {"first": "succeeded", "second": "running"}
+    assert current.steps[0].attempts == 1
+    worker = psutil.Process(service.run_store.worker_pid(record.id))
+    service.cancel_run(record.id)
+    worker.wait(timeout=30)
+    assert statuses(service.get_run(record.id)) == {"first": "succeeded", "second": "skipped"}
+
+
 def test_a_cancel_while_the_kernel_starts_leaves_no_kernel(write_notebook, tmp_path, monkeypatch):
     # A "kernel" that never answers: the run's worker waits for it to be ready when the cancel comes.
     spec = tmp_path / "jupyter" / "kernels" / "silent"
@@ -204,7 +220,7 @@ def test_a_cancel_while_the_kernel_starts_leaves_no_kernel(write_notebook, tmp_p
     worker = psutil.Process(service.run_store.worker_pid(record.id))
     service.cancel_run(record.id)
     worker.wait(timeout=30)
-    assert service.get_run(record.id).status == RunStatus.cancelled
+    assert service.get_run(record.id).status == RunStatus.cancelled, service.get_run(record.id).error
     gone, alive = psutil.wait_procs(kernels, timeout=10)
     assert alive == [], "the kernel that was starting outlived its cancelled run"
 

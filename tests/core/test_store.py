@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import textwrap
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from jupyter_mlops.errors import RunNotFoundError
 from jupyter_mlops.run.model import Run, RunSpec, RunStatus
@@ -93,3 +95,20 @@ def test_several_runs_are_read_together_in_the_order_asked_and_a_missing_one_is_
     assert [run.notebook for run in run_store.get_runs(asked[:2])] == ["/nb/3.ipynb", "/nb/0.ipynb"]
     with pytest.raises(RunNotFoundError, match="no run with id 'nope'"):
         run_store.get_runs([created[0].id, "nope"])
+
+
+def test_a_batchs_runs_are_recorded_together_or_not_at_all(monkeypatch):
+    specs = [RunSpec(notebook="/nb/grid.ipynb", parameters={"alpha": alpha}) for alpha in (0.1, 0.2, 0.3)]
+    created = run_store.create_runs(specs, batch_id="batch-1")
+    assert [run.parameters for run in run_store.get_runs([run.id for run in created])] == [
+        {"alpha": 0.1}, {"alpha": 0.2}, {"alpha": 0.3}]
+    assert {run.batch_id for run in created} == {"batch-1"}
+
+    # The third insert of the next batch fails (its id is taken): the first two are not kept either.
+    taken = created[0]
+    shutil.rmtree(taken.run_dir)
+    ids = iter(["20260101-000000-aaaaaa", "20260101-000000-bbbbbb", taken.id])
+    monkeypatch.setattr(run_store, "new_run_id", lambda: next(ids))
+    with pytest.raises(IntegrityError):
+        run_store.create_runs(specs, batch_id="batch-2")
+    assert run_store.list_runs(batch_id="batch-2") == ([], 0)
