@@ -47,9 +47,20 @@ def remember_hash(path: str, size: int, mtime_ns: int, sha256: str) -> None:
                            {"p": path, "s": size, "m": mtime_ns, "h": sha256})
 
 
+#: (store, environment id) seen recorded by this process. An environment's row is never
+#: deleted, so every run of a batch need not ask the store again.
+_recorded: set[tuple[object, str]] = set()
+
+
 def has_environment(env_id: str) -> bool:
+    known = (db.engine(), env_id)
+    if known in _recorded:
+        return True
     with db.reading() as connection:
-        return connection.execute(text("SELECT 1 FROM environments WHERE id = :id"), {"id": env_id}).first() is not None
+        found = connection.execute(text("SELECT 1 FROM environments WHERE id = :id"), {"id": env_id}).first()
+    if found is not None:
+        _recorded.add(known)
+    return found is not None
 
 
 def save_environment(env_id: str, prefix: str, python: str, packages: dict[str, str]) -> None:
@@ -57,6 +68,7 @@ def save_environment(env_id: str, prefix: str, python: str, packages: dict[str, 
         connection.execute(text("INSERT OR IGNORE INTO environments VALUES (:id, :prefix, :python, :packages, :at)"),
                            {"id": env_id, "prefix": prefix, "python": python, "packages": json.dumps(packages),
                             "at": datetime.now(timezone.utc).isoformat()})
+    _recorded.add((db.engine(), env_id))
 
 
 def environment_packages(env_id: str) -> dict[str, str] | None:

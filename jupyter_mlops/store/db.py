@@ -98,10 +98,16 @@ def _migrate(target: Engine) -> None:
                                    {"c": component, "v": len(migrations)})
 
 
+#: Held by this process's writer: its other threads wait for it here, woken as soon as it
+#: commits, instead of in SQLite's busy handler, which polls the lock with sleeps of 1, 2, 5 ms
+#: and more (a batch's runs, each a thread, write to the store at once all the time).
+_writing = threading.RLock()
+
+
 @contextmanager
 def transaction() -> Iterator[Connection]:
     """A short write transaction; it holds the write lock from its first statement."""
-    with engine().begin() as connection:
+    with _writing, engine().begin() as connection:
         yield connection
 
 
