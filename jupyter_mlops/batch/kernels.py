@@ -168,11 +168,13 @@ class PooledKernelClient(AsyncKernelClient):
 
     ready_reply: dict[str, Any] | None = None
 
-    def start_channels(self, *args: Any, **kwargs: Any) -> None:
-        # No heartbeat: its manager, whose process it polls, says whether the kernel is alive
-        # (jupyter_client asks the manager first), so the heartbeat's thread and socket would
-        # only cost every run.
-        super().start_channels(*args, **{**kwargs, "hb": False})
+    def start_channels(self, shell: bool = True, iopub: bool = True, **_others: bool) -> None:
+        # Only what nbclient uses: it runs cells (shell) and reads their outputs (IOPub). Its
+        # execute requests allow no stdin; the manager interrupts and stops the kernel through a
+        # control socket of its own; and the manager, whose process it polls, says whether the
+        # kernel is alive (jupyter_client asks it before any heartbeat). Each of those channels
+        # would cost every run a socket, and the heartbeat a thread.
+        super().start_channels(shell=shell, iopub=iopub, stdin=False, hb=False, control=False)
 
     async def wait_for_ready(self, timeout: float | None = None) -> None:
         deadline = time.monotonic() + (math.inf if timeout is None else timeout)

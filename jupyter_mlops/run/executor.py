@@ -91,16 +91,18 @@ def execute_run(run_id: str, on_progress: ProgressCallback | None = None, *,
             return
         changes = [*held, change]
         held.clear()
-        updated = run_store.update_run(run_id, lambda record: _apply(changes, record))
+        nonlocal run
+        run = run_store.update_run(run_id, lambda record: _apply(changes, record))
         if on_progress:
-            on_progress(updated)
+            on_progress(run)
 
     def on_info(details: dict) -> None:
         def change(record: Run) -> None:
             record.backend_info.update(details)
-        updated = run_store.update_run(run_id, change)
+        nonlocal run
+        run = run_store.update_run(run_id, change)
         if on_progress:
-            on_progress(updated)
+            on_progress(run)
 
     execution.on_info = on_info
     try:
@@ -118,13 +120,14 @@ def execute_run(run_id: str, on_progress: ProgressCallback | None = None, *,
             try:
                 execution.kernel_manager = take_kernel()
             except Exception as error:  # the kernel could not start: this run fails, with the reason
-                return _finish(run_id, execution, prepared, status=RunStatus.failed,
+                return _finish(run, execution, prepared, status=RunStatus.failed,
                                error=f"{type(error).__name__}: {error}", info=backend_info, held=held)
         result = backend.execute(execution, on_step_event)
     except KeyboardInterrupt:
-        return _finish(run_id, execution, prepared, status=RunStatus.cancelled, error="cancelled by the user",
-                       info=backend_info, held=held)
-    return _finish(run_id, execution, prepared, status=result.status, error=result.error,
+        # Read again: the interrupt may have come between a write and its record's return here.
+        return _finish(run_store.get_run(run_id), execution, prepared, status=RunStatus.cancelled,
+                       error="cancelled by the user", info=backend_info, held=held)
+    return _finish(run, execution, prepared, status=result.status, error=result.error,
                    info={**(backend_info or {}), **result.info}, held=held)
 
 
@@ -170,10 +173,10 @@ def _mask_files(execution: Execution) -> None:
             log.write_text(masker.text(text), encoding="utf-8")
 
 
-def _finish(run_id: str, execution: Execution, prepared: NotebookNode, *, status: RunStatus | None,
+def _finish(run: Run, execution: Execution, prepared: NotebookNode, *, status: RunStatus | None,
             error: str | None, info: dict | None = None, held: Sequence[Callable[[Run], None]] = ()) -> Run:
-    """Record the run's end; `prepared` is its input notebook as written (not read again); `held`:
-    the step events not written yet, applied first."""
+    """Record the run's end. `run` is its record as this process last wrote it, `prepared` its
+    input notebook as written (neither is read again); `held`: the step events not written yet."""
     masker = execution.masker
     if masker:
         _mask_files(execution)
@@ -185,7 +188,7 @@ def _finish(run_id: str, execution: Execution, prepared: NotebookNode, *, status
     else:
         recorded_status, recorded_error, failed_step = RunStatus.failed, "no output notebook was written", None
     # Outside the write lock, like the inputs: outputs may be large.
-    lineage = finish_lineage(run_store.get_run(run_id), info or {}, prepared)
+    lineage = finish_lineage(run, info or {}, prepared)
 
     def change(record: Run) -> None:
         _apply(held, record)  # the output notebook's step results, when there is one, then replace them
@@ -203,7 +206,7 @@ def _finish(run_id: str, execution: Execution, prepared: NotebookNode, *, status
         record.backend_info.update(info or {})
         record.lineage = lineage
 
-    run = run_store.update_run(run_id, change, worker_pid=None)
+    run = run_store.update_run(run.id, change, worker_pid=None)
     if run.spec.output_path and notebook is not None:
         write_ipynb(notebook, run.spec.output_path)
     return run
