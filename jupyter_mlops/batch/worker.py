@@ -6,19 +6,15 @@ SIGTERM (what `cancel_batch` sends) cancels it like Ctrl-C does on the command l
 
 from __future__ import annotations
 
-import signal
 import sys
 
+from ..run.cancel import cancel_on_sigterm
 from ..startup import skip_exit_collections, skip_unused_format_checkers
-
-
-def _interrupt(_signum, _frame) -> None:
-    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
     # The handler goes in before the heavy imports: a cancel may come while the worker starts.
-    signal.signal(signal.SIGTERM, _interrupt)
+    cancel_on_sigterm()
     skip_unused_format_checkers()
     from .model import BatchStatus
     from .runner import run_batch

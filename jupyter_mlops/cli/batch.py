@@ -8,13 +8,13 @@ this process imports the service layer and records the batch.
 
 from __future__ import annotations
 
-import signal
 import sys
 from typing import TYPE_CHECKING, Any
 
 import click
 from tqdm import tqdm
 
+from ..run.cancel import cancel_on_sigterm
 from ..run.model import Run, RunStatus
 from .common import comma_list, echo_json, example, format_duration
 from .cluster_options import cluster_fields, cluster_options
@@ -43,10 +43,6 @@ jupyter-mlops batch show batch-20260101-120000-abc123 --sort accuracy --desc --f
 jupyter-mlops batch cancel batch-20260101-120000-abc123"""))
 def batch_group() -> None:
     """Run a notebook over a grid of parameters (each point an ordinary run), and see the results."""
-
-
-def _sigterm_as_interrupt(_signum, _frame) -> None:
-    raise KeyboardInterrupt
 
 
 class _ProgressBar:
@@ -115,7 +111,7 @@ def run_batch_command(notebook: str, grid_file: str | None, axes: tuple[tuple[st
             timeout=timeout, kernel_name=kernel_name, **environment_fields(env_items, secret_items),
             notify=notify_from(channels), **cluster_fields(backend, cluster, shared_path),
             steps=comma_list(steps) if steps else None, preload=modules)
-        signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
+        cancel_on_sigterm()
         progress = _ProgressBar(len(points))
     except BaseException:  # refused before start_batch took the fork server over
         if local is not None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import signal
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -13,6 +12,7 @@ import yaml
 
 from ..errors import ParameterError
 from ..pipeline.parameters import parse_cli_value
+from ..run.cancel import cancel_on_sigterm
 from ..run.model import Run, RunSpec, RunStatus, StepStatus
 from ..service.runs import get_pipeline, prepare_only as write_prepared_notebook, run_notebook
 from .common import comma_list, echo_json, example, format_duration
@@ -82,10 +82,6 @@ class ProgressPrinter:
                 click.echo(f"  {_SYMBOL[step.status]} {step.name} {step.status.value}{retries}{error}", err=True)
 
 
-def _sigterm_as_interrupt(_signum, _frame) -> None:
-    raise KeyboardInterrupt
-
-
 @click.command("run", epilog=example("""
 jupyter-mlops run example_notebooks/train_evaluate.ipynb -p n_estimators 50 --steps evaluate
 jupyter-mlops run example_notebooks/branching.ipynb --only features_b
@@ -145,7 +141,7 @@ def run_command(notebook: str, output_path: str | None, typed, raw, files, yamls
         write_prepared_notebook(spec)  # the flag of the same name shadows the function
         click.echo(output)
         return
-    signal.signal(signal.SIGTERM, _sigterm_as_interrupt)  # `runs cancel` from elsewhere
+    cancel_on_sigterm()  # `runs cancel` from elsewhere
     run = run_notebook(spec, on_progress=None if as_json else ProgressPrinter())
     exit_with_outcome(run, as_json)
 

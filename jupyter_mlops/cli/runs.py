@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import signal
 import time
 from pathlib import Path
 from typing import get_args
@@ -13,12 +12,13 @@ from typing import get_args
 import click
 
 from ..lineage.diff import Change, RunDiff
+from ..run.cancel import cancel_on_sigterm
 from ..run.model import Run, Trigger
 from ..service import lineage as lineage_service
 from ..service import metrics as metrics_service
 from ..service import runs as service
 from .common import delivery_line, echo_json, example, format_duration
-from .run import ProgressPrinter, _sigterm_as_interrupt, exit_with_outcome
+from .run import ProgressPrinter, exit_with_outcome
 
 
 @click.group("runs", epilog=example("jupyter-mlops runs list --status failed"))
@@ -169,7 +169,7 @@ def rerun_command(run_id: str, as_json: bool) -> None:
     Warns when an input file's content differs from its recorded fingerprint. Exits 0 only when
     the new run succeeded.
     """
-    signal.signal(signal.SIGTERM, _sigterm_as_interrupt)  # `runs cancel` from elsewhere
+    cancel_on_sigterm()  # `runs cancel` from elsewhere
     run = lineage_service.rerun(run_id, on_progress=None if as_json else ProgressPrinter(),
                                 on_warning=lambda text: click.echo(f"warning: {text}", err=True)).run
     exit_with_outcome(run, as_json, f" (rerun of {run_id})")

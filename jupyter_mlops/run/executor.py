@@ -16,6 +16,7 @@ from ..errors import SecretError
 from ..lineage.capture import finish_lineage, start_lineage
 from ..secrets.environment import secret_environment
 from ..store import runs as run_store
+from . import cancel
 from .backends import Execution, get_backend
 from .model import Run, RunStatus, StepResult, StepStatus
 from .plan import CONTEXT_KEY, PLAN_KEY
@@ -190,10 +191,14 @@ def _finish(run: Run, execution: Execution, prepared: NotebookNode, *, status: R
     # Outside the write lock, like the inputs: outputs may be large.
     lineage = finish_lineage(run, info or {}, prepared)
 
+    status = status or recorded_status
+    if status != RunStatus.succeeded and cancel.requested():  # whatever error the interrupt became on its way
+        status, error = RunStatus.cancelled, "cancelled by the user"
+
     def change(record: Run) -> None:
         _apply(held, record)  # the output notebook's step results, when there is one, then replace them
         record.ended_at = run_store.now()
-        record.status = status or recorded_status
+        record.status = status
         record.error = (error or recorded_error) if record.status != RunStatus.succeeded else None
         record.failed_step = failed_step
         if notebook is not None:

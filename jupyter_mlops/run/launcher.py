@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from ..startup import skip_unused_format_checkers
+from .cancel import cancel_on_sigterm
 
 log = logging.getLogger(__name__)
 
@@ -58,10 +59,6 @@ REFILL_DELAY = 0.5
 KERNEL_ARGUMENTS = ["--HistoryManager.hist_file=:memory:"]
 #: Set by the kernel itself, not part of the environment a run gives its kernel.
 OWN_VARIABLES = {"JPY_PARENT_PID"}
-
-
-def _interrupt(_signum: int, _frame: Any) -> None:
-    raise KeyboardInterrupt
 
 
 # -- in the launcher process ----------------------------------------------------------------------
@@ -292,7 +289,7 @@ class _Launcher:
         os.setsid()  # as start_new_session does for cold workers: it outlives the launcher's requester
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        signal.signal(signal.SIGTERM, _interrupt)  # cancel_run's SIGTERM, as in run.worker
+        cancel_on_sigterm()  # cancel_run's SIGTERM, as in run.worker
         signal.signal(signal.SIGINT, signal.default_int_handler)
         log.handlers.clear()
         keep = {0, 1, 2}

@@ -6,19 +6,15 @@ exhausts memory never takes them down; cancelling a run is a SIGTERM to this pro
 
 from __future__ import annotations
 
-import signal
 import sys
 
 from ..startup import skip_exit_collections, skip_unused_format_checkers
-
-
-def _interrupt(_signum, _frame) -> None:
-    raise KeyboardInterrupt
+from .cancel import cancel_on_sigterm
 
 
 def main(argv: list[str] | None = None) -> int:
     # The handler goes in before the heavy imports: a cancel may come while the worker starts.
-    signal.signal(signal.SIGTERM, _interrupt)
+    cancel_on_sigterm()
     skip_unused_format_checkers()
     from ..store import runs as run_store
     from .executor import execute_run

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
+import threading
 import time
 
 import nbformat
@@ -276,3 +278,31 @@ def test_a_cancel_that_comes_as_soon_as_the_run_is_recorded_running_ends_it_canc
     assert (ended.status, ended.error) == (RunStatus.cancelled, "cancelled by the user")
     assert service.get_run(queued.id).status == RunStatus.cancelled
     assert run_store.worker_pid(queued.id) is None  # no process is recorded as executing it any more
+
+
+def test_a_cancel_that_a_library_turns_into_another_error_still_ends_the_run_cancelled(write_notebook, monkeypatch):
+    # As a kernel's start or a client's clean-up may: the interrupt comes out as an error of its own.
+    from jupyter_mlops.run import cancel
+    from jupyter_mlops.run.backends.base import BackendOutcome
+    from jupyter_mlops.run.backends.local import LocalBackend
+    from jupyter_mlops.run.executor import execute_run
+
+    def interrupted_then_reworded(self, execution, on_step_event):
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)  # what cancel_run sends the run's worker
+            time.sleep(5)
+        except KeyboardInterrupt:
+            return BackendOutcome(error="RuntimeError: Kernel died before replying to kernel_info")
+        raise AssertionError("SIGTERM did not interrupt the run")
+
+    monkeypatch.setattr(cancel, "_requested", threading.Event())
+    monkeypatch.setattr(LocalBackend, "execute", interrupted_then_reworded)
+    previous = signal.getsignal(signal.SIGTERM)
+    cancel.cancel_on_sigterm()
+    try:
+        queued = service.queue_run(RunSpec(notebook=str(write_notebook(["%%mlstep a\nx = 1"]))))
+        record = execute_run(queued.id)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert (record.status, record.error) == (RunStatus.cancelled, "cancelled by the user")
+    assert statuses(record) == {"a": "skipped"}
