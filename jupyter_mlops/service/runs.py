@@ -55,14 +55,14 @@ def read_notebook_content(content: Any, name: str) -> NotebookNode:
     return notebook_from_json(copy.deepcopy(content), name)
 
 
-def _validated(spec: RunSpec) -> tuple[RunSpec, Pipeline, NotebookNode]:
-    """The spec with an absolute notebook path and checked parameters, its pipeline and prepared notebook."""
+def _validated(spec: RunSpec) -> tuple[RunSpec, NotebookNode]:
+    """The spec with an absolute notebook path and checked parameters, and its prepared notebook."""
     path = Path(spec.notebook).resolve()
     source = read_version(spec.notebook_version) if spec.notebook_version else read_notebook(path)
     pipeline = parse_pipeline(source, name=str(path))
     parameters = validate_parameters(pipeline, spec.parameters)
     spec = spec.model_copy(update={"notebook": str(path), "parameters": parameters})
-    return spec, pipeline, prepare_notebook(source, pipeline, spec.steps, run_timeout=spec.timeout, only=spec.only)
+    return spec, prepare_notebook(source, pipeline, spec.steps, run_timeout=spec.timeout, only=spec.only)
 
 
 def check_run_spec(spec: RunSpec, *, reach: bool = True) -> None:
@@ -82,22 +82,23 @@ def queue_run(spec: RunSpec, *, schedule_id: str | None = None, batch_id: str | 
     an unreachable cluster —, kernel, secrets) is refused here, before any record is written or
     any kernel starts.
     """
-    spec, _, prepared = _validated(spec)
+    spec, prepared = _validated(spec)
     check_run_spec(spec, reach=batch_id is None)  # a batch reaches its backend once, for all its runs
     check_ready(spec.notify, f"run of {Path(spec.notebook).name}")
     return _record_queued([spec], nbformat.writes(prepared), schedule_id=schedule_id, batch_id=batch_id)[0]
 
 
 def queue_batch_runs(spec: RunSpec, points: list[dict[str, Any]], *, batch_id: str) -> list[Run]:
-    """A batch's runs: `spec` once per parameter set of `points`, recorded together.
+    """A batch's runs: `spec` once per parameter set of `points` (checked already, as
+    `batch.grid.check_points` does), recorded together.
 
     The notebook is read, checked and prepared once, as its runs differ only in parameters; the
     batch has reached its backend once already, for all of them.
     """
-    spec, pipeline, prepared = _validated(spec)
+    spec, prepared = _validated(spec)
     check_run_spec(spec, reach=False)
     check_ready(spec.notify, f"run of {Path(spec.notebook).name}")
-    specs = [spec.model_copy(update={"parameters": validate_parameters(pipeline, point)}) for point in points]
+    specs = [spec.model_copy(update={"parameters": point}) for point in points]
     return _record_queued(specs, nbformat.writes(prepared), batch_id=batch_id)
 
 
@@ -248,7 +249,7 @@ def prepare_only(spec: RunSpec) -> None:
     """papermill's --prepare-only: write the parametrized notebook, execute nothing, record nothing."""
     import papermill
 
-    spec, _, prepared = _validated(spec)
+    spec, prepared = _validated(spec)
     papermill.execute_notebook(prepared, spec.output_path, parameters=spec.parameters, prepare_only=True,
                                kernel_name=spec.kernel_name, progress_bar=False)
 
