@@ -38,6 +38,7 @@ from jupyter_core.utils import run_sync
 from traitlets import Type
 
 from ..errors import BatchError
+from ..run.plan import RUN_CONTEXT_FILE_ENV
 
 LAUNCHER = "ipykernel_launcher"
 
@@ -215,6 +216,9 @@ class PooledKernelManager(AsyncKernelManager):
     with the kernel."""
 
     client_factory = Type(PooledKernelClient, klass=AsyncKernelClient)
+    #: Where the kernel's run context is written for it to read (a `KernelPool` kernel: a file in
+    #: the pool's private folder, named in its environment); None: set through the kernel.
+    context_file: Path | None = None
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -292,12 +296,14 @@ class KernelPool:
         manager = PooledKernelManager(kernel_name=self.kernel_name, context=self._context, transport="ipc",
                                       ip=str(self._sockets / kernel_id), kernel_id=kernel_id)
         manager._kernel_spec = self.spec  # looked up once for the whole pool
+        manager.context_file = self._sockets / f"{kernel_id}.context.json"
         manager.provisioner = ForkProvisioner(self.server, kernel_id=manager.kernel_id, kernel_spec=self.spec,
                                               parent=manager)
         # An in-memory history, as nbclient gives the kernels it starts: parallel kernels would
         # otherwise contend for one history database. In this thread's event loop, kept from one
         # kernel to the next (as nbclient's is, for the run's client) rather than a new one each time.
-        run_sync(manager.start_kernel)(cwd=str(self.cwd), env=self.environment,
+        environment = {**self.environment, RUN_CONTEXT_FILE_ENV: str(manager.context_file)}
+        run_sync(manager.start_kernel)(cwd=str(self.cwd), env=environment,
                                        extra_arguments=["--HistoryManager.hist_file=:memory:"])
         return manager
 
@@ -342,6 +348,7 @@ class KernelPool:
         for client in manager.handed_out:
             client.stop_channels()
         run_sync(manager.cleanup_resources)()  # connection file, sockets' files, control socket
+        manager.context_file.unlink(missing_ok=True)
 
     def stop(self) -> None:
         """Kill every kernel now, from any thread: a run executing sees its kernel die.

@@ -1,7 +1,8 @@
 """In a run's kernel: which run this is and which earlier run safeguards compare with.
 
 The executor resolves both on the host and the engine hands them to the kernel as
-`JUPYTER_MLOPS_RUN_CONTEXT` (see `checks.host`); outside a run there is no context.
+`JUPYTER_MLOPS_RUN_CONTEXT` (see `checks.host`), or writes them to the file its pool named in
+`JUPYTER_MLOPS_RUN_CONTEXT_FILE` before the first cell; outside a run there is no context.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..run.plan import RUN_CONTEXT_ENV
+from ..run.plan import RUN_CONTEXT_ENV, RUN_CONTEXT_FILE_ENV
 
 BASELINES = "baselines"
 
@@ -35,6 +36,11 @@ class RunContext:
 
 def current_context() -> RunContext | None:
     raw = os.environ.get(RUN_CONTEXT_ENV)
+    if not raw and os.environ.get(RUN_CONTEXT_FILE_ENV):
+        try:
+            raw = Path(os.environ[RUN_CONTEXT_FILE_ENV]).read_text(encoding="utf-8")
+        except FileNotFoundError:  # a pooled kernel whose run has no context
+            raw = None
     if not raw:
         return None
     data = json.loads(raw)

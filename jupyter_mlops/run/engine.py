@@ -189,13 +189,19 @@ class StepAwareClient(PapermillNotebookClient):
     def _share_context(self, context: dict[str, Any]) -> None:
         """Tell a Python kernel which run it executes (safeguards compare with the previous run).
 
-        Set through the kernel rather than at its start: batches hand us kernels started ahead
-        of the run they will serve. Not waited for: the kernel executes requests in order, so
-        this runs before the first cell, and nbclient skips replies and outputs to requests
-        other than the cell's own.
+        A kernel forked ahead by a `KernelPool` reads it from the file its pool named
+        (`context_file`), written here before any cell runs: an execute request costs a small
+        batch point about a twentieth of its CPU time. Any other kernel gets it through an
+        execute request, since batches hand us kernels started before their run was known: not
+        waited for, as the kernel executes requests in order, so this runs before the first
+        cell, and nbclient skips replies and outputs to requests other than the cell's own.
         """
         language = self.nb.metadata.get("kernelspec", {}).get("language")
         if language not in (None, "python"):
+            return
+        context_file = getattr(self.km, "context_file", None)
+        if context_file is not None:
+            context_file.write_text(json.dumps(context), encoding="utf-8")
             return
         code = f"import os as _o; _o.environ[{RUN_CONTEXT_ENV!r}] = {json.dumps(context)!r}; del _o"
         self.kc.execute(code, silent=True, store_history=False)

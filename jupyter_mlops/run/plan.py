@@ -13,9 +13,11 @@ PLAN_KEY = "mlops"  # notebook metadata: {"steps": [options], "run_timeout": s, 
 RESULTS_KEY = "results"
 CELL_KEY = "mlops"  # cell metadata: {"step": name, "magic_line": bool}
 #: notebook metadata `mlops.context`: which run this is and its previous run, for safeguards in
-#: the kernel; the engine hands it to a Python kernel as this environment variable (JSON).
+#: the kernel; the engine hands it to a Python kernel as this environment variable (JSON)…
 CONTEXT_KEY = "context"
 RUN_CONTEXT_ENV = "JUPYTER_MLOPS_RUN_CONTEXT"
+#: …or, to a kernel forked ahead by a `KernelPool`, in the file this variable names.
+RUN_CONTEXT_FILE_ENV = "JUPYTER_MLOPS_RUN_CONTEXT_FILE"
 #: The exception class name (jupyter_mlops.errors.CheckFailedError) that ends a run `check_failed`.
 CHECK_FAILED = "CheckFailedError"
 

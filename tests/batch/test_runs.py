@@ -58,6 +58,27 @@ def test_every_run_starts_from_a_clean_kernel(write_notebook):
                                                           "jupyter_mlops", "np", "open", "os", "quit")}
 
 
+def test_each_pooled_run_reads_its_own_run_context(write_notebook):
+    """Safeguards find their run (and its previous one) through the run context, which a pooled
+    kernel reads from a file of its pool's, written before its first cell."""
+    notebook = write_notebook([
+        ("i = 0", ["parameters"]),
+        "import os, jupyter_mlops\nfrom jupyter_mlops.checks.context import current_context\n"
+        "context = current_context()\n"
+        "jupyter_mlops.record('run_id', context.run_id)\n"
+        "jupyter_mlops.record('run_dir', str(context.run_dir))\n"
+        "jupyter_mlops.record('context_file', os.environ.get('JUPYTER_MLOPS_RUN_CONTEXT_FILE'))",
+    ])
+    batch = start_batch(BatchSpec(notebook=str(notebook), points=[{"i": n} for n in range(4)], parallel=2), wait=True)
+    assert batch.status == BatchStatus.succeeded, batch
+    runs = [get_run(run_id) for run_id in batch.run_ids]
+    assert [run.metrics["run_id"] for run in runs] == [run.id for run in runs]
+    assert [run.metrics["run_dir"] for run in runs] == [run.run_dir for run in runs]
+    files = [run.metrics["context_file"] for run in runs]
+    assert None not in files and len(set(files)) == 4  # pooled kernels, a file each
+    assert not any(Path(file).exists() for file in files)  # gone with their kernels
+
+
 def test_one_failing_point_does_not_stop_the_others(write_notebook):
     notebook = write_notebook([("alpha = 0.1", ["parameters"]),
                                "import jupyter_mlops\nassert alpha != 0.2, 'alpha 0.2 is refused'\n"
