@@ -75,17 +75,15 @@ def check_run_spec(spec: RunSpec, *, reach: bool = True) -> None:
         backend.check(spec)
 
 
-def queue_run(spec: RunSpec, *, schedule_id: str | None = None, batch_id: str | None = None) -> Run:
+def queue_run(spec: RunSpec, *, schedule_id: str | None = None) -> Run:
     """Validate a spec and record it as a queued run with its prepared notebook.
 
     Everything that can be wrong with the request (notebook, steps, parameters, backend — e.g.
     an unreachable cluster —, kernel, secrets) is refused here, before any record is written or
     any kernel starts.
     """
-    spec, prepared = _validated(spec)
-    check_run_spec(spec, reach=batch_id is None)  # a batch reaches its backend once, for all its runs
-    check_ready(spec.notify, f"run of {Path(spec.notebook).name}")
-    return _record_queued([spec], nbformat.writes(prepared), schedule_id=schedule_id, batch_id=batch_id)[0]
+    spec, prepared = _checked(spec, reach=True)
+    return _record_queued([spec], nbformat.writes(prepared), schedule_id=schedule_id)[0]
 
 
 def queue_batch_runs(spec: RunSpec, points: list[dict[str, Any]], *, batch_id: str) -> list[Run]:
@@ -95,11 +93,17 @@ def queue_batch_runs(spec: RunSpec, points: list[dict[str, Any]], *, batch_id: s
     The notebook is read, checked and prepared once, as its runs differ only in parameters; the
     batch has reached its backend once already, for all of them.
     """
-    spec, prepared = _validated(spec)
-    check_run_spec(spec, reach=False)
-    check_ready(spec.notify, f"run of {Path(spec.notebook).name}")
+    spec, prepared = _checked(spec, reach=False)
     specs = [spec.model_copy(update={"parameters": point}) for point in points]
     return _record_queued(specs, nbformat.writes(prepared), batch_id=batch_id)
+
+
+def _checked(spec: RunSpec, *, reach: bool) -> tuple[RunSpec, NotebookNode]:
+    """`_validated`, then what the run asks of this machine and its notification channels."""
+    spec, prepared = _validated(spec)
+    check_run_spec(spec, reach=reach)
+    check_ready(spec.notify, f"run of {Path(spec.notebook).name}")
+    return spec, prepared
 
 
 def _record_queued(specs: list[RunSpec], prepared: str, *, schedule_id: str | None = None,
@@ -123,9 +127,9 @@ def run_notebook(spec: RunSpec, *, on_progress: ProgressCallback | None = None) 
     return execute_run(run.id, on_progress=on_progress)
 
 
-def start_run(spec: RunSpec, *, schedule_id: str | None = None, batch_id: str | None = None) -> Run:
+def start_run(spec: RunSpec, *, schedule_id: str | None = None) -> Run:
     """Queue a run and execute it in a worker process of its own; returns at once."""
-    run = queue_run(spec, schedule_id=schedule_id, batch_id=batch_id)
+    run = queue_run(spec, schedule_id=schedule_id)
     launch_worker(run.id)
     return run
 

@@ -75,7 +75,7 @@ async def test_list_filters_by_notebook_and_names_each_notebook_by_its_path(api,
     # Recorded through the store without executing them: listing needs records, not kernels.
     recorded = [batch_store.create_batch(BatchSpec(notebook=str(path), points=[{}]), parallel=1).id
                 for path in (jp_root_dir / first, jp_root_dir / second, jp_root_dir / first, outside)]
-    run_service.queue_run(RunSpec(notebook=str(jp_root_dir / first)), batch_id=recorded[2])
+    run_service.queue_batch_runs(RunSpec(notebook=str(jp_root_dir / first)), [{}], batch_id=recorded[2])
 
     status, page = await api("GET", "batches", notebook=first)
     assert status == 200 and page["total"] == 2
