@@ -141,3 +141,28 @@ def test_local_environment_is_captured_once_and_shared(monkeypatch):
 
     monkeypatch.setattr(environment, "_distribution_entries", lambda: ["newpkg-1.0.dist-info"])
     assert environment.local_environment().id != first.id  # a package installed: a new environment
+
+
+def test_packages_are_read_as_the_email_parser_reads_every_metadata_file(tmp_path, monkeypatch):
+    import importlib.metadata
+
+    # Name and Version after other headers, a folded header, CRLF line ends, no Version header.
+    (tmp_path / "late_fields-2.0.dist-info").mkdir()
+    (tmp_path / "late_fields-2.0.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nSummary: a summary\n  folded onto two lines\nName: Late-Fields\nVersion: 2.0\n\n"
+        "Name: not-this\nVersion: 9\n")
+    (tmp_path / "crlf-1.0.dist-info").mkdir()
+    (tmp_path / "crlf-1.0.dist-info" / "METADATA").write_bytes(b"Metadata-Version: 2.1\r\nName: crlf\r\nVersion: 1.0\r\n")
+    (tmp_path / "unversioned-0.dist-info").mkdir()
+    (tmp_path / "unversioned-0.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: unversioned\n\nBody\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    by_email_parser = {}
+    for dist in importlib.metadata.distributions():
+        metadata = dist.metadata
+        if metadata is not None and metadata.get("Name"):
+            by_email_parser.setdefault(metadata["Name"].lower(), metadata.get("Version"))
+    packages = environment._packages()
+    assert packages == dict(sorted(by_email_parser.items()))
+    assert packages["late-fields"] == "2.0" and packages["crlf"] == "1.0" and packages["unversioned"] is None
+    assert "pandas" in packages  # and the real environment's, all of them
