@@ -1,8 +1,11 @@
-"""`python -m jupyter_mlops.batch.forkserver MODULE...`: forks fresh IPython kernels on request.
+"""`python -m jupyter_mlops.batch.forkserver MODULE...`: forks fresh IPython kernels on request
+(the server, and `ForkServer`, its client).
 
 Starting a kernel costs about a second of interpreter start-up and imports (ipykernel, then
 numpy, pandas, … in the notebook). This process pays that once: it imports ipykernel and the
-listed modules, then waits. Each request (one JSON line on stdin: the kernel's argv after
+listed modules at once, then the modules of its first line on stdin (`{"preload": [...]}`: a
+client that starts it before it knows the notebook's imports tells them there), says it is
+ready, and waits. Each request (one JSON line on stdin: the kernel's argv after
 `-m ipykernel_launcher`, its cwd and environment) forks a child that becomes a brand-new
 kernel; the reply is one JSON line with the child's pid.
 
@@ -25,9 +28,14 @@ import io
 import json
 import os
 import signal
+import subprocess
 import sys
+import threading
 import tokenize
 from typing import Any
+
+from ..errors import BatchError
+from .preload import ALWAYS
 
 
 def _become_kernel(request: dict[str, Any], reply_fd: int) -> None:
@@ -83,6 +91,10 @@ def preload(modules: list[str]) -> None:
     # The tokenizer compiles its regular expressions on first use, which in a kernel is the first
     # cell IPython transforms (5 ms of every run): compiled once here, as the imports are.
     list(tokenize.generate_tokens(io.StringIO("x = 1\n").readline))
+    _import_all(modules)
+
+
+def _import_all(modules: list[str]) -> None:
     for module in modules:
         try:
             importlib.import_module(module)
@@ -96,6 +108,10 @@ def main(modules: list[str]) -> int:
     reply_fd = os.dup(1)
     os.dup2(2, 1)
     preload(modules)
+    told = sys.stdin.readline()
+    if not told:  # the client went away before it said what else to import
+        return 0
+    _import_all(json.loads(told)["preload"])
     from . import prepared  # imports ipykernel, whose import reads what `preload` set
 
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
@@ -116,6 +132,76 @@ def main(modules: list[str]) -> int:
             replies.write(json.dumps({"pid": pid}) + "\n")
         _kill_children(children)
     return 0
+
+
+class ForkServer:
+    """A fork server process and its request/reply pipes (thread-safe).
+
+    `modules`: what its kernels import, imported as the server starts; None: only what every
+    kernel imports (`preload.ALWAYS`) at once, and the rest once `preload` tells it, so that a
+    client can start the server before it has read the notebook (and imported what reading it
+    takes). It is ready, and forks, only after that.
+    """
+
+    def __init__(self, modules: list[str] | None) -> None:
+        self.process = subprocess.Popen(
+            # Without frozen modules, as the debugger its kernels load asks (else it warns on the
+            # terminal at every start, and breakpoints in the standard library would be missed).
+            [sys.executable, "-X", "frozen_modules=off", "-m", "jupyter_mlops.batch.forkserver",
+             *(ALWAYS if modules is None else modules)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
+            start_new_session=True)  # Ctrl-C reaches the batch only; the batch then closes us
+        self._lock = threading.Lock()
+        # Not waited for here: the server imports (most of a second) while its client prepares.
+        self._ready = False
+        self._told = False
+        if modules is not None:
+            self.preload([])
+
+    def preload(self, modules: list[str]) -> None:
+        """The modules the server imports besides those it started with (once, before `fork`)."""
+        with self._lock:
+            if self._told:
+                raise BatchError("the kernel fork server was told what to import already")
+            self.process.stdin.write(json.dumps({"preload": modules}) + "\n")
+            self._told = True
+
+    def wait_ready(self) -> None:
+        """Until the server has imported everything; BatchError if it exited instead."""
+        with self._lock:
+            self._wait_ready()
+
+    def _wait_ready(self) -> None:
+        if not self._told:
+            raise BatchError("the kernel fork server was not told what to import")
+        if not self._ready:
+            self._read()  # its first line says it is ready
+            self._ready = True
+
+    def _read(self) -> dict[str, Any]:
+        line = self.process.stdout.readline()
+        if not line:
+            raise BatchError(f"the kernel fork server exited (status {self.process.wait()}); see the messages above")
+        return json.loads(line)
+
+    def fork(self, argv: list[str], cwd: str, env: dict[str, str]) -> int:
+        with self._lock:
+            self._wait_ready()
+            self.process.stdin.write(json.dumps({"argv": argv, "cwd": cwd, "env": env}) + "\n")
+            return self._read()["pid"]
+
+    def close(self) -> None:
+        """Closing stdin makes the server kill every kernel it forked that is still alive."""
+        try:
+            self.process.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process.stdout.close()
 
 
 if __name__ == "__main__":

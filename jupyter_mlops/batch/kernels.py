@@ -12,13 +12,11 @@ the kernel is ready without waiting for IOPub to fall quiet.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import queue
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -39,6 +37,7 @@ from traitlets import Type
 
 from ..errors import BatchError
 from ..run.plan import RUN_CONTEXT_FILE_ENV
+from .forkserver import ForkServer
 
 LAUNCHER = "ipykernel_launcher"
 
@@ -58,56 +57,6 @@ def next_ready(ready: queue.Queue, closed: threading.Event) -> Any:
     if isinstance(got, BaseException):
         raise BatchError(f"a kernel could not be started: {type(got).__name__}: {got}") from got
     return got
-
-class ForkServer:
-    """The fork server process and its request/reply pipes (thread-safe)."""
-
-    def __init__(self, modules: list[str]) -> None:
-        self.process = subprocess.Popen(
-            # Without frozen modules, as the debugger its kernels load asks (else it warns on the
-            # terminal at every start, and breakpoints in the standard library would be missed).
-            [sys.executable, "-X", "frozen_modules=off", "-m", "jupyter_mlops.batch.forkserver", *modules],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
-            start_new_session=True)  # Ctrl-C reaches the batch only; the batch then closes us
-        self._lock = threading.Lock()
-        # Not waited for here: the server imports (most of a second) while its client prepares.
-        self._ready = False
-
-    def wait_ready(self) -> None:
-        """Until the server has imported everything; BatchError if it exited instead."""
-        with self._lock:
-            self._wait_ready()
-
-    def _wait_ready(self) -> None:
-        if not self._ready:
-            self._read()  # its first line says it is ready
-            self._ready = True
-
-    def _read(self) -> dict[str, Any]:
-        line = self.process.stdout.readline()
-        if not line:
-            raise BatchError(f"the kernel fork server exited (status {self.process.wait()}); see the messages above")
-        return json.loads(line)
-
-    def fork(self, argv: list[str], cwd: str, env: dict[str, str]) -> int:
-        with self._lock:
-            self._wait_ready()
-            self.process.stdin.write(json.dumps({"argv": argv, "cwd": cwd, "env": env}) + "\n")
-            return self._read()["pid"]
-
-    def close(self) -> None:
-        """Closing stdin makes the server kill every kernel it forked that is still alive."""
-        try:
-            self.process.stdin.close()
-        except OSError:
-            pass
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.process.stdout.close()
-
 
 class _ForkedProcess:
     """The slice of `subprocess.Popen` that LocalProvisioner uses, for a process we did not spawn.

@@ -5,8 +5,10 @@ from __future__ import annotations
 import ast
 import importlib.util
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from nbformat import NotebookNode
+if TYPE_CHECKING:  # the fork server imports this module, and nothing it need not
+    from nbformat import NotebookNode
 
 #: What every kernel imports while it starts (measured: a kernel's sys.modules against the
 #: fork server's), heaviest first: the debugger (debugpy), the shell, and the %%mlstep

@@ -37,7 +37,7 @@ from ..secrets.environment import secret_environment
 from ..service.runs import launch_worker
 from ..store import runs as run_store
 from . import store
-from .kernels import KernelPool, PooledKernelManager
+from .kernels import PooledKernelManager
 from .local import LocalKernels, local_kernels
 from .model import Batch, BatchSpec, BatchStatus
 from .preload import modules_to_preload
@@ -66,13 +66,20 @@ def _kernel_pool(batch: Batch, pending: list[str], local: LocalKernels | None) -
             preload=modules_to_preload(read_notebook(notebook), notebook.parent, batch.spec.preload))
     if local is None:
         return None
+    if local.pool is not None:  # started while the batch was recorded (service.batches)
+        return local.pool
     try:  # the kernels start ahead of their runs, so with the environment every run of the batch has
-        environment = {**batch.spec.env, **secret_environment(batch.spec.secrets)}
+        environment = batch_environment(batch.spec)
     except SecretError:
         return None  # removed since the batch was recorded: each run stops saying which
     # The pool starts the fork server itself unless it was started ahead.
-    return KernelPool(local.kernel_name, local.kernelspec, Path(batch.notebook).parent, preload=local.preload,
-                      spare=batch.parallel, total=runs, environment=environment, server=local.server)
+    return local.start_pool(batch.notebook, environment, spare=batch.parallel, total=runs)
+
+
+def batch_environment(spec: BatchSpec) -> dict[str, str]:
+    """What every kernel of a batch has in its environment: the batch's variables and secrets
+    (read now, held in memory only; SecretError if one is gone)."""
+    return {**spec.env, **secret_environment(spec.secrets)}
 
 
 class _Execution:

@@ -79,7 +79,7 @@ class _Pool:
 
     name: str
     spec: Any  # jupyter_client KernelSpec
-    server: Any  # batch.kernels.ForkServer
+    server: Any  # batch.forkserver.ForkServer
     folder: Path
     size: int
     idle: list[WarmKernel] = field(default_factory=list)
@@ -192,7 +192,8 @@ class _Launcher:
         and why. Looked up in that environment (JUPYTER_PATH, PATH), as its worker would."""
         from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
-        from ..batch.kernels import ForkServer, forkable_spec
+        from ..batch.forkserver import ForkServer
+        from ..batch.kernels import forkable_spec
         from ..errors import BatchError
 
         self.sweep()

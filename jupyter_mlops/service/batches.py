@@ -18,7 +18,7 @@ from ..batch.grid import check_points
 from ..batch.model import Batch, BatchResults, BatchSpec, BatchStatus
 from ..batch.results import results_table, sort_rows
 from ..batch.local import LocalKernels, start_local_kernels
-from ..batch.runner import BatchProgress, default_parallel, run_batch
+from ..batch.runner import BatchProgress, batch_environment, default_parallel, run_batch
 from ..errors import BatchNotFoundError, BatchStateError
 from ..notify.channels import check_ready
 from ..run.backends import get_backend
@@ -63,6 +63,8 @@ def _start_batch(spec: BatchSpec, notebook: str, *, wait: bool, on_progress: Bat
     check_run_spec(run_spec(spec, points[0]))  # kernel, secrets, the cluster answers: before anything is recorded
     backend.release_abandoned(run_spec(spec, points[0]), abandoned)  # what killed batches left on a cluster
     parallel = spec.parallel or backend.default_parallel(run_spec(spec, points[0])) or default_parallel()
+    if wait and local is not None:  # its first kernels start while the batch and its runs are recorded
+        local.start_pool(notebook, batch_environment(spec), spare=parallel, total=len(points))
     batch = batch_store.create_batch(spec, parallel=parallel)
     if wait:  # this process executes it: `cancel_batch` from another shell signals it
         batch_store.set_worker(batch.id, os.getpid())
