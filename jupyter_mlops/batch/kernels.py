@@ -42,7 +42,6 @@ from .forkserver import ForkServer
 LAUNCHER = "ipykernel_launcher"
 
 
-
 def next_ready(ready: queue.Queue, closed: threading.Event) -> Any:
     """The next kernel a pool's starter put on `ready`, or its start error raised as a BatchError;
     a BatchError too once the pool is `closed` (the batch stopped while this run waited)."""
@@ -57,6 +56,7 @@ def next_ready(ready: queue.Queue, closed: threading.Event) -> Any:
     if isinstance(got, BaseException):
         raise BatchError(f"a kernel could not be started: {type(got).__name__}: {got}") from got
     return got
+
 
 class _ForkedProcess:
     """The slice of `subprocess.Popen` that LocalProvisioner uses, for a process we did not spawn.
