@@ -129,12 +129,11 @@ class PooledKernelClient(AsyncKernelClient):
     def stop_channels(self) -> None:
         # jupyter_client's asks each channel whether it runs, which first makes (and connects) the
         # channels never started: three sockets opened only to be closed, at the end of every run.
+        # The zmq context is the pool's (see `PooledKernelManager.client`): the pool destroys it.
         for channel in (self._shell_channel, self._iopub_channel, self._stdin_channel, self._hb_channel,
                         self._control_channel):
             if channel is not None and channel.is_alive():
                 channel.stop()
-        if self._created_context and not self.context.closed:
-            self.context.destroy(linger=100)
 
     async def wait_for_ready(self, timeout: float | None = None) -> None:
         deadline = time.monotonic() + (math.inf if timeout is None else timeout)
